@@ -1,0 +1,7 @@
+// Attach top-level response fields to their functions.
+UNWIND $rows AS row
+MATCH (f:Function {graph: $graph, name: row.function})
+MERGE (r:Field {graph: $graph, function: row.function, name: row.name})
+SET r += row.props
+MERGE (f)-[:RETURNS]->(r)
+RETURN count(r) AS fields

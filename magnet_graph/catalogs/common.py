@@ -1,0 +1,105 @@
+"""Shared steps of every catalog importer: build one validated signature, dedupe, assign names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CatalogError
+from ..names import sanitize_name, unique_name
+from ..schema_normalize import SchemaProblem, clean_text, normalize_schema
+from ..signature import FunctionSignature
+
+
+def make_signature(
+    *,
+    source: str,
+    original_name: Any,
+    description: Any,
+    parameters: Any,
+    output: Any = None,
+    output_description: Any = "",
+    toolkit: str,
+    category: str,
+    execution: dict[str, Any],
+    toolkit_description: str = "",
+    position: int | None = None,
+) -> FunctionSignature:
+    """Normalise one catalog entry into a FunctionSignature, or raise CatalogError naming the field."""
+    label = original_name if isinstance(original_name, str) and original_name.strip() else f"#{position}"
+    if not isinstance(original_name, str) or not original_name.strip():
+        raise CatalogError(source, label, "name", "missing or empty function name")
+    original_name = clean_text(original_name)
+    notes: list[str] = []
+    try:
+        description = _text(description, "description")
+        if not description:
+            description = original_name.replace("_", " ").replace("-", " ").strip().capitalize()
+            notes.append("description: blank, derived from the name")
+        params = normalize_schema(parameters, "parameters", notes, object_root=True)
+        out = normalize_schema(output, "output", notes) if output is not None else None
+        output_description = _text(output_description, "output_description")
+    except SchemaProblem as exc:
+        raise CatalogError(source, label, exc.field, exc.reason) from None
+    if out is not None and not output_description:
+        output_description = out.get("description", "")
+    name = sanitize_name(original_name)
+    if name != original_name:
+        notes.append(f"name: {original_name!r} sanitised to {name!r}")
+    return FunctionSignature(
+        name=name,
+        original_name=original_name,
+        description=description,
+        toolkit_description=clean_text(toolkit_description),
+        parameters=params,
+        required=tuple(params["required"]),
+        output=out,
+        output_description=output_description,
+        toolkit=toolkit,
+        category=category,
+        source=source,
+        execution=execution,
+        notes=tuple(notes),
+    )
+
+
+def _text(value: Any, field: str) -> str:
+    try:
+        return clean_text(value)
+    except SchemaProblem as exc:
+        raise SchemaProblem(field, exc.reason) from None
+
+
+def dedupe(signatures: list[FunctionSignature], source: str) -> list[FunctionSignature]:
+    """Drop exact repeats of a function in one catalog; reject two different ones with one name."""
+    seen: dict[tuple[str, str], FunctionSignature] = {}
+    kept = []
+    for sig in signatures:
+        key = (sig.toolkit, sig.original_name)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = sig
+            kept.append(sig)
+        elif first.content_hash() != sig.content_hash():
+            raise CatalogError(source, sig.original_name, "name", "duplicate name with a different definition")
+    return kept
+
+
+def assign_names(
+    signatures: list[FunctionSignature], existing: dict[tuple[str, str], str]
+) -> list[FunctionSignature]:
+    """Give every signature a name unique in its graph, stable across reloads.
+
+    ``existing`` maps (toolkit, original_name) to the name already stored for it; a function seen
+    before keeps its name, a new one gets its sanitised name or a ``_2``-style suffix.
+    """
+    existing = dict(existing)
+    taken = set(existing.values())
+    result = []
+    for sig in signatures:
+        name = existing.get((sig.toolkit, sig.original_name))
+        if name is None:
+            name = unique_name(sig.name, taken)
+            existing[(sig.toolkit, sig.original_name)] = name
+        taken.add(name)
+        result.append(sig if name == sig.name else sig.with_name(name))
+    return result

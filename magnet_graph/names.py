@@ -1,0 +1,37 @@
+"""Function names: sanitised to the tool-name pattern every major API accepts, and kept unique."""
+
+import hashlib
+import re
+import unicodedata
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_INVALID_RUN = re.compile(r"[^a-zA-Z0-9_-]+")
+MAX_LEN = 64
+
+
+def sanitize_name(original: str) -> str:
+    """Map any string to ``^[a-zA-Z0-9_-]{1,64}$`` deterministically.
+
+    Accents are folded to ASCII and other characters become ``_``; a name with nothing usable left
+    (all CJK, say) becomes ``fn_<hash>`` so that it stays stable and distinct.
+    """
+    if NAME_PATTERN.match(original):
+        return original
+    folded = unicodedata.normalize("NFKD", original).encode("ascii", "ignore").decode("ascii")
+    name = _INVALID_RUN.sub("_", folded).strip("_")
+    if not name:
+        name = "fn_" + hashlib.sha256(original.encode("utf-8")).hexdigest()[:10]
+    return name[:MAX_LEN]
+
+
+def unique_name(base: str, taken: set[str]) -> str:
+    """Return ``base`` or ``base_2``, ``base_3``... (truncated to fit 64 chars) not in ``taken``."""
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        candidate = base[: MAX_LEN - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1

@@ -1,0 +1,56 @@
+"""The graph store: ``open_store(uri, graph)`` for the embedded default or a Neo4j server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import neo4j
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from ..errors import StoreError
+from . import embedded
+from .graph_store import GraphStore, LoadResult
+
+DEFAULT_GRAPH = "default"
+SERVER_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+URI_HELP = "embedded://PATH, neo4j://HOST:PORT or bolt://HOST:PORT"
+
+__all__ = ["GraphStore", "LoadResult", "open_store", "default_uri", "embedded_root", "DEFAULT_GRAPH"]
+
+
+def default_uri() -> str:
+    """``$MAGNET_GRAPH_STORE``, else the embedded store in ./.magnet-graph."""
+    return os.environ.get("MAGNET_GRAPH_STORE") or f"embedded://{embedded.DEFAULT_ROOT}"
+
+
+def embedded_root(uri: str) -> Path | None:
+    """The folder of an ``embedded://`` URI, or None for a server URI."""
+    if uri == "embedded":
+        return embedded.DEFAULT_ROOT
+    if uri.startswith("embedded://"):
+        return Path(uri.removeprefix("embedded://") or embedded.DEFAULT_ROOT)
+    return None
+
+
+def open_store(uri: str | None = None, graph: str = DEFAULT_GRAPH) -> GraphStore:
+    """Connect to the store at ``uri`` (starting the embedded server if needed)."""
+    uri = uri or default_uri()
+    root = embedded_root(uri)
+    if root is not None:
+        info = embedded.ensure_server(root)
+        driver = neo4j.GraphDatabase.driver(info["uri"], auth=(info["user"], info["password"]))
+        database, on_query = info["database"], (lambda: embedded.touch(root.resolve()))
+    elif uri.split("://", 1)[0] in SERVER_SCHEMES:
+        user = os.environ.get("MAGNET_GRAPH_USER") or os.environ.get("NEO4J_USERNAME") or "neo4j"
+        password = os.environ.get("MAGNET_GRAPH_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
+        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password) if password else None)
+        database, on_query = os.environ.get("MAGNET_GRAPH_DATABASE") or None, None
+    else:
+        raise StoreError(f"unknown store URI {uri!r}; expected {URI_HELP}")
+    try:
+        driver.verify_connectivity()
+    except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
+        driver.close()
+        raise StoreError(f"cannot reach graph store {uri}: {exc}") from None
+    return GraphStore(driver, database=database, graph=graph, uri=uri, on_query=on_query)

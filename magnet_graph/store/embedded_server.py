@@ -1,0 +1,106 @@
+"""The embedded store's server process: ArcadeDB with its Bolt plugin on a loopback port.
+
+Started by :func:`magnet_graph.store.embedded.ensure_server` as ``python -m
+magnet_graph.store.embedded_server ROOT``; not meant to be run by hand. It holds an exclusive lock
+on ``ROOT/server.pid`` for its whole life (so liveness never depends on pid reuse), publishes
+``ROOT/server.json`` once Bolt answers, and shuts ArcadeDB down cleanly on SIGTERM/SIGINT or after
+``MAGNET_GRAPH_IDLE_TIMEOUT`` seconds (default 1800) without a client touching ``ROOT/heartbeat``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+DATABASE = "magnet"
+USER = "root"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(root: Path) -> int:
+    root.mkdir(parents=True, exist_ok=True)
+    pid_file = open(root / "server.pid", "a+")
+    for _ in range(30):  # a client may hold a shared lock for an instant while checking liveness
+        try:
+            fcntl.flock(pid_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            time.sleep(0.1)
+    else:
+        print("another magnet-graph server already owns this store", file=sys.stderr)
+        return 3
+    pid_file.seek(0)
+    pid_file.truncate()
+    pid_file.write(str(os.getpid()))
+    pid_file.flush()
+
+    from arcadedb_embedded.jvm import start_jvm
+
+    start_jvm(heap_size=os.environ.get("MAGNET_GRAPH_EMBEDDED_HEAP", "1g"))
+    import arcadedb_embedded
+
+    password = secrets.token_urlsafe(18)
+    http_port, bolt_port = _free_port(), _free_port()
+    server = arcadedb_embedded.create_server(
+        root_path=str(root / "arcadedb"),
+        root_password=password,
+        config={
+            "host": "127.0.0.1",
+            "http_port": http_port,
+            "bolt_port": bolt_port,
+            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+        },
+    )
+    server.start()
+    if not (root / "arcadedb" / "databases" / DATABASE).is_dir():
+        server.create_database(DATABASE)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    info = {
+        "pid": os.getpid(),
+        "uri": f"bolt://127.0.0.1:{bolt_port}",
+        "user": USER,
+        "password": password,
+        "database": DATABASE,
+        "started_at": time.time(),
+    }
+    tmp = root / "server.json.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(info, fh)
+    os.replace(tmp, root / "server.json")
+    (root / "heartbeat").touch()
+    print(f"READY {info['uri']}", flush=True)
+
+    idle_timeout = float(os.environ.get("MAGNET_GRAPH_IDLE_TIMEOUT", "1800"))
+    while not stop.wait(5.0):
+        try:
+            idle = time.time() - (root / "heartbeat").stat().st_mtime
+        except FileNotFoundError:
+            idle = 0.0
+        if idle > idle_timeout:
+            print(f"idle for {idle:.0f}s, stopping", flush=True)
+            break
+    (root / "server.json").unlink(missing_ok=True)
+    server.stop()
+    print("STOPPED", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(Path(sys.argv[1]).resolve()))

@@ -1,0 +1,169 @@
+"""GraphStore: the one interface to the function graph, over the official neo4j driver (Bolt).
+
+Every query is a named file in cypher/ (see cypher_files); every value is a parameter; writes are
+UNWIND batches of idempotent MERGEs on uniquely constrained keys, so a retried or repeated load
+never duplicates. Everything lives in a ``graph`` partition so several catalogs share a database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+
+from ..catalogs.common import assign_names
+from ..edge import FeedsEdge
+from ..errors import StoreError
+from ..signature import FunctionSignature, catalog_hash
+from .cypher_files import load_query, query_names
+
+_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b", re.IGNORECASE)
+# ArcadeDB reports a lost race on a unique key or record version as a plain database error;
+# retrying the idempotent batch is the right answer, as it is for Neo4j's transient errors.
+_RETRYABLE_MESSAGES = ("DuplicatedKey", "duplicated key", "ConcurrentModification", "concurrent modification")
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    functions: int
+    parameters: int
+    response_fields: int
+    new_functions: int
+    seconds: float
+
+
+class GraphStore:
+    """A graph partition in a Cypher database reached over Bolt."""
+
+    def __init__(self, driver: neo4j.Driver, *, database: str | None, graph: str, uri: str,
+                 on_query: Callable[[], None] | None = None):
+        if not graph or len(graph) > 128:
+            raise StoreError(f"graph name must be 1-128 characters, got {graph!r}")
+        self.driver, self.database, self.graph, self.uri = driver, database, graph, uri
+        self._on_query = on_query or (lambda: None)
+
+    # -- queries ------------------------------------------------------------------------------
+    def run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named query in its own managed transaction; ``$graph`` defaults to this store's."""
+        return self.run_many([(name, params)])[-1]
+
+    def run_many(self, steps: Sequence[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """Run several named queries in one transaction (all or nothing), retried when transient."""
+        prepared = []
+        for name, params in steps:
+            query = load_query(name)
+            if "graph" in query.params and "graph" not in params:
+                params = {**params, "graph": self.graph}
+            query.check(params)
+            prepared.append((query, params))
+        write = any(_WRITE.search(q.text) for q, _ in prepared)
+
+        def work(tx):
+            return [tx.run(q.text, p).data() for q, p in prepared]
+
+        self._on_query()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    return session.execute_write(work) if write else session.execute_read(work)
+            except (ServiceUnavailable, SessionExpired) as exc:
+                raise StoreError(f"graph store {self.uri} unavailable: {exc}") from None
+            except Neo4jError as exc:
+                retryable = isinstance(exc, TransientError) or any(m in str(exc) for m in _RETRYABLE_MESSAGES)
+                if not retryable or attempt == MAX_ATTEMPTS:
+                    names = ", ".join(q.name for q, _ in prepared)
+                    raise StoreError(f"query {names} failed on {self.uri}: {exc.message or exc}") from None
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
+
+    # -- schema and loading --------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create the uniqueness constraints (idempotent)."""
+        for name in query_names():
+            if name.startswith("schema/"):
+                self.run(name)
+
+    def load_functions(self, signatures: Iterable[FunctionSignature], batch_size: int = 1000,
+                       progress: Callable[[int], None] | None = None) -> LoadResult:
+        """Upsert signatures with their parameter and response-field nodes, in UNWIND batches.
+
+        Names stay unique per graph and stable across reloads (see ``assign_names``); loading the
+        same catalog again changes nothing.
+        """
+        start = time.perf_counter()
+        self.ensure_schema()
+        existing = {(r["toolkit"], r["original_name"]): r["name"] for r in self.run("function/identities")}
+        sigs = assign_names(list(signatures), existing)
+        known = set(existing.values())
+        n_params = n_fields = 0
+        for i in range(0, len(sigs), batch_size):
+            batch = sigs[i : i + batch_size]
+            functions = [{"name": s.name, "props": {**s.to_record(), "hash": s.content_hash()}} for s in batch]
+            params = [{"function": s.name, "name": p["name"], "props": p} for s in batch for p in s.parameter_fields()]
+            fields = [{"function": s.name, "name": f["name"], "props": f} for s in batch for f in s.response_fields()]
+            keep_params = [{"function": s.name, "names": [p["name"] for p in s.parameter_fields()]} for s in batch]
+            keep_fields = [{"function": s.name, "names": [f["name"] for f in s.response_fields()]} for s in batch]
+            self.run_many([
+                ("function/upsert", {"rows": functions}),
+                ("parameter/prune", {"rows": keep_params}),
+                ("parameter/upsert", {"rows": params}),
+                ("field/prune", {"rows": keep_fields}),
+                ("field/upsert", {"rows": fields}),
+            ])
+            n_params += len(params)
+            n_fields += len(fields)
+            if progress:
+                progress(len(batch))
+        new = sum(1 for s in sigs if s.name not in known)
+        return LoadResult(len(sigs), n_params, n_fields, new, time.perf_counter() - start)
+
+    def load_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
+        """Upsert FEEDS edges between functions already in this graph; returns the rows sent."""
+        rows = [e.to_row() for e in edges]
+        for i in range(0, len(rows), batch_size):
+            self.run("edge/upsert", rows=rows[i : i + batch_size])
+        return len(rows)
+
+    # -- reading -------------------------------------------------------------------------------
+    def functions(self) -> list[FunctionSignature]:
+        return [FunctionSignature.from_record(r["function"]) for r in self.run("function/list")]
+
+    def edges(self) -> list[dict[str, Any]]:
+        rows = self.run("edge/list")
+        for row in rows:
+            row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
+        return rows
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, functions per toolkit and the content hash of this graph."""
+        counts = self.run("graph/stats")[0]
+        toolkits = {r["toolkit"]: r["functions"] for r in self.run("graph/toolkits")}
+        return {"store": self.uri, "graph": self.graph, **counts, "toolkits": toolkits,
+                "content_hash": self.content_hash()}
+
+    def content_hash(self) -> str:
+        """Order-independent hash of every stored signature (equal to the catalog's own hash)."""
+        return catalog_hash(self.functions())
+
+    def graphs(self) -> dict[str, int]:
+        return {r["graph"]: r["functions"] for r in self.run("graph/list")}
+
+    def clear(self) -> None:
+        """Delete this graph partition; other graphs are untouched."""
+        self.run("graph/clear")
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
