@@ -137,3 +137,7 @@ def stop(store_uri):
     if root is None:
         raise click.UsageError("store stop applies to embedded:// stores")
     click.echo("stopped" if embedded.stop_server(root) else "not running")
+
+
+if __name__ == "__main__":
+    main()

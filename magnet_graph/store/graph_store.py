@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from .cypher_files import load_query, query_names
 _WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b", re.IGNORECASE)
 # ArcadeDB reports a lost race on a unique key or record version as a plain database error;
 # retrying the idempotent batch is the right answer, as it is for Neo4j's transient errors.
-_RETRYABLE_MESSAGES = ("DuplicatedKey", "duplicated key", "ConcurrentModification", "concurrent modification")
+_RETRYABLE_MESSAGES = ("duplicated key", "concurrentmodification", "concurrent modification")
 MAX_ATTEMPTS = 8
 
 
@@ -48,9 +49,10 @@ class GraphStore:
             raise StoreError(f"graph name must be 1-128 characters, got {graph!r}")
         self.driver, self.database, self.graph, self.uri = driver, database, graph, uri
         self._on_query = on_query or (lambda: None)
+        self.executed: Counter[str] = Counter()  # query name -> runs, for coverage and debugging
 
     # -- queries ------------------------------------------------------------------------------
-    def run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run the named query in its own managed transaction; ``$graph`` defaults to this store's."""
         return self.run_many([(name, params)])[-1]
 
@@ -69,6 +71,7 @@ class GraphStore:
             return [tx.run(q.text, p).data() for q, p in prepared]
 
         self._on_query()
+        self.executed.update(q.name for q, _ in prepared)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.driver.session(database=self.database) as session:
@@ -76,7 +79,7 @@ class GraphStore:
             except (ServiceUnavailable, SessionExpired) as exc:
                 raise StoreError(f"graph store {self.uri} unavailable: {exc}") from None
             except Neo4jError as exc:
-                retryable = isinstance(exc, TransientError) or any(m in str(exc) for m in _RETRYABLE_MESSAGES)
+                retryable = isinstance(exc, TransientError) or any(m in str(exc).lower() for m in _RETRYABLE_MESSAGES)
                 if not retryable or attempt == MAX_ATTEMPTS:
                     names = ", ".join(q.name for q, _ in prepared)
                     raise StoreError(f"query {names} failed on {self.uri}: {exc.message or exc}") from None

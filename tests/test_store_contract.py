@@ -1,0 +1,179 @@
+"""The store contract: every test here runs unchanged on embedded ArcadeDB and on real Neo4j."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from magnet_graph.catalogs import load_catalog
+from magnet_graph.edge import FeedsEdge
+from magnet_graph.errors import QueryError, StoreError
+from magnet_graph.signature import catalog_hash
+from magnet_graph.store import open_store
+from magnet_graph.store.cypher_files import load_query, query_names
+
+from .catalog_factory import synthetic_catalog
+from .conftest import FIXTURES
+
+INJECTIONS = [
+    "x'}) MATCH (n) DETACH DELETE n //",
+    '" OR 1=1 RETURN n //',
+    "$graph",
+    "`Function`) DETACH DELETE f WITH 1 AS x MATCH (y",
+    "{name: 'x'}; CALL dbms.components() YIELD name RETURN name",
+    "line one\nline two\\u0027 ' \" ;",
+]
+
+
+def test_bfcl_loads_128_functions_and_reloading_changes_nothing(store):
+    sigs = load_catalog("bfcl")
+    first = store.load_functions(sigs)
+    assert (first.functions, first.parameters, first.response_fields, first.new_functions) == (128, 185, 196, 128)
+    stats = store.stats()
+    assert (stats["functions"], stats["parameters"], stats["response_fields"], stats["edges"]) == (128, 185, 196, 0)
+    assert stats["toolkits"]["VehicleControlAPI"] == 22
+    again = store.load_functions(load_catalog("bfcl"))
+    assert again.new_functions == 0
+    assert store.stats() == stats
+
+
+def test_stored_signatures_round_trip_exactly(store):
+    sigs = load_catalog("bfcl:TravelAPI") + load_catalog(str(FIXTURES / "messy_catalog.json"))
+    store.load_functions(sigs)
+    stored = {s.name: s for s in store.functions()}
+    assert stored == {s.name: s for s in sigs}
+    assert store.content_hash() == catalog_hash(sigs)
+
+
+def test_constraints_exist(store):
+    store.ensure_schema()
+    records, _, _ = store.driver.execute_query("SHOW CONSTRAINTS", database_=store.database)
+    names = {r["name"] for r in records}
+    assert {"function_key", "parameter_key", "field_key"} <= names
+
+
+def test_injection_payloads_load_as_plain_text(store_uri, graph_name):
+    clean = load_catalog(str(FIXTURES / "openai_tools.json"))
+    tools = json.loads((FIXTURES / "openai_tools.json").read_text())
+    for tool, payload in zip(tools, INJECTIONS):
+        tool["function"]["name"] = payload
+        tool["function"]["description"] = payload
+        first_param = next(iter(tool["function"]["parameters"]["properties"].values()))
+        first_param["description"] = payload
+    dirty_path = FIXTURES.parent / f".injection-{graph_name}.json"
+    dirty_path.write_text(json.dumps(tools))
+    try:
+        dirty = load_catalog(str(dirty_path))
+    finally:
+        dirty_path.unlink()
+    with open_store(store_uri, graph_name + "-clean") as clean_store, open_store(store_uri, graph_name) as dirty_store:
+        try:
+            clean_store.load_functions(clean)
+            before = clean_store.stats()
+            dirty_store.load_functions(dirty)
+            after_dirty = dirty_store.stats()
+            for key in ("functions", "parameters", "response_fields", "edges"):
+                assert after_dirty[key] == before[key]
+            assert after_dirty["content_hash"] == catalog_hash(dirty)
+            assert {s.original_name for s in dirty_store.functions()} == set(INJECTIONS[: len(tools)])
+            assert {s.description for s in dirty_store.functions()} == set(INJECTIONS[: len(tools)])
+            assert clean_store.stats() == before  # the clean graph is untouched
+        finally:
+            clean_store.clear()
+            dirty_store.clear()
+
+
+def test_concurrent_loads_of_one_catalog_leave_no_duplicates(store_uri, graph_name, tmp_path):
+    catalog = tmp_path / "big.json"
+    sigs = synthetic_catalog(600, seed=7)
+    catalog.write_text(json.dumps([{"name": s.original_name, "description": s.description,
+                                    "parameters": s.parameters, "response": s.output} for s in sigs]))
+    cmd = [sys.executable, "-m", "magnet_graph.cli", "load", str(catalog), "bfcl", "--store", store_uri,
+           "--graph", graph_name, "--batch-size", "100"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    with open_store(store_uri, graph_name) as store:
+        try:
+            stats = store.stats()
+            assert (stats["functions"], stats["parameters"]) == (728, 185 + sum(len(s.parameter_fields()) for s in sigs))
+            names = [s.name for s in store.functions()]
+            assert len(names) == len(set(names)) == 728
+        finally:
+            store.clear()
+
+
+def test_edges_are_idempotent_and_explain_themselves(store):
+    store.load_functions(load_catalog(str(FIXTURES / "openai_tools.json")))
+    evidence = ({"kind": "schema", "score": 0.9, "detail": "flight_ids[] -> flight_id"},)
+    edges = [
+        FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.9, evidence),
+        FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 0.95, evidence),
+    ]
+    store.load_edges(edges)
+    store.load_edges(edges)
+    listed = store.edges()
+    assert [(e["source"], e["target"], e["kind"]) for e in listed] == [
+        ("book_flight", "cancel_booking", "full"), ("search_flights", "book_flight", "partial")]
+    assert listed[1]["evidence"] == [dict(evidence[0])]
+    assert store.stats()["edges"] == 2
+
+
+def test_reloading_a_changed_function_prunes_its_old_fields(store):
+    sigs = load_catalog(str(FIXTURES / "openai_tools.json"))
+    store.load_functions(sigs)
+    book = next(s for s in sigs if s.name == "book_flight")
+    props = {k: v for k, v in book.parameters.items()}
+    props["properties"] = {"flight_id": book.parameters["properties"]["flight_id"]}
+    props["required"] = ["flight_id"]
+    changed = book.__class__(**{**book.__dict__, "parameters": props, "required": ("flight_id",), "output": None})
+    store.load_functions([changed])
+    stats = store.stats()
+    assert stats["parameters"] == 8 - 1 and stats["response_fields"] == 2 - 1
+    assert {s.name: s for s in store.functions()}["book_flight"] == changed
+
+
+def test_graphs_are_partitioned_and_clear_removes_one(store_uri, graph_name):
+    with open_store(store_uri, graph_name + "-a") as a, open_store(store_uri, graph_name + "-b") as b:
+        a.load_functions(load_catalog("bfcl:MathAPI"))
+        b.load_functions(load_catalog("bfcl:TicketAPI"))
+        graphs = a.graphs()
+        assert graphs[graph_name + "-a"] == 17 and graphs[graph_name + "-b"] == 9
+        a.clear()
+        assert a.stats()["functions"] == 0 and a.stats()["parameters"] == 0
+        assert b.stats()["functions"] == 9
+        b.clear()
+
+
+def test_every_cypher_file_is_exercised(store):
+    sigs = load_catalog(str(FIXTURES / "openai_tools.json"))
+    store.load_functions(sigs)
+    store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
+    store.stats()
+    store.edges()
+    store.graphs()
+    store.clear()
+    assert store.stats()["functions"] == 0
+    assert set(store.executed) == set(query_names())
+
+
+def test_query_parameters_are_checked_before_reaching_the_server(store):
+    with pytest.raises(QueryError, match=r"function/upsert.cypher: missing \['rows'\]"):
+        store.run("function/upsert")
+    with pytest.raises(QueryError, match=r"unexpected \['name'\]"):
+        store.run("graph/stats", name="x")
+    with pytest.raises(QueryError, match="no query"):
+        load_query("nope/missing")
+    assert load_query("edge/upsert").params == {"rows", "graph"}
+
+
+def test_unreachable_server_is_one_clear_error():
+    with pytest.raises(StoreError, match="cannot reach graph store bolt://127.0.0.1:1"):
+        open_store("bolt://127.0.0.1:1")
+    with pytest.raises(StoreError, match="unknown store URI 'postgres://x'"):
+        open_store("postgres://x")
