@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -39,6 +40,8 @@ class _Group(click.Group):
 def main(ctx, debug):
     """magnet-graph: Magnet multi-turn tool-use data synthesis on a graph database."""
     ctx.obj = {"debug": debug}
+    # The driver logs connection failures itself; the one-line error below already says it.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
 
 def _open(store_uri, graph):

@@ -35,9 +35,11 @@ def server_state(root: Path) -> dict | str:
         else:
             return "stopped"
     try:
-        return json.loads((root / "server.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        info = json.loads((root / "server.json").read_text())
+        owner = int(pid_path.read_text().strip() or 0)
+    except (FileNotFoundError, json.JSONDecodeError, ValueError):
         return "starting"
+    return info if info.get("pid") == owner else "starting"
 
 
 def ensure_server(root: Path, timeout: float = 120.0) -> dict:

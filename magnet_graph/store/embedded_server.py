@@ -30,6 +30,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _password(root: Path) -> str:
+    """The root password, made once: ArcadeDB keeps the one it was first created with."""
+    path = root / "credentials"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(18)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password
+
+
 def serve(root: Path) -> int:
     root.mkdir(parents=True, exist_ok=True)
     pid_file = open(root / "server.pid", "a+")
@@ -42,6 +54,7 @@ def serve(root: Path) -> int:
     else:
         print("another magnet-graph server already owns this store", file=sys.stderr)
         return 3
+    (root / "server.json").unlink(missing_ok=True)  # stale if a crashed server left it
     pid_file.seek(0)
     pid_file.truncate()
     pid_file.write(str(os.getpid()))
@@ -52,7 +65,7 @@ def serve(root: Path) -> int:
     start_jvm(heap_size=os.environ.get("MAGNET_GRAPH_EMBEDDED_HEAP", "1g"))
     import arcadedb_embedded
 
-    password = secrets.token_urlsafe(18)
+    password = _password(root)
     http_port, bolt_port = _free_port(), _free_port()
     server = arcadedb_embedded.create_server(
         root_path=str(root / "arcadedb"),

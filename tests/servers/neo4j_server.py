@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,8 +74,12 @@ def neo4j_classpath() -> str:
         text=True,
     )
     if proc.returncode != 0 or not tmp.exists():
-        tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
-        raise RuntimeError(f"mvn could not resolve the Neo4j classpath (exit {proc.returncode}): {tail}")
+        out = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+        lines = [line.strip() for line in out.splitlines() if line.strip()]
+        # Maven's first [ERROR] line carries the cause; the last ones are boilerplate.
+        errors = [line for line in lines if line.startswith("[ERROR]") and len(line) > 8]
+        detail = errors[0] if errors else " | ".join(lines[-5:])
+        raise RuntimeError(f"mvn could not resolve the Neo4j classpath (exit {proc.returncode}): {detail}")
     tmp.replace(cache)
     return cache.read_text().strip()
 
@@ -86,7 +91,11 @@ def _free_port() -> int:
 
 
 class Neo4jServer:
-    """A Neo4j Community JVM serving Bolt on 127.0.0.1; use as a context manager."""
+    """A Neo4j Community JVM serving Bolt on 127.0.0.1; use as a context manager.
+
+    ``heap`` sets -Xms/-Xmx.  Neo4j's own logs land in ``data_dir/logs``, the JVM's stderr in
+    ``data_dir/launcher.log``.  Reusing a data_dir reopens the same database.
+    """
 
     def __init__(self, data_dir: Path, port: int | None = None, heap: str = "512m") -> None:
         self.data_dir = Path(data_dir).resolve()
@@ -112,13 +121,14 @@ class Neo4jServer:
                                           stderr=log, text=True, start_new_session=True)
         ready = threading.Event()
         threading.Thread(target=self._pump_stdout, args=(self._proc, ready), daemon=True).start()
-        ready.wait(START_TIMEOUT)
-        if self.uri is None:
-            code = self._proc.poll()
-            self.stop()
-            why = "timed out" if code is None else f"exited with {code}"
-            raise RuntimeError(f"Neo4j {why} before READY; log tail:\n{self._log_tail()}")
-        return self
+        if not ready.wait(START_TIMEOUT):
+            why = f"not ready after {START_TIMEOUT:.0f} s"
+        elif self.uri is None:
+            why = f"exited with {self._proc.wait()}"
+        else:
+            return self
+        self.stop()
+        raise RuntimeError(f"Neo4j {why}; log tail ({self.log_path}):\n{self._log_tail()}")
 
     def _pump_stdout(self, proc: subprocess.Popen[str], ready: threading.Event) -> None:
         # Drain stdout for the JVM's whole life so it can never block on a full pipe.
@@ -174,10 +184,9 @@ def main(argv: list[str]) -> int:
         print(f"started in {time.monotonic() - t0:.1f}s; log: {server.log_path}; Ctrl-C to stop",
               file=sys.stderr)
         try:
-            server._proc.wait()
+            return server._proc.wait()  # only returns if the JVM dies on its own
         except KeyboardInterrupt:
-            pass
-    return 0
+            return 0
 
 
 if __name__ == "__main__":
