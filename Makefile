@@ -1,0 +1,36 @@
+# Set-up and the two commands the README opens with. Everything installs into .venv from the
+# project's own files; nothing is needed beyond Python 3.11 (and Java 17 + Maven for the real-Neo4j
+# half of the test suite).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+# bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data and
+# backends, so it goes in with --no-deps (magnet_graph/catalogs/bfcl.py pins the same version).
+BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test bench clean
+
+$(BIN)/.installed: pyproject.toml Makefile
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps $(BFCL)
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install  ## the main job on the embedded default: load the BFCL catalog, print graph stats
+	$(BIN)/magnet-graph load bfcl
+	$(BIN)/magnet-graph graph stats
+
+test: install  ## the whole suite, on embedded ArcadeDB and on real Neo4j
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -v --timeout 900
+
+bench: install
+	$(BIN)/python bench/load.py
+
+clean:
+	-$(BIN)/magnet-graph store stop
+	rm -rf $(VENV) .magnet-graph

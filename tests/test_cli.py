@@ -1,0 +1,111 @@
+"""The magnet-graph command as users run it: subprocesses, a fresh store folder, real servers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from magnet_graph.store import embedded
+
+from .conftest import FIXTURES
+
+
+def cli(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "magnet_graph.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A fresh folder: the default store ./.magnet-graph is created on first use."""
+    path = tmp_path_factory.mktemp("cli")
+    yield path
+    embedded.stop_server((path / ".magnet-graph").resolve())
+
+
+def stats(workdir, *extra):
+    result = cli("graph", "stats", "--json", *extra, cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_load_bfcl_then_stats_on_a_fresh_default_store(workdir):
+    first = cli("load", "bfcl", cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    assert "loaded 128 functions (128 new), 185 parameters, 196 response fields" in first.stdout
+    assert (workdir / ".magnet-graph" / "server.json").exists()
+    before = stats(workdir)
+    assert (before["functions"], before["parameters"], before["response_fields"], before["edges"]) == (128, 185, 196, 0)
+    again = cli("load", "bfcl", cwd=workdir)
+    assert "(0 new)" in again.stdout
+    assert stats(workdir) == before
+    table = cli("graph", "stats", cwd=workdir).stdout
+    assert "functions" in table and "GorillaFileSystem" in table
+
+
+def test_a_rejected_catalog_writes_nothing_and_says_one_line(workdir, tmp_path):
+    before = stats(workdir)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "ok", "parameters": {}},
+                               {"name": "broken", "parameters": {"type": "object", "properties": {"x": {"type": "blob"}}}}]))
+    result = cli("load", str(FIXTURES / "openai_tools.json"), str(bad), cwd=workdir)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: catalog rejected: {bad}: function 'broken': field 'parameters.properties.x.type'")
+    assert stats(workdir) == before
+
+
+def test_graph_partitions_and_clear(workdir):
+    assert cli("load", str(FIXTURES / "mcp_tools_list.json"), "--graph", "mcp", cwd=workdir).returncode == 0
+    assert stats(workdir, "--graph", "mcp")["functions"] == 3
+    cleared = cli("graph", "clear", "--graph", "mcp", "--yes", cwd=workdir)
+    assert cleared.returncode == 0 and "cleared graph 'mcp'" in cleared.stdout
+    assert stats(workdir, "--graph", "mcp")["functions"] == 0
+    assert stats(workdir)["functions"] == 128
+    refused = subprocess.run([sys.executable, "-m", "magnet_graph.cli", "graph", "clear"], input="n\n",
+                             capture_output=True, text=True, cwd=workdir)
+    assert refused.returncode == 1 and stats(workdir)["functions"] == 128
+
+
+def test_store_status_and_stop(workdir):
+    assert cli("store", "status", cwd=workdir).stdout.startswith("running pid ")
+    assert cli("store", "stop", cwd=workdir).stdout.strip() == "stopped"
+    assert cli("store", "status", cwd=workdir).stdout.strip() == "stopped"
+    assert stats(workdir)["functions"] == 128  # started again on demand, data kept
+
+
+def test_neo4j_uri_from_the_command_line(neo4j_uri, graph_name):
+    result = cli("load", "bfcl:TradingBot", "--store", neo4j_uri, "--graph", graph_name)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(cli("graph", "stats", "--json", "--store", neo4j_uri, "--graph", graph_name).stdout)
+    assert (data["functions"], data["store"]) == (20, neo4j_uri)
+    cli("graph", "clear", "--yes", "--store", neo4j_uri, "--graph", graph_name)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["graph", "stats", "--store", "bolt://127.0.0.1:1"], "error: cannot reach graph store bolt://127.0.0.1:1"),
+    (["graph", "stats", "--store", "postgres://db"], "error: unknown store URI 'postgres://db'"),
+    (["load", "python:nope.module:Thing", "--store", "bolt://127.0.0.1:1"], "error: catalog rejected: python:nope"),
+])
+def test_errors_are_one_line_with_exit_code_1(args, message):
+    result = cli(*args)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback():
+    result = cli("--debug", "graph", "stats", "--store", "postgres://db")
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_help_imports_no_driver_or_engine():
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "magnet_graph.cli", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "load" in result.stdout
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "magnet_graph.cli" in imported
+    assert not {"neo4j", "arcadedb_embedded", "torch", "jsonschema"} & imported
