@@ -107,5 +107,5 @@ def test_help_imports_no_driver_or_engine():
                             capture_output=True, text=True)
     assert result.returncode == 0 and "load" in result.stdout
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
-    assert "magnet_graph.cli" in imported
+    assert "click" in imported  # the import list was captured
     assert not {"neo4j", "arcadedb_embedded", "torch", "jsonschema"} & imported
