@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 import click
@@ -25,6 +26,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader (head, less) went away: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -45,8 +49,6 @@ def main(ctx, debug):
 
 
 def _open(store_uri, graph):
-    import os
-
     from .store import DEFAULT_GRAPH, open_store
 
     return open_store(store_uri, graph or os.environ.get("MAGNET_GRAPH_GRAPH") or DEFAULT_GRAPH)
@@ -57,8 +59,15 @@ def _open(store_uri, graph):
 @STORE_OPTION
 @GRAPH_OPTION
 @click.option("--batch-size", default=1000, show_default=True, help="Rows per UNWIND batch.")
-def load(sources, store_uri, graph, batch_size):
-    """Import catalogs into the graph.
+@click.option("--edges/--no-edges", "with_edges", default=True, show_default=True,
+              help="Infer FEEDS edges over the whole graph after loading.")
+@click.option("--min-edge-score", type=float, default=None, help="Edge threshold (default: EdgeConfig.min_score).")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Execution evidence: run executable tools (bfcl, python:) to verify edges.")
+@click.option("--judge", default=None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
+@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint for --judge.")
+def load(sources, store_uri, graph, batch_size, with_edges, min_edge_score, verify, judge, base_url):
+    """Import catalogs into the graph, then infer dependency edges.
 
     SOURCES: bfcl | bfcl:ClassName | python:package.module:ClassName | PATH to an OpenAI tools
     JSON/JSONL or MCP tools/list JSON file. All sources are validated before anything is written.
@@ -71,8 +80,60 @@ def load(sources, store_uri, graph, batch_size):
         with click.progressbar(length=len(signatures), label="loading", file=sys.stderr,
                                hidden=not show) as bar:
             result = store.load_functions(signatures, batch_size=batch_size, progress=bar.update)
-    click.echo(f"loaded {result.functions} functions ({result.new_functions} new), {result.parameters} parameters, "
-               f"{result.response_fields} response fields into graph {store.graph!r} in {result.seconds:.1f}s")
+        click.echo(f"loaded {result.functions} functions ({result.new_functions} new), {result.parameters} parameters, "
+                   f"{result.response_fields} response fields into graph {store.graph!r} in {result.seconds:.1f}s")
+        if with_edges:
+            _infer(store, min_edge_score, verify, judge, base_url)
+
+
+def _infer(store, min_score, verify, judge_spec, base_url):
+    import dataclasses
+
+    from .edges import EdgeConfig, infer_edges
+    from .edges.execution import ExecutionVerifier
+    from .edges.judge import LLMJudge
+
+    config = EdgeConfig() if min_score is None else dataclasses.replace(EdgeConfig(), min_score=min_score)
+    judge = None
+    if judge_spec:
+        from .teachers import open_teacher
+
+        judge = LLMJudge(open_teacher(judge_spec, base_url=base_url), config)
+    verifier = ExecutionVerifier(config) if verify else None
+    edges = infer_edges(store.functions(), config, judge=judge, verify=verifier)
+    store.replace_edges(edges)
+    notes = []
+    if verifier:
+        notes.append(f"{verifier.runs} tool calls, {verifier.verified} feeds verified")
+    if judge:
+        notes.append(f"judge: {judge.teacher.calls} calls, {judge.teacher.cached} cached, {judge.failures} unreadable")
+    click.echo(f"inferred {len(edges)} edges in graph {store.graph!r}" + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+@main.command()
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--min-score", type=float, default=0.0, show_default=True, help="Only edges scoring at least this.")
+@click.option("--infer", is_flag=True, help="Re-infer the graph's edges first (idempotent).")
+@click.option("--verify/--no-verify", default=True, show_default=True, help="With --infer: execution evidence.")
+@click.option("--judge", default=None, metavar="openai:MODEL", help="With --infer: LLM-judge evidence.")
+@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint for --judge.")
+def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
+    """List FEEDS edges: which output field of a function feeds which parameter of another."""
+    with _open(store_uri, graph) as store:
+        if infer:
+            _infer(store, None, verify, judge, base_url)
+        rows = [e for e in store.edges() if e["score"] >= min_score]
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(f"{'source.field':<44} {'target.param':<44} {'kind':<12} {'score':>5}  evidence")
+    for e in rows:
+        evidence = ", ".join(f"{x['kind']} {x['score']:.2f}" for x in e["evidence"])
+        click.echo(f"{e['source'] + '.' + e['source_field']:<44} {e['target'] + '.' + e['target_param']:<44} "
+                   f"{e['kind']:<12} {e['score']:>5.2f}  {evidence}")
 
 
 @main.group()

@@ -134,6 +134,14 @@ class GraphStore:
             self.run("edge/upsert", rows=rows[i : i + batch_size])
         return len(rows)
 
+    def replace_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
+        """Make this graph's FEEDS edges exactly ``edges``, in one transaction (re-inference)."""
+        rows = [e.to_row() for e in edges]
+        steps = [("edge/clear", {})] + [("edge/upsert", {"rows": rows[i : i + batch_size]})
+                                        for i in range(0, len(rows), batch_size)]
+        self.run_many(steps)
+        return len(rows)
+
     # -- reading -------------------------------------------------------------------------------
     def functions(self) -> list[FunctionSignature]:
         return [FunctionSignature.from_record(r["function"]) for r in self.run("function/list")]

@@ -1,0 +1,201 @@
+"""Execution evidence: run A, pass its output into B, and see whether B needed it.
+
+For executable catalogs (``bfcl`` classes and ``python:module:Class``). Each check starts from a
+fresh instance in its default state (BFCL: ``_load_scenario({})``). Arguments are drawn from values
+found in that state whose names match the parameter (then enums, defaults, typed placeholders).
+
+- Data edge A.f -> B.p is **verified** when B succeeds with A's value of f (or an element of it)
+  and fails with a junk value of the same type: the value mattered. B succeeding either way is
+  inconclusive (it accepts anything); B failing with A's value is evidence against.
+- Prerequisite A -> B is **verified** when B fails on a fresh state and succeeds, with the same
+  arguments, right after A succeeded.
+
+Calls run in-process on trusted catalog code (issue #5's executor adds isolation and time limits).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..signature import FunctionSignature
+from . import Candidate, EdgeConfig
+from .ports import inputs
+from .tokens import GENERIC, name_tokens
+
+_JUNK = {"string": "zz-no-such-value-9173", "integer": 987654321, "number": 987654321.5, "boolean": False}
+_PLACEHOLDER = {"string": "example", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
+
+
+def is_executable(sig: FunctionSignature) -> bool:
+    return sig.execution.get("kind") in ("bfcl", "python")
+
+
+def _class_of(execution: dict) -> type:
+    if execution["kind"] == "bfcl":
+        return getattr(importlib.import_module(execution["module"]), execution["class"])
+    module, _, cls = execution["target"].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def fresh_instance(sig: FunctionSignature) -> Any:
+    instance = _class_of(sig.execution)()
+    if hasattr(instance, "_load_scenario"):
+        instance._load_scenario({})
+    return instance
+
+
+def call(instance: Any, sig: FunctionSignature, args: dict[str, Any]) -> tuple[bool, Any]:
+    """(succeeded, result): an exception or an ``{"error": ...}`` result is a failure."""
+    try:
+        result = getattr(instance, sig.execution["method"])(**args)
+    except Exception as exc:  # a tool's own failure is an observation, not our crash
+        return False, f"{type(exc).__name__}: {exc}"
+    failed = isinstance(result, dict) and "error" in result
+    return not failed, result
+
+
+def state_values(instance: Any, limit: int = 5000) -> list[tuple[str, Any]]:
+    """(name, value) pairs found in an instance's state: scalars, and dict keys (often ids)."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(obj: Any, name: str, depth: int) -> None:
+        if len(found) >= limit or depth > 5:
+            return
+        if isinstance(obj, (str, int, float, bool)):
+            found.append((name, obj))
+        elif isinstance(obj, dict):
+            for k, v in list(obj.items())[:50]:
+                if isinstance(k, (str, int)):
+                    found.append((name, k))
+                walk(v, str(k), depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            for v in list(obj)[:50]:
+                walk(v, name, depth + 1)
+        elif hasattr(obj, "__dict__") and not callable(obj):
+            for k, v in vars(obj).items():
+                walk(v, k.lstrip("_"), depth + 1)
+
+    walk(vars(instance), "state", 0)
+    return found
+
+
+def _fits(value: Any, json_type: str) -> bool:
+    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "boolean": isinstance(value, bool)}.get(json_type, False)
+
+
+def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Required arguments from state values with matching names and types, else enums/defaults/placeholders."""
+    args = {}
+    for port in inputs(sig):
+        if port.name not in sig.required:
+            continue
+        schema = sig.parameters["properties"][port.name]
+        wanted = set(name_tokens(port.name)) - GENERIC or set(name_tokens(port.name))
+        match = next((v for k, v in values if _fits(v, port.type) and wanted & set(name_tokens(k))), None)
+        if match is None and "enum" in schema:
+            match = schema["enum"][0]
+        if match is None and "default" in schema:
+            match = schema["default"]
+        args[port.name] = copy.deepcopy(match) if match is not None else copy.deepcopy(_PLACEHOLDER.get(port.type, "example"))
+    return args
+
+
+def _pieces(value: Any) -> list[Any]:
+    """The value itself, or for a collection its first elements and keys (a partial feed)."""
+    if isinstance(value, dict):
+        return list(value.keys())[:3] + list(value.values())[:3]
+    if isinstance(value, (list, tuple)):
+        return list(value)[:3]
+    return [value]
+
+
+@dataclass
+class ExecutionVerifier:
+    """Adds execution evidence to candidates and finds prerequisites by running the tools."""
+
+    config: EdgeConfig = EdgeConfig()
+    runs: int = 0
+    verified: int = 0
+    refuted: int = 0
+    _outputs: dict = field(default_factory=dict)
+
+    def _run_source(self, a: FunctionSignature) -> tuple[bool, Any, Any]:
+        instance = fresh_instance(a)
+        ok, result = call(instance, a, sample_args(a, state_values(instance)))
+        self.runs += 1
+        return ok, result, instance
+
+    def __call__(self, candidates: list[Candidate], signatures: list[FunctionSignature]) -> None:
+        by_name = {s.name: s for s in signatures}
+        for c in candidates:
+            a, b = by_name[c.out.function], by_name[c.param.function]
+            if not (is_executable(a) and is_executable(b)) or c.score < self.config.min_score / 2:
+                continue
+            evidence = self._check_feed(a, b, c.out.name, c.param.name, c.param.type)
+            if evidence is None:
+                continue
+            c.evidence.append(evidence)
+            if evidence["score"] == 1.0:
+                self.verified += 1
+                c.score = max(c.score, self.config.verified_floor)
+            elif evidence["score"] == 0.0:
+                self.refuted += 1  # weak: B may have failed on its other, sampled arguments
+                c.score *= self.config.refuted_factor
+
+    def _check_feed(self, a, b, out_field, param, param_type) -> dict | None:
+        ok, result, _ = self._run_source(a)
+        if not ok or not isinstance(result, dict) or out_field not in result:
+            return None  # A did not run in the default state: no evidence either way
+        for piece in _pieces(result[out_field]):
+            if param_type != "array" and not _fits(piece, param_type):
+                continue
+            with_value = self._run_target(a, b, param, piece)
+            if with_value is None:
+                return None
+            if not with_value:
+                continue
+            with_junk = self._run_target(a, b, param, _JUNK.get(param_type, "zz"))
+            if with_junk:
+                return {"kind": "execution", "score": 0.5, "detail": f"{b.name} accepts any {param}"}
+            return {"kind": "execution", "score": 1.0,
+                    "detail": f"{b.name}({param}={piece!r}) succeeded after {a.name}; a junk {param} failed"}
+        return {"kind": "execution", "score": 0.0, "detail": f"{b.name} failed with {a.name}'s {out_field}"}
+
+    def _run_target(self, a, b, param, value) -> bool | None:
+        ok, _, instance = self._run_source(a)  # B runs in the state A left behind
+        if not ok:
+            return None
+        args = sample_args(b, state_values(instance))
+        args[param] = value
+        self.runs += 1
+        return call(instance, b, args)[0]
+
+    def prerequisites(self, signatures: list[FunctionSignature]) -> dict[tuple[str, str], dict]:
+        """(A, B) -> evidence where B fails on a fresh state and succeeds right after A."""
+        toolkits: dict[str, list[FunctionSignature]] = defaultdict(list)
+        for s in signatures:
+            if is_executable(s):
+                toolkits[s.toolkit].append(s)
+        found = {}
+        for members in toolkits.values():
+            for b in members:
+                instance = fresh_instance(b)
+                args = sample_args(b, state_values(instance))
+                self.runs += 1
+                if call(instance, b, copy.deepcopy(args))[0]:
+                    continue  # B works without help
+                for a in members:
+                    if a.name == b.name:
+                        continue
+                    ok, _, after_a = self._run_source(a)
+                    self.runs += 1
+                    if ok and call(after_a, b, copy.deepcopy(args))[0]:
+                        found[(a.name, b.name)] = {"kind": "execution", "score": 1.0,
+                                                   "detail": f"{b.name} failed on a fresh state, succeeded after {a.name}"}
+        return found

@@ -1,0 +1,79 @@
+"""LLM-judge evidence, in the paper's shape: one source function, its candidate targets, one question.
+
+For each function A with candidates, the teacher sees A's signature and output fields and up to
+``max_candidates`` candidate functions (best-scored first), and answers with the (target,
+source_field, target_param) triples where A's output really feeds the target. Listed candidates
+gain judge evidence 1.0 and a score floor; unlisted ones evidence 0.0 and a penalty. Replies are
+cached by the teacher; an unreadable reply leaves the candidates as they were (counted in ``failures``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..signature import FunctionSignature
+from . import Candidate, EdgeConfig
+
+PROMPT_VERSION = "edge-judge-v1"
+SYSTEM = (
+    "You judge dependencies between API functions. An output field of the SOURCE function feeds a "
+    "parameter of a CANDIDATE when, in a realistic conversation, the value returned by SOURCE (all of "
+    "it, or one element or part of it) would be passed as that parameter. Reply with a JSON list only: "
+    '[{"target": name, "source_field": field, "target_param": param}]. Reply [] if none.'
+)
+_JSON_LIST = re.compile(r"\[.*\]", re.DOTALL)
+
+
+@dataclass
+class LLMJudge:
+    teacher: object  # anything with .name and .chat(messages, prompt_version=...)
+    config: EdgeConfig = EdgeConfig()
+    max_candidates: int = 30
+    failures: int = 0
+
+    def __call__(self, candidates: list[Candidate], signatures: list[FunctionSignature]) -> None:
+        by_name = {s.name: s for s in signatures}
+        by_source: dict[str, list[Candidate]] = defaultdict(list)
+        for c in candidates:
+            by_source[c.out.function].append(c)
+        for source, group in sorted(by_source.items()):
+            targets = []
+            for c in sorted(group, key=lambda c: -c.score):
+                if c.param.function not in targets:
+                    targets.append(c.param.function)
+            targets = targets[: self.max_candidates]
+            verdicts = self._ask(by_name[source], [by_name[t] for t in targets])
+            if verdicts is None:
+                continue
+            for c in group:
+                if c.param.function not in targets:
+                    continue
+                yes = (c.param.function, c.out.name, c.param.name) in verdicts
+                c.evidence.append({"kind": "llm_judge", "score": 1.0 if yes else 0.0, "model": self.teacher.name,
+                                   "prompt": PROMPT_VERSION})
+                c.score = max(c.score, self.config.judge_floor) if yes else c.score * self.config.judge_penalty
+
+    def _ask(self, source: FunctionSignature, targets: list[FunctionSignature]) -> set[tuple[str, str, str]] | None:
+        def brief(sig: FunctionSignature, with_output: bool) -> dict:
+            item = {"name": sig.name, "description": sig.description,
+                    "parameters": {k: {"type": v.get("type"), "description": v.get("description", "")}
+                                   for k, v in sig.parameters.get("properties", {}).items()}}
+            if with_output:
+                item["output_fields"] = {k: {"type": v.get("type"), "description": v.get("description", "")}
+                                         for k, v in (sig.output or {}).get("properties", {}).items()}
+            return item
+
+        user = json.dumps({"SOURCE": brief(source, True), "CANDIDATES": [brief(t, False) for t in targets]},
+                          ensure_ascii=False)
+        reply = self.teacher.chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+                                  prompt_version=PROMPT_VERSION)
+        match = _JSON_LIST.search(reply or "")
+        try:
+            items = json.loads(match.group(0)) if match else None
+            return {(i["target"], i["source_field"], i["target_param"]) for i in items}
+        except (json.JSONDecodeError, TypeError, KeyError):
+            self.failures += 1
+            return None
