@@ -134,7 +134,7 @@ def test_one_bad_source_rejects_all_sources(tmp_path):
 
 def test_python_class_catalog():
     sigs = by_name(load_catalog("python:tests.fixtures.sample_tools:Bank"))
-    assert set(sigs) == {"get_balance", "transfer"}
+    assert set(sigs) == {"get_balance", "transfer"}  # _audit is private
     transfer = sigs["transfer"]
     props = transfer.parameters["properties"]
     assert transfer.required == ("source", "target", "amount")

@@ -66,7 +66,7 @@ def _method_signature(cls: type, name: str, method: Any, source: str, target: st
         properties[pname] = schema
     output = None
     if doc.returns:
-        output = {"type": "object", "properties": {k: {"type": t, "description": d} for k, (t, d) in doc.returns.items()}}
+        output = {"type": "object", "properties": {k: {**t, "description": d} for k, (t, d) in doc.returns.items()}}
     elif "return" in hints and hints["return"] is not type(None):
         output = type_schema(hints["return"])[0]
     return make_signature(
@@ -147,10 +147,19 @@ def _entries(lines: list[str]) -> dict[str, tuple[str, str]]:
     return entries
 
 
-def _json_type(doc_type: str) -> str:
-    base = doc_type.split("[")[0].split(",")[0].strip().lower()
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
-            "tuple": "array", "dict": "object", "any": "string"}.get(base, base or "string")
+_DOC_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
+              "tuple": "array", "dict": "object", "any": "string"}
+
+
+def _json_type(doc_type: str) -> dict:
+    """``list[str]`` -> ``{"type": "array", "items": {"type": "string"}}``; unknown names pass through."""
+    base, _, inner = doc_type.strip().partition("[")
+    base = base.split(",")[0].strip().lower()
+    schema = {"type": _DOC_TYPES.get(base, base or "string")}
+    inner = inner.rstrip("]").split(",")[0].strip()
+    if schema["type"] == "array" and inner:
+        schema["items"] = _json_type(inner)
+    return schema
 
 
 def _json_literal(value: Any) -> bool:
