@@ -19,7 +19,17 @@ GRAPH_OPTION = click.option("--graph", default=None, metavar="NAME",
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and exit code 1 (tracebacks with --debug)."""
+    """Turns every error into one line on stderr and exit code 1 (tracebacks with --debug)."""
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:  # usage errors: bad option values, unknown commands
+            click.echo(f"error: {exc.format_message().splitlines()[0]}", err=True)
+            sys.exit(1)
 
     def invoke(self, ctx):
         try:
@@ -58,7 +68,7 @@ def _open(store_uri, graph):
 @click.argument("sources", nargs=-1, required=True)
 @STORE_OPTION
 @GRAPH_OPTION
-@click.option("--batch-size", default=1000, show_default=True, help="Rows per UNWIND batch.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND batch.")
 @click.option("--edges/--no-edges", "with_edges", default=True, show_default=True,
               help="Infer FEEDS edges over the whole graph after loading.")
 @click.option("--min-edge-score", type=float, default=None, help="Edge threshold (default: EdgeConfig.min_score).")

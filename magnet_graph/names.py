@@ -4,18 +4,18 @@ import hashlib
 import re
 import unicodedata
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+NAME_PATTERN = re.compile(r"\A[a-zA-Z0-9_-]{1,64}\Z")  # \Z: "$" would allow a trailing newline
 _INVALID_RUN = re.compile(r"[^a-zA-Z0-9_-]+")
 MAX_LEN = 64
 
 
 def sanitize_name(original: str) -> str:
-    """Map any string to ``^[a-zA-Z0-9_-]{1,64}$`` deterministically.
+    """Map any string to one that fully matches ``[a-zA-Z0-9_-]{1,64}``, deterministically.
 
     Accents are folded to ASCII and other characters become ``_``; a name with nothing usable left
     (all CJK, say) becomes ``fn_<hash>`` so that it stays stable and distinct.
     """
-    if NAME_PATTERN.match(original):
+    if NAME_PATTERN.fullmatch(original):
         return original
     folded = unicodedata.normalize("NFKD", original).encode("ascii", "ignore").decode("ascii")
     name = _INVALID_RUN.sub("_", folded).strip("_")

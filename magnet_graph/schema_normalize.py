@@ -1,17 +1,20 @@
 """Normalise the JSON schemas found in wild catalogs, or reject them with the field that is wrong.
 
 Safe fixes (each recorded as a note): BFCL/Gemini/Python type names mapped to JSON schema
-(``dict``, ``float``, ``tuple``, ``any``, ``STRING``...), local ``$ref`` inlined, ``required`` names
-without a property dropped, text NFC-normalised and stripped. Rejected: unknown types, recursive
-or non-local ``$ref``, malformed ``properties``/``required``, and anything the JSON Schema
-meta-schema refuses.
+(``dict``, ``float``, ``tuple``, ``any``, ``STRING``...), local ``$ref`` inlined, draft-4 tuple
+``items`` rewritten as ``prefixItems``, ``required`` names without a property dropped, text
+NFC-normalised and stripped. Rejected: unknown types, non-JSON values, recursive, non-local or
+unreachable ``$ref``, schemas too large or too deep after ``$ref`` expansion, malformed
+``properties``/``required``, and anything the JSON Schema meta-schema refuses.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import unquote
 
 import jsonschema
 
@@ -27,9 +30,17 @@ TYPE_ALIASES = {
     "object": "object", "dict": "object", "hashmap": "object", "hashtable": "object",
     "null": "null",
 }
+MAX_REFS = 200  # $ref inlined per schema
+MAX_DEPTH = 64  # nested subschemas
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
-_SUBSCHEMA_MAPS = ("properties", "patternProperties")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
+_SUBSCHEMAS = ("items", "additionalItems", "additionalProperties", "unevaluatedItems", "unevaluatedProperties",
+               "not", "if", "then", "else", "contains", "propertyNames")
+_DATA_KEYS = ("enum", "const", "default", "examples")  # values, not schemas: a "$ref" key there is data
+_NOT_SCANNED = _SUBSCHEMA_LISTS + _SUBSCHEMA_MAPS + _SUBSCHEMAS + _DATA_KEYS  # any other key: no $ref left
 _TEXT_KEYS = ("description", "title")
+_REF = re.compile(r"#/(\$defs|definitions)/([^/]+)")
+_JSON_TYPES = (dict, list, str, int, float, type(None))
 
 
 class SchemaProblem(ValueError):
@@ -59,88 +70,123 @@ def normalize_schema(schema: Any, path: str, notes: list[str], *, object_root: b
         schema = {"type": "object", "properties": {}}
     if not isinstance(schema, dict):
         raise SchemaProblem(path, f"expected a JSON object, got {type(schema).__name__}")
-    defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
-    out = _normalize(copy.deepcopy(schema), path, notes, defs, ())
-    out.pop("$defs", None)
-    out.pop("definitions", None)
-    if object_root:
-        if out.get("type", "object") != "object":
-            raise SchemaProblem(f"{path}.type", f"must be an object schema, got {out.get('type')!r}")
-        if "type" not in out:
-            notes.append(f"{path}.type: set to object")
-        out["type"] = "object"
-        out.setdefault("properties", {})
-        out.setdefault("required", [])
     try:
+        where = _find(schema, path, lambda v: not isinstance(v, _JSON_TYPES))
+        if where is not None:
+            raise SchemaProblem(where, "not a JSON value (string, number, boolean, null, list or object)")
+        out = _Walk(schema, path, notes).schema(copy.deepcopy(schema), path, (), 0)
+        if object_root:
+            if out.get("type", "object") != "object":
+                raise SchemaProblem(f"{path}.type", f"must be an object schema, got {out.get('type')!r}")
+            if "type" not in out:
+                notes.append(f"{path}.type: set to object")
+            out["type"] = "object"
+            out.setdefault("properties", {})
+            out.setdefault("required", [])
+            out["required"] = _normalize_required(out, path, notes)  # now against the root's properties
         jsonschema.Draft202012Validator.check_schema(out)
+    except RecursionError:
+        raise SchemaProblem(path, "nested too deeply") from None
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path)
         raise SchemaProblem(f"{path}.{where}" if where else path, exc.message) from None
     return out
 
 
-def _normalize(node: dict, path: str, notes: list[str], defs: dict, resolving: tuple[str, ...]) -> dict:
-    while "$ref" in node:
-        node = _inline_ref(node, path, notes, defs, resolving)
-        resolving = resolving + (node.pop("__ref__"),)
-    if "type" in node:
-        node["type"] = _normalize_type(node["type"], f"{path}.type", notes)
-    for key in _TEXT_KEYS:
-        if key in node:
-            try:
-                node[key] = clean_text(node[key])
-            except SchemaProblem as exc:
-                raise SchemaProblem(f"{path}.{key}", exc.reason) from None
-    for key in _SUBSCHEMA_MAPS:
-        if key in node:
-            if not isinstance(node[key], dict):
+class _Walk:
+    """One schema's normalisation: its definitions, its notes and its ``$ref`` budget."""
+
+    def __init__(self, root: dict, path: str, notes: list[str]):
+        self.notes, self.refs, self.defs = notes, 0, {}
+        for key in ("$defs", "definitions"):
+            self.defs[key] = root.get(key, {})
+            if not isinstance(self.defs[key], dict):
                 raise SchemaProblem(f"{path}.{key}", "must be a JSON object")
-            node[key] = {
-                name: _normalize(_as_schema(sub, f"{path}.{key}.{name}"), f"{path}.{key}.{name}", notes, defs, resolving)
-                for name, sub in node[key].items()
-            }
-    for key in _SUBSCHEMA_LISTS:
-        if key in node:
-            if not isinstance(node[key], list):
-                raise SchemaProblem(f"{path}.{key}", "must be a list of schemas")
-            node[key] = [
-                _normalize(_as_schema(sub, f"{path}.{key}.{i}"), f"{path}.{key}.{i}", notes, defs, resolving)
-                for i, sub in enumerate(node[key])
-            ]
-    for key in ("items", "additionalProperties"):
-        if isinstance(node.get(key), dict):
-            node[key] = _normalize(node[key], f"{path}.{key}", notes, defs, resolving)
-        elif key == "items" and isinstance(node.get(key), list):  # draft-4 tuple form
-            node["prefixItems"] = [
-                _normalize(_as_schema(sub, f"{path}.items.{i}"), f"{path}.items.{i}", notes, defs, resolving)
-                for i, sub in enumerate(node.pop("items"))
-            ]
-            notes.append(f"{path}.items: tuple form rewritten as prefixItems")
-    if "required" in node:
-        node["required"] = _normalize_required(node, path, notes)
-    return node
+
+    def schema(self, node: dict, path: str, resolving: tuple, depth: int) -> dict:
+        if depth > MAX_DEPTH:
+            raise SchemaProblem(path, f"schema nested deeper than {MAX_DEPTH} levels")
+        while "$ref" in node:
+            node, ref = self.inline(node, path, resolving)
+            resolving += (ref,)
+        node.pop("$defs", None)  # every local $ref is inlined by now
+        node.pop("definitions", None)
+        if "type" in node:
+            node["type"] = _normalize_type(node["type"], f"{path}.type", self.notes)
+        for key in _TEXT_KEYS:
+            if key in node:
+                try:
+                    node[key] = clean_text(node[key])
+                except SchemaProblem as exc:
+                    raise SchemaProblem(f"{path}.{key}", exc.reason) from None
+        if isinstance(node.get("items"), list):  # draft-4 tuple form; additionalItems closes it
+            node["prefixItems"] = node.pop("items")
+            note = f"{path}.items: tuple form rewritten as prefixItems"
+            if "additionalItems" in node:
+                node["items"] = node.pop("additionalItems")
+                note += ", additionalItems as items"
+            self.notes.append(note)
+
+        def sub(value: Any, where: str) -> dict:
+            return self.schema(_as_schema(value, where), where, resolving, depth + 1)
+
+        for key in _SUBSCHEMA_MAPS:
+            if key in node:
+                if not isinstance(node[key], dict):
+                    raise SchemaProblem(f"{path}.{key}", "must be a JSON object")
+                node[key] = {name: sub(s, f"{path}.{key}.{name}") for name, s in node[key].items()}
+        for key in _SUBSCHEMA_LISTS:
+            if key in node:
+                if not isinstance(node[key], list):
+                    raise SchemaProblem(f"{path}.{key}", "must be a list of schemas")
+                node[key] = [sub(s, f"{path}.{key}.{i}") for i, s in enumerate(node[key])]
+        for key in _SUBSCHEMAS:
+            if isinstance(node.get(key), dict):
+                node[key] = sub(node[key], f"{path}.{key}")
+        for key, value in node.items():
+            where = None if key in _NOT_SCANNED else _find(value, f"{path}.{key}", _has_ref)
+            if where is not None:
+                raise SchemaProblem(f"{where}.$ref", f"$ref under {key!r} is not supported")
+        if "required" in node:
+            node["required"] = _normalize_required(node, path, self.notes)
+        return node
+
+    def inline(self, node: dict, path: str, resolving: tuple) -> tuple[dict, tuple[str, str]]:
+        """``node`` with its ``$ref`` replaced by the definition (the node's own keys win)."""
+        ref = node["$ref"]
+        match = _REF.fullmatch(ref) if isinstance(ref, str) else None
+        if match is None:
+            raise SchemaProblem(f"{path}.$ref", f"unsupported $ref {ref!r}: only local "
+                                "#/$defs/NAME and #/definitions/NAME are supported")
+        kind, name = match[1], unquote(match[2]).replace("~1", "/").replace("~0", "~")
+        if (kind, name) in resolving:
+            raise SchemaProblem(f"{path}.$ref", f"recursive $ref {ref!r} cannot be inlined")
+        if name not in self.defs[kind]:
+            raise SchemaProblem(f"{path}.$ref", f"unresolved $ref {ref!r}")
+        self.refs += 1
+        if self.refs > MAX_REFS:
+            raise SchemaProblem(f"{path}.$ref", f"schema too large after $ref expansion (over {MAX_REFS} inlined)")
+        target = _as_schema(self.defs[kind][name], f"{path}.$ref")
+        self.notes.append(f"{path}: inlined $ref {ref}")
+        return {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}, (kind, name)
+
+
+def _find(value: Any, path: str, hit: Callable[[Any], bool]) -> str | None:
+    """Dotted path of the first value in ``value`` (itself included) for which ``hit`` is true."""
+    if hit(value):
+        return path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return next((p for k, v in items if (p := _find(v, f"{path}.{k}", hit)) is not None), None)
+
+
+def _has_ref(value: Any) -> bool:
+    return isinstance(value, dict) and "$ref" in value
 
 
 def _as_schema(value: Any, path: str) -> dict:
     if not isinstance(value, dict):
         raise SchemaProblem(path, f"expected a schema object, got {type(value).__name__}")
     return value
-
-
-def _inline_ref(node: dict, path: str, notes: list[str], defs: dict, resolving: tuple[str, ...]) -> dict:
-    ref = node["$ref"]
-    if not isinstance(ref, str) or not ref.startswith(("#/$defs/", "#/definitions/")):
-        raise SchemaProblem(f"{path}.$ref", f"only local #/$defs/ references are supported, got {ref!r}")
-    name = ref.rsplit("/", 1)[1]
-    if name in resolving:
-        raise SchemaProblem(f"{path}.$ref", f"recursive $ref {ref!r} cannot be inlined")
-    if name not in defs:
-        raise SchemaProblem(f"{path}.$ref", f"unresolved $ref {ref!r}")
-    target = _as_schema(defs[name], f"{path}.$ref")
-    merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
-    merged["__ref__"] = name
-    notes.append(f"{path}: inlined $ref {ref}")
-    return merged
 
 
 def _normalize_type(value: Any, path: str, notes: list[str]) -> str | list[str]:
@@ -160,10 +206,10 @@ def _normalize_required(node: dict, path: str, notes: list[str]) -> list[str]:
     required = node["required"]
     if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
         raise SchemaProblem(f"{path}.required", "must be a list of property names")
-    props = node.get("properties", {})
+    props = node.get("properties")  # without properties (allOf/oneOf branches...) keep every name
     kept = []
     for name in required:
-        if name not in props:
+        if props is not None and name not in props:
             notes.append(f"{path}.required: dropped {name!r} (no such property)")
         elif name not in kept:
             kept.append(name)

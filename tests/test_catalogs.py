@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import json
+from typing import Literal
 
 import pytest
 
@@ -10,6 +12,7 @@ from magnet_graph.catalogs import load_catalog, load_catalogs
 from magnet_graph.catalogs.common import assign_names
 from magnet_graph.errors import CatalogError
 from magnet_graph.names import NAME_PATTERN
+from magnet_graph.schema_normalize import SchemaProblem, normalize_schema
 
 from .conftest import FIXTURES
 
@@ -71,7 +74,7 @@ def test_messy_catalog_is_normalised_with_notes():
     sigs = load_catalog(str(FIXTURES / "messy_catalog.json"))
     assert len(sigs) == 3  # the exact duplicate is dropped
     for s in sigs:
-        assert NAME_PATTERN.match(s.name), s.name
+        assert NAME_PATTERN.fullmatch(s.name), s.name
     stock, hotel, weather = sigs
     assert stock.original_name == "Get Stock Price!" and stock.name == "Get_Stock_Price"
     assert stock.description == "Get stock price!"  # blank description derived from the name
@@ -178,3 +181,159 @@ def test_names_stay_unique_and_stable_across_toolkits():
     assert names[-2:] == ["search_flights_2", "book_flight_2"]
     existing = {(s.toolkit, s.original_name): s.name for s in named}
     assert [s.name for s in assign_names(clash + a, existing)] == names[-2:] + names[:-2]
+
+
+def test_a_function_defined_by_two_sources(tmp_path):
+    a, b, same = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for d in (a, b, same):
+        d.mkdir()
+    tool = {"name": "lookup", "description": "Look a term up.",
+            "parameters": {"type": "object", "properties": {"term": {"type": "string"}}, "required": ["term"]}}
+    (a / "tools.json").write_text(json.dumps([tool]))
+    (same / "tools.json").write_text(json.dumps([tool]))
+    changed = {**tool, "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
+    (b / "tools.json").write_text(json.dumps([changed]))
+    assert len(load_catalogs([str(a / "tools.json"), str(same / "tools.json")])) == 1  # identical: kept once
+    with pytest.raises(CatalogError, match=r"duplicate name with a different definition \(first defined in .*a/tools.json\)"):
+        load_catalogs([str(a / "tools.json"), str(b / "tools.json")])
+    with pytest.raises(CatalogError, match="is a directory"):
+        load_catalog(str(a))
+
+
+def test_non_text_category_is_rejected_before_anything_is_written(tmp_path):
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps([{"name": "one", "parameters": {}}, {"name": "two", "category": 7, "parameters": {}}]))
+    with pytest.raises(CatalogError, match=r"function 'two': field 'category': must be non-empty text"):
+        load_catalog(str(path))
+
+
+def _load_tools(tmp_path, tools, name="tools.json"):
+    path = tmp_path / name
+    path.write_text(tools if isinstance(tools, str) else json.dumps(tools))
+    return load_catalog(str(path))
+
+
+def _params(tmp_path, parameters):
+    return _load_tools(tmp_path, [{"name": "f", "parameters": parameters}])[0].parameters
+
+
+def test_required_is_kept_where_a_schema_has_no_properties(tmp_path):
+    params = _params(tmp_path, {"type": "object", "properties": {"a": {}, "b": {}}, "required": ["a", "zz"],
+                                "oneOf": [{"required": ["a"]}, {"required": ["b"]}], "allOf": [{"required": ["b"]}]})
+    assert params["oneOf"] == [{"required": ["a"]}, {"required": ["b"]}] and params["allOf"] == [{"required": ["b"]}]
+    assert params["required"] == ["a"]  # the root still drops names without a property
+    assert _params(tmp_path, {"type": "object", "required": ["a"]})["required"] == []
+
+
+def test_refs_resolve_only_by_their_own_definitions_and_everywhere(tmp_path):
+    string, integer = {"type": "string"}, {"type": "integer"}
+    params = _params(tmp_path, {
+        "type": "object", "$defs": {"X": string}, "definitions": {"X": integer},
+        "properties": {
+            "d": {"$ref": "#/definitions/X"}, "s": {"$ref": "#/$defs/X"},
+            "n": {"not": {"$ref": "#/$defs/X"}},
+            "c": {"if": {"$ref": "#/$defs/X"}, "then": {"$ref": "#/$defs/X"}, "else": {"$ref": "#/$defs/X"}},
+            "a": {"type": "array", "contains": {"$ref": "#/$defs/X"}},
+            "o": {"type": "object", "propertyNames": {"$ref": "#/$defs/X"},
+                  "dependentSchemas": {"k": {"$ref": "#/$defs/X"}}},
+        }})
+    props = params["properties"]
+    assert props["d"] == integer and props["s"] == string and props["n"] == {"not": string}
+    assert props["c"] == {"if": string, "then": string, "else": string} and props["a"]["contains"] == string
+    assert props["o"]["propertyNames"] == string and props["o"]["dependentSchemas"] == {"k": string}
+    assert "$ref" not in json.dumps(params) and "$defs" not in json.dumps(params)
+
+
+def test_draft4_tuple_keeps_additional_items_closed(tmp_path):
+    sig = _load_tools(tmp_path, [{"name": "f", "parameters": {"type": "object", "properties": {
+        "pair": {"type": "array", "items": [{"type": "string"}, {"type": "int"}], "additionalItems": False},
+        "rest": {"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "float"}}}}}])[0]
+    pair, rest = sig.parameters["properties"]["pair"], sig.parameters["properties"]["rest"]
+    assert pair == {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": False}
+    assert rest["items"] == {"type": "number"} and "additionalItems" not in rest
+    assert any("additionalItems as items" in n for n in sig.notes)
+
+
+def _ref_fan_out(levels, refs):
+    defs = {f"L{i}": {"type": "object", "properties": {f"p{j}": {"$ref": f"#/$defs/L{i + 1}"} for j in range(refs)}}
+            for i in range(levels)}
+    return {"type": "object", "$defs": {**defs, f"L{levels}": {"type": "string"}},
+            "properties": {"x": {"$ref": "#/$defs/L0"}}}
+
+
+def _nested(levels):
+    schema = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"x": schema}}
+    return schema
+
+
+@pytest.mark.parametrize("parameters, field, reason", [
+    ({"type": "object", "$defs": {"A": {"properties": {"B": {"type": "integer"}}}, "B": {"type": "string"}},
+      "properties": {"x": {"$ref": "#/$defs/A/properties/B"}}}, "parameters.properties.x.$ref", "unsupported $ref"),
+    ({"type": "object", "$defs": {"X": {}}, "properties": {"x": {"$ref": "#/definitions/X"}}},
+     "parameters.properties.x.$ref", "unresolved $ref"),
+    ({"type": "object", "$defs": {"X": {}}, "properties": {"x": {"dependencies": {"y": {"$ref": "#/$defs/X"}}}}},
+     "parameters.properties.x.dependencies.y.$ref", "$ref under 'dependencies' is not supported"),
+    ({"type": "object", "$defs": [1], "properties": {}}, "parameters.$defs", "must be a JSON object"),
+    ({"type": "object", "definitions": "X", "properties": {}}, "parameters.definitions", "must be a JSON object"),
+    ({"type": "object", "$defs": {"S": {}}, "properties": {f"p{i}": {"$ref": "#/$defs/S"} for i in range(201)}},
+     "parameters.properties.p200.$ref", "schema too large after $ref expansion"),
+    (_nested(70), "parameters" + ".properties.x" * 65, "schema nested deeper than 64 levels"),
+])
+def test_unsafe_schemas_are_rejected_with_the_field(tmp_path, parameters, field, reason):
+    with pytest.raises(CatalogError) as info:
+        _params(tmp_path, parameters)
+    assert info.value.function == "f" and info.value.field == field and reason in info.value.reason
+
+
+def test_exploding_or_deep_input_is_a_catalog_error(tmp_path):
+    with pytest.raises(CatalogError, match="schema too large after"):  # 1.5 KB, 10^5 refs once expanded
+        _params(tmp_path, _ref_fan_out(5, 10))
+    with pytest.raises(CatalogError, match="invalid JSON: nested too deeply"):
+        _load_tools(tmp_path, "[" * 100_000 + "]" * 100_000)
+    deep: dict = {}
+    for _ in range(5000):
+        deep = {"items": deep}
+    with pytest.raises(SchemaProblem, match="nested too deeply"):
+        normalize_schema({"type": "object", "properties": {"x": deep}}, "parameters", [])
+
+
+def test_each_entry_is_read_by_its_own_shape(tmp_path):
+    sigs = by_name(_load_tools(tmp_path, [
+        {"type": "function", "function": {"name": "o", "parameters": {"type": "object", "properties": {"q": {}}}}},
+        {"name": "m", "inputSchema": {"type": "object", "properties": {"p": {}}}, "annotations": "not an object"},
+    ]))
+    assert list(sigs["o"].parameters["properties"]) == ["q"] and list(sigs["m"].parameters["properties"]) == ["p"]
+    assert sigs["m"].description == "M"  # non-object annotations are ignored
+
+
+def test_json_syntax_errors_name_their_line(tmp_path):
+    with pytest.raises(CatalogError, match=r"tools.json:4: invalid JSON: Expecting ',' delimiter"):
+        _load_tools(tmp_path, '[\n  {"name": "a",\n   "parameters": {}\n   "x": 1}\n]\n')
+    with pytest.raises(CatalogError, match=r"tools.jsonl:3: invalid JSON"):
+        _load_tools(tmp_path, '{"name": "a"}\n{"name": "b"}\n{"name": \n', "tools.jsonl")
+    line = json.dumps({"name": "c", "description": "one\u2028two"}, ensure_ascii=False)
+    sigs = _load_tools(tmp_path, f'{line}\n{{"name": "d"}}\n', "tools.jsonl")  # U+2028 does not end a JSONL line
+    assert sigs[0].description == "one\u2028two"
+
+
+Color = enum.Enum("Color", "RED BLUE")
+
+
+class LiteralTools:
+    def pick(self, x: Literal[Color.RED]) -> None:
+        """Pick one."""
+
+
+def test_python_sources_that_fail_are_catalog_errors(tmp_path, monkeypatch):
+    (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for source, reason in [("python:.foo:Bar", "cannot import: TypeError"),
+                           ("python:raises_on_import:X", "cannot import: RuntimeError: boom")]:
+        with pytest.raises(CatalogError, match=reason):
+            load_catalog(source)
+    with pytest.raises(CatalogError) as info:
+        load_catalog("python:tests.test_catalogs:LiteralTools")
+    assert info.value.function == "pick" and info.value.field == "parameters.properties.x.enum.0"
+    assert "not a JSON value" in info.value.reason

@@ -9,10 +9,30 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.store import embedded, open_store
 
 from .catalog_factory import synthetic_catalog
+
+
+@pytest.fixture(autouse=True)
+def stop_servers_left_behind(tmp_path):
+    """Stop any server a test started under tmp_path, even when the test failed."""
+    yield
+    for pid_file in tmp_path.glob("**/server.pid"):
+        if embedded.server_state(pid_file.parent) != "stopped":
+            embedded.stop_server(pid_file.parent)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (the server is this test process's child, so nobody reaps it yet)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait_stopped(root, timeout=30):
@@ -94,3 +114,18 @@ def test_idle_server_stops_itself(tmp_path):
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
     _wait_stopped(root, timeout=60)
     assert "idle for" in (root / "server.log").read_text()
+
+
+def test_a_server_whose_store_folder_is_deleted_stops(tmp_path):
+    root = (tmp_path / "store").resolve()
+    pid = embedded.ensure_server(root)["pid"]
+    log = (root / "server.log").read_text()
+    assert "log" not in {p.name for p in tmp_path.iterdir()} and (root / "log").is_dir()  # logs stay in the store
+    import shutil
+
+    shutil.rmtree(root)
+    deadline = time.monotonic() + 60
+    while _running(pid):
+        assert time.monotonic() < deadline, "server outlived its store folder"
+        time.sleep(0.2)
+    assert "READY" in log

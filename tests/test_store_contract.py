@@ -56,20 +56,18 @@ def test_constraints_exist(store):
     assert {"function_key", "parameter_key", "field_key"} <= names
 
 
-def test_injection_payloads_load_as_plain_text(store_uri, graph_name):
+def test_injection_payloads_load_as_plain_text(store_uri, graph_name, tmp_path):
     clean = load_catalog(str(FIXTURES / "openai_tools.json"))
     tools = json.loads((FIXTURES / "openai_tools.json").read_text())
-    for tool, payload in zip(tools, INJECTIONS):
-        tool["function"]["name"] = payload
-        tool["function"]["description"] = payload
-        first_param = next(iter(tool["function"]["parameters"]["properties"].values()))
-        first_param["description"] = payload
-    dirty_path = FIXTURES.parent / f".injection-{graph_name}.json"
+    for i, tool in enumerate(tools):  # every payload goes in as a name, a description and a parameter text
+        fn = tool["function"]
+        fn["name"] = INJECTIONS[i]
+        fn["description"] = INJECTIONS[(i + len(tools)) % len(INJECTIONS)]
+        for j, param in enumerate(fn["parameters"]["properties"].values()):
+            param["description"] = INJECTIONS[(i + j) % len(INJECTIONS)]
+    dirty_path = tmp_path / "injection.json"
     dirty_path.write_text(json.dumps(tools))
-    try:
-        dirty = load_catalog(str(dirty_path))
-    finally:
-        dirty_path.unlink()
+    dirty = load_catalog(str(dirty_path))
     with open_store(store_uri, graph_name + "-clean") as clean_store, open_store(store_uri, graph_name) as dirty_store:
         try:
             clean_store.load_functions(clean)
@@ -79,31 +77,42 @@ def test_injection_payloads_load_as_plain_text(store_uri, graph_name):
             for key in ("functions", "parameters", "response_fields", "edges"):
                 assert after_dirty[key] == before[key]
             assert after_dirty["content_hash"] == catalog_hash(dirty)
-            assert {s.original_name for s in dirty_store.functions()} == set(INJECTIONS[: len(tools)])
-            assert {s.description for s in dirty_store.functions()} == set(INJECTIONS[: len(tools)])
+            stored = dirty_store.functions()
+            texts = {s.original_name for s in stored} | {s.description for s in stored} | {
+                p["description"] for s in stored for p in s.parameter_fields()}
+            assert set(INJECTIONS) <= texts
             assert clean_store.stats() == before  # the clean graph is untouched
         finally:
             clean_store.clear()
             dirty_store.clear()
 
 
-def test_concurrent_loads_of_one_catalog_leave_no_duplicates(store_uri, graph_name, tmp_path):
-    catalog = tmp_path / "big.json"
-    sigs = synthetic_catalog(600, seed=7)
-    catalog.write_text(json.dumps([{"name": s.original_name, "description": s.description,
-                                    "parameters": s.parameters, "response": s.output} for s in sigs]))
-    cmd = [sys.executable, "-m", "magnet_graph.cli", "load", str(catalog), "bfcl", "--store", store_uri,
-           "--graph", graph_name, "--batch-size", "100"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+def _catalog_file(path, sigs):
+    path.write_text(json.dumps([{"name": s.original_name, "description": s.description,
+                                 "parameters": s.parameters, "response": s.output} for s in sigs]))
+    return str(path)
+
+
+def test_concurrent_loads_leave_no_duplicates_and_lose_nothing(store_uri, graph_name, tmp_path):
+    """Two toolkits with the same 300 function names, and one of them twice, all at once."""
+    x = _catalog_file(tmp_path / "x.json", synthetic_catalog(300, seed=7))
+    y = _catalog_file(tmp_path / "y.json", synthetic_catalog(300, seed=8))
+    procs = [subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "load", source, "--no-edges",
+                               "--store", store_uri, "--graph", graph_name, "--batch-size", "50"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for source in (x, y, x)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
     with open_store(store_uri, graph_name) as store:
         try:
             stats = store.stats()
-            assert (stats["functions"], stats["parameters"]) == (728, 185 + sum(len(s.parameter_fields()) for s in sigs))
-            names = [s.name for s in store.functions()]
-            assert len(names) == len(set(names)) == 728
+            assert stats["functions"] == 600 and stats["toolkits"] == {"x": 300, "y": 300}
+            stored = store.functions()
+            assert len({s.name for s in stored}) == 600
+            expected = {(s.toolkit, s.original_name): s for s in load_catalog(x) + load_catalog(y)}
+            for sig in stored:  # each function kept its own definition and parameters
+                assert sig.parameters == expected[(sig.toolkit, sig.original_name)].parameters
+            assert stats["parameters"] == sum(len(s.parameter_fields()) for s in stored)
         finally:
             store.clear()
 
@@ -154,6 +163,8 @@ def test_every_cypher_file_is_exercised(store):
     sigs = load_catalog(str(FIXTURES / "openai_tools.json"))
     store.load_functions(sigs)
     store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
+    store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8)])
+    assert [(e["source"], e["target"]) for e in store.edges()] == [("search_flights", "book_flight")]
     store.stats()
     store.edges()
     store.graphs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..errors import CatalogError
@@ -30,6 +31,9 @@ def make_signature(
         raise CatalogError(source, label, "name", "missing or empty function name")
     original_name = clean_text(original_name)
     notes: list[str] = []
+    for field_name, value in (("toolkit", toolkit), ("category", category)):
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogError(source, label, field_name, f"must be non-empty text, got {value!r}")
     try:
         description = _text(description, "description")
         if not description:
@@ -45,7 +49,7 @@ def make_signature(
     name = sanitize_name(original_name)
     if name != original_name:
         notes.append(f"name: {original_name!r} sanitised to {name!r}")
-    return FunctionSignature(
+    sig = FunctionSignature(
         name=name,
         original_name=original_name,
         description=description,
@@ -60,6 +64,11 @@ def make_signature(
         execution=execution,
         notes=tuple(notes),
     )
+    try:
+        sig.content_hash()  # everything must be JSON: reject here, not halfway through a store write
+    except (TypeError, ValueError) as exc:
+        raise CatalogError(source, label, "parameters", f"not JSON-serialisable: {exc}") from None
+    return sig
 
 
 def _text(value: Any, field: str) -> str:
@@ -79,8 +88,9 @@ def dedupe(signatures: list[FunctionSignature], source: str) -> list[FunctionSig
         if first is None:
             seen[key] = sig
             kept.append(sig)
-        elif first.content_hash() != sig.content_hash():
-            raise CatalogError(source, sig.original_name, "name", "duplicate name with a different definition")
+        elif first.content_hash() != dataclasses.replace(sig, source=first.source).content_hash():
+            also = f" (first defined in {first.source})" if first.source != sig.source else ""
+            raise CatalogError(sig.source, sig.original_name, "name", f"duplicate name with a different definition{also}")
     return kept
 
 

@@ -1,4 +1,4 @@
-"""Catalog files: OpenAI tools (JSON or JSONL) and MCP ``tools/list`` results, told apart by shape."""
+"""Catalog files: OpenAI tools (JSON or JSONL) and MCP ``tools/list`` results, each entry read by its shape."""
 
 from __future__ import annotations
 
@@ -12,30 +12,31 @@ from .common import dedupe, make_signature
 
 
 def load_catalog_file(path: Path) -> list[FunctionSignature]:
-    """Read an OpenAI tools or MCP tools/list file; the toolkit is the file's stem."""
+    """Read an OpenAI tools or MCP tools/list file; the toolkit is the file's stem.
+
+    Each entry is read by its own shape: one with ``inputSchema``/``outputSchema`` is an MCP tool,
+    any other an OpenAI one.
+    """
     source = str(path)
-    entries, kind = _entries(path, source)
     toolkit = path.stem
     sigs = []
-    for i, entry in enumerate(entries):
-        if kind == "mcp":
-            sigs.append(_from_mcp(entry, source, toolkit, i))
-        else:
-            sigs.append(_from_openai(entry, source, toolkit, i))
+    for i, entry in enumerate(_entries(path, source)):
+        is_mcp = isinstance(entry, dict) and ("inputSchema" in entry or "outputSchema" in entry)
+        sigs.append((_from_mcp if is_mcp else _from_openai)(entry, source, toolkit, i))
     if not sigs:
         raise CatalogError(source, None, None, "no tools found")
     return dedupe(sigs, source)
 
 
-def _entries(path: Path, source: str) -> tuple[list[Any], str]:
+def _entries(path: Path, source: str) -> list[Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(source, None, None, f"cannot read: {exc}") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = _jsonl(text, source)
+        data = _parse(text, source)
+    except RecursionError:
+        raise CatalogError(source, None, None, "invalid JSON: nested too deeply") from None
     if isinstance(data, dict):
         if isinstance(data.get("result"), dict):  # a JSON-RPC response to tools/list
             data = data["result"]
@@ -45,17 +46,23 @@ def _entries(path: Path, source: str) -> tuple[list[Any], str]:
             data = [data]
     if not isinstance(data, list):
         raise CatalogError(source, None, None, "expected a list of tools, a {\"tools\": [...]} object or JSONL")
-    is_mcp = any(isinstance(e, dict) and ("inputSchema" in e or "outputSchema" in e) for e in data)
-    return data, "mcp" if is_mcp else "openai"
+    return data
 
 
-def _jsonl(text: str, source: str) -> list[Any]:
+def _parse(text: str, source: str) -> Any:
+    """One JSON document, or JSONL; a syntax error names the line of whichever parse got further."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        whole = exc
     rows = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):  # as JSON counts lines (not U+2028...)
         if line.strip():
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
+                if whole.lineno > lineno:  # a multi-line JSON document, not JSONL
+                    exc, lineno = whole, whole.lineno
                 raise CatalogError(f"{source}:{lineno}", None, None, f"invalid JSON: {exc.msg}") from None
     return rows
 
@@ -86,10 +93,12 @@ def _from_openai(entry: Any, source: str, toolkit: str, i: int) -> FunctionSigna
 def _from_mcp(entry: Any, source: str, toolkit: str, i: int) -> FunctionSignature:
     if not isinstance(entry, dict):
         raise CatalogError(source, f"#{i}", None, "tool entry must be a JSON object")
+    annotations = entry.get("annotations")
+    title = annotations.get("title") if isinstance(annotations, dict) else None
     return make_signature(
         source=source,
         original_name=entry.get("name"),
-        description=entry.get("description") or (entry.get("annotations") or {}).get("title"),
+        description=entry.get("description") or title,
         parameters=entry.get("inputSchema"),
         output=entry.get("outputSchema"),
         toolkit=toolkit,

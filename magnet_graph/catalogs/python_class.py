@@ -31,8 +31,8 @@ def load_python_class(source: str) -> list[FunctionSignature]:
         raise CatalogError(source, None, None, "expected python:package.module:ClassName")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        raise CatalogError(source, None, None, f"cannot import: {exc}") from None
+    except Exception as exc:  # the module's own code runs here: any error means "cannot import"
+        raise CatalogError(source, None, None, f"cannot import: {type(exc).__name__}: {exc}") from None
     if not inspect.isclass(cls):
         raise CatalogError(source, None, None, f"{class_name} is not a class")
     sigs = []

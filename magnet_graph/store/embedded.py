@@ -47,25 +47,27 @@ def ensure_server(root: Path, timeout: float = 120.0) -> dict:
     root = root.resolve()
     root.mkdir(parents=True, exist_ok=True)
     with _spawn_lock(root):
-        state = server_state(root)
         proc = None
-        if state == "stopped":
-            log = open(root / "server.log", "ab")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "magnet_graph.store.embedded_server", str(root)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-            log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = server_state(root)
             if isinstance(state, dict):
                 touch(root)
                 return state
-            if proc is not None and proc.poll() is not None:
-                raise StoreError(f"embedded store {root} failed to start (exit {proc.returncode}): {_last_line(root)}")
+            if state == "stopped":  # none yet, or one that was shutting down as we arrived
+                if proc is not None and proc.poll() is not None:
+                    raise StoreError(f"embedded store {root} failed to start (exit {proc.returncode}): {_last_line(root)}")
+                if proc is None:
+                    proc = _spawn(root)
             time.sleep(0.2)
         raise StoreError(f"embedded store {root} did not start within {timeout:.0f}s: {_last_line(root)}")
+
+
+def _spawn(root: Path) -> subprocess.Popen:
+    with open(root / "server.log", "ab") as log:
+        # cwd=root: ArcadeDB writes its log/ folder into the working directory
+        return subprocess.Popen([sys.executable, "-m", "magnet_graph.store.embedded_server", str(root)], cwd=root,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop_server(root: Path, timeout: float = 60.0) -> bool:

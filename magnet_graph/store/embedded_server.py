@@ -43,6 +43,10 @@ def _password(root: Path) -> str:
 
 
 def serve(root: Path) -> int:
+    stop = threading.Event()  # handlers first: a stop asked for during start-up is honoured
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    idle_timeout = float(os.environ.get("MAGNET_GRAPH_IDLE_TIMEOUT", "1800"))
     root.mkdir(parents=True, exist_ok=True)
     pid_file = open(root / "server.pid", "a+")
     for _ in range(30):  # a client may hold a shared lock for an instant while checking liveness
@@ -67,52 +71,50 @@ def serve(root: Path) -> int:
 
     password = _password(root)
     http_port, bolt_port = _free_port(), _free_port()
+    # ArcadeDB always runs its HTTP API (and an MCP endpoint) too: loopback only, same root password.
     server = arcadedb_embedded.create_server(
         root_path=str(root / "arcadedb"),
         root_password=password,
-        config={
-            "host": "127.0.0.1",
-            "http_port": http_port,
-            "bolt_port": bolt_port,
-            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-        },
+        config={"host": "127.0.0.1", "http_port": http_port, "bolt_port": bolt_port,
+                "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"},
     )
     server.start()
-    if not (root / "arcadedb" / "databases" / DATABASE).is_dir():
-        server.create_database(DATABASE)
+    try:
+        if not (root / "arcadedb" / "databases" / DATABASE).is_dir():
+            server.create_database(DATABASE)
+        if stop.is_set():
+            return 0
+        _publish(root, {"pid": os.getpid(), "uri": f"bolt://127.0.0.1:{bolt_port}", "user": USER,
+                        "password": password, "database": DATABASE, "started_at": time.time()})
+        print(f"READY bolt://127.0.0.1:{bolt_port}", flush=True)
+        while not stop.wait(5.0):
+            reason = _reason_to_stop(root, idle_timeout)
+            if reason:
+                print(reason, flush=True)
+                break
+    finally:
+        (root / "server.json").unlink(missing_ok=True)
+        server.stop()
+        print("STOPPED", flush=True)
+    return 0
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    info = {
-        "pid": os.getpid(),
-        "uri": f"bolt://127.0.0.1:{bolt_port}",
-        "user": USER,
-        "password": password,
-        "database": DATABASE,
-        "started_at": time.time(),
-    }
+
+def _publish(root: Path, info: dict) -> None:
     tmp = root / "server.json.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(info, fh)
     os.replace(tmp, root / "server.json")
     (root / "heartbeat").touch()
-    print(f"READY {info['uri']}", flush=True)
 
-    idle_timeout = float(os.environ.get("MAGNET_GRAPH_IDLE_TIMEOUT", "1800"))
-    while not stop.wait(5.0):
-        try:
-            idle = time.time() - (root / "heartbeat").stat().st_mtime
-        except FileNotFoundError:
-            idle = 0.0
-        if idle > idle_timeout:
-            print(f"idle for {idle:.0f}s, stopping", flush=True)
-            break
-    (root / "server.json").unlink(missing_ok=True)
-    server.stop()
-    print("STOPPED", flush=True)
-    return 0
+
+def _reason_to_stop(root: Path, idle_timeout: float) -> str | None:
+    """Idle too long, or the store folder or its heartbeat is gone (nobody can reach us then)."""
+    try:
+        idle = time.time() - (root / "heartbeat").stat().st_mtime
+    except FileNotFoundError:
+        return "heartbeat file gone, stopping"
+    return f"idle for {idle:.0f}s, stopping" if idle > idle_timeout else None
 
 
 if __name__ == "__main__":

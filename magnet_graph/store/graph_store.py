@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import neo4j
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from ..catalogs.common import assign_names
 from ..edge import FeedsEdge
 from ..errors import StoreError
+from ..names import sanitize_name
 from ..signature import FunctionSignature, catalog_hash
 from .cypher_files import load_query, query_names
 
@@ -29,6 +30,10 @@ _WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b", re.IGNORECASE)
 # retrying the idempotent batch is the right answer, as it is for Neo4j's transient errors.
 _RETRYABLE_MESSAGES = ("duplicated key", "concurrentmodification", "concurrent modification")
 MAX_ATTEMPTS = 8
+
+
+class _NameTaken(Exception):
+    """Names a concurrent load gave to other functions after this batch was named."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,12 @@ class GraphStore:
         """Run the named query in its own managed transaction; ``$graph`` defaults to this store's."""
         return self.run_many([(name, params)])[-1]
 
-    def run_many(self, steps: Sequence[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-        """Run several named queries in one transaction (all or nothing), retried when transient."""
+    def run_many(self, steps: Sequence[tuple[str, dict[str, Any]]],
+                 check: Callable[[list[list[dict[str, Any]]]], None] | None = None) -> list[list[dict[str, Any]]]:
+        """Run several named queries in one transaction (all or nothing), retried when transient.
+
+        ``check`` sees the results before commit; an exception it raises rolls the transaction back.
+        """
         prepared = []
         for name, params in steps:
             query = load_query(name)
@@ -68,7 +77,10 @@ class GraphStore:
         write = any(_WRITE.search(q.text) for q, _ in prepared)
 
         def work(tx):
-            return [tx.run(q.text, p).data() for q, p in prepared]
+            results = [tx.run(q.text, p).data() for q, p in prepared]
+            if check is not None:
+                check(results)
+            return results
 
         self._on_query()
         self.executed.update(q.name for q, _ in prepared)
@@ -79,7 +91,8 @@ class GraphStore:
             except (ServiceUnavailable, SessionExpired) as exc:
                 raise StoreError(f"graph store {self.uri} unavailable: {exc}") from None
             except Neo4jError as exc:
-                retryable = isinstance(exc, TransientError) or any(m in str(exc).lower() for m in _RETRYABLE_MESSAGES)
+                # TransientError was already retried by execute_write; only ArcadeDB's races are retried here
+                retryable = any(m in str(exc).lower() for m in _RETRYABLE_MESSAGES)
                 if not retryable or attempt == MAX_ATTEMPTS:
                     names = ", ".join(q.name for q, _ in prepared)
                     raise StoreError(f"query {names} failed on {self.uri}: {exc.message or exc}") from None
@@ -100,35 +113,62 @@ class GraphStore:
         Names stay unique per graph and stable across reloads (see ``assign_names``); loading the
         same catalog again changes nothing.
         """
+        if batch_size < 1:
+            raise StoreError(f"batch size must be at least 1, got {batch_size}")
         start = time.perf_counter()
         self.ensure_schema()
-        existing = {(r["toolkit"], r["original_name"]): r["name"] for r in self.run("function/identities")}
-        sigs = assign_names(list(signatures), existing)
+        existing = self._identities()
         known = set(existing.values())
+        sigs = assign_names(list(signatures), existing)
         n_params = n_fields = 0
         for i in range(0, len(sigs), batch_size):
             batch = sigs[i : i + batch_size]
-            functions = [{"name": s.name, "props": {**s.to_record(), "hash": s.content_hash()}} for s in batch]
-            params = [{"function": s.name, "name": p["name"], "props": p} for s in batch for p in s.parameter_fields()]
-            fields = [{"function": s.name, "name": f["name"], "props": f} for s in batch for f in s.response_fields()]
-            keep_params = [{"function": s.name, "names": [p["name"] for p in s.parameter_fields()]} for s in batch]
-            keep_fields = [{"function": s.name, "names": [f["name"] for f in s.response_fields()]} for s in batch]
-            self.run_many([
-                ("function/upsert", {"rows": functions}),
-                ("parameter/prune", {"rows": keep_params}),
-                ("parameter/upsert", {"rows": params}),
-                ("field/prune", {"rows": keep_fields}),
-                ("field/upsert", {"rows": fields}),
-            ])
-            n_params += len(params)
-            n_fields += len(fields)
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    self._write_functions(batch)
+                    break
+                except _NameTaken:
+                    if attempt == MAX_ATTEMPTS:
+                        raise StoreError(f"graph {self.graph!r}: names kept being taken by concurrent loads") from None
+                    # rename this batch against what the store holds now, from the original names
+                    fresh = [s.with_name(sanitize_name(s.original_name)) for s in batch]
+                    batch = assign_names(fresh, self._identities())
+            sigs[i : i + batch_size] = batch
+            n_params += sum(len(s.parameter_fields()) for s in batch)
+            n_fields += sum(len(s.response_fields()) for s in batch)
             if progress:
                 progress(len(batch))
         new = sum(1 for s in sigs if s.name not in known)
         return LoadResult(len(sigs), n_params, n_fields, new, time.perf_counter() - start)
 
+    def _identities(self) -> dict[tuple[str, str], str]:
+        return {(r["toolkit"], r["original_name"]): r["name"] for r in self.run("function/identities")}
+
+    def _write_functions(self, batch: list[FunctionSignature]) -> None:
+        functions = [{"name": s.name, "props": {**s.to_record(), "hash": s.content_hash()}} for s in batch]
+        params = [{"function": s.name, "name": p["name"], "props": p} for s in batch for p in s.parameter_fields()]
+        fields = [{"function": s.name, "name": f["name"], "props": f} for s in batch for f in s.response_fields()]
+        keep_params = [{"function": s.name, "names": [p["name"] for p in s.parameter_fields()]} for s in batch]
+        keep_fields = [{"function": s.name, "names": [f["name"] for f in s.response_fields()]} for s in batch]
+
+        def all_written(results):
+            written = set(results[0][0]["written"]) if results[0] else set()
+            taken = [s.name for s in batch if s.name not in written]
+            if taken:
+                raise _NameTaken(taken)
+
+        self.run_many([
+            ("function/upsert", {"rows": functions}),
+            ("parameter/prune", {"rows": keep_params}),
+            ("parameter/upsert", {"rows": params}),
+            ("field/prune", {"rows": keep_fields}),
+            ("field/upsert", {"rows": fields}),
+        ], check=all_written)
+
     def load_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
         """Upsert FEEDS edges between functions already in this graph; returns the rows sent."""
+        if batch_size < 1:
+            raise StoreError(f"batch size must be at least 1, got {batch_size}")
         rows = [e.to_row() for e in edges]
         for i in range(0, len(rows), batch_size):
             self.run("edge/upsert", rows=rows[i : i + batch_size])
