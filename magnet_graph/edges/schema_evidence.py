@@ -73,7 +73,11 @@ def name_fit(out: Port, param: Port) -> tuple[float, str]:
     if described:
         score = score + 0.25 if score else 0.55  # the parameter's own words name the field's entity
         why = (why + "; " if why else "") + f"param description mentions {sorted(described)}"
-    if score and pt[-1] in IDENTIFIER_ROLES and ot[-1] not in IDENTIFIER_ROLES and out.type in SCALARS:
-        score *= 0.3  # an identifier parameter wants an identifier, not a count, text or flag
-        why += f"; {out.name!r} is not an identifier"
+    if score and pt[-1] in IDENTIFIER_ROLES and out.type in SCALARS:
+        if ot[-1] not in IDENTIFIER_ROLES:
+            score *= 0.3  # an identifier parameter wants an identifier, not a count, text or flag
+            why += f"; {out.name!r} is not an identifier"
+        elif ot[-1] != pt[-1] and {ot[-1], pt[-1]} & {"id", "name"} == {"id", "name"}:
+            score *= 0.5  # an id is not a name (and a name is not an id)
+            why += f"; a {ot[-1]} is not a {pt[-1]}"
     return min(score, 1.0), why
