@@ -146,6 +146,30 @@ def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
                    f"{e['kind']:<12} {e['score']:>5.2f}  {evidence}")
 
 
+@main.command()
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option("-n", "count", type=click.IntRange(min=1), default=100, show_default=True, help="Paths to produce.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True, help="S: functions per path.")
+@click.option("--weighted", is_flag=True, help="Pick successors in proportion to edge score.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--save/--no-save", default=True, show_default=True, help="Persist the paths in the graph.")
+def paths(store_uri, graph, count, seed, max_steps, weighted, fmt, save):
+    """Signature paths from seeded Cypher random walks (same seed, same graph: same output)."""
+    from .paths import WalkConfig, random_walks
+
+    with _open(store_uri, graph) as store:
+        found = random_walks(store, count, seed, WalkConfig(max_steps=max_steps, weighted=weighted))
+        if save:
+            store.save_paths(found)
+    for path in found:
+        if fmt == "jsonl":
+            click.echo(path.to_json())
+        else:
+            click.echo(f"{path.id}  " + " -> ".join(path.functions))
+
+
 @main.group()
 def graph():
     """Inspect or clear a graph partition."""

@@ -182,6 +182,21 @@ class GraphStore:
         self.run_many(steps)
         return len(rows)
 
+    def save_paths(self, paths: Iterable[Any], batch_size: int = 500) -> int:
+        """Persist SignaturePaths (idempotent: ids are content hashes)."""
+        paths = list(paths)
+        for i in range(0, len(paths), batch_size):
+            batch = paths[i : i + batch_size]
+            turns = [{"path": p.id, "seed": p.seed, "length": len(p.turns), "start": p.functions[0],
+                      "index": t.index, "op": t.op,
+                      "calls": [{"order": k, "function": f} for k, f in enumerate(t.functions)]}
+                     for p in batch for t in p.turns]
+            links = [{"path": p.id, "later": t.index, "earlier": d.turn, "source": d.source,
+                      "source_field": d.source_field, "target": d.target, "target_param": d.target_param,
+                      "kind": d.kind} for p in batch for t in p.turns for d in t.depends_on]
+            self.run_many([("path/save", {"turns": turns}), ("path/save_dependencies", {"links": links})])
+        return len(paths)
+
     # -- reading -------------------------------------------------------------------------------
     def functions(self) -> list[FunctionSignature]:
         return [FunctionSignature.from_record(r["function"]) for r in self.run("function/list")]

@@ -1,0 +1,13 @@
+// Persist paths: (:Path)-[:HAS_TURN {index}]->(:Turn)-[:CALLS {order}]->(:Function).
+UNWIND $turns AS t
+MERGE (p:Path {graph: $graph, id: t.path})
+SET p.seed = t.seed, p.length = t.length, p.start = t.start
+MERGE (turn:Turn {graph: $graph, path: t.path, index: t.index})
+SET turn.op = t.op
+MERGE (p)-[h:HAS_TURN]->(turn)
+SET h.index = t.index
+WITH turn, t
+UNWIND t.calls AS call
+MATCH (f:Function {graph: $graph, name: call.function})
+MERGE (turn)-[c:CALLS {order: call.order}]->(f)
+RETURN count(c) AS calls
