@@ -154,20 +154,32 @@ def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
 @click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True, help="S: functions per path.")
 @click.option("--weighted", is_flag=True, help="Pick successors in proportion to edge score.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--ops", default="merge,insert,split", show_default=True,
+              help="Node operations to apply, in the paper's order; 'none' for plain walks.")
+@click.option("--single-turn", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also this many single-turn paths (single, parallel, multiple, irrelevance).")
 @click.option("--save/--no-save", default=True, show_default=True, help="Persist the paths in the graph.")
-def paths(store_uri, graph, count, seed, max_steps, weighted, fmt, save):
-    """Signature paths from seeded Cypher random walks (same seed, same graph: same output)."""
-    from .paths import WalkConfig, random_walks
+def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, fmt, save):
+    """Signature paths: seeded Cypher random walks reshaped by Merge, Insert and Split.
 
+    Same seed, same graph: byte-identical output. Split adds copies, so there can be more than N lines.
+    """
+    from .paths import WalkConfig, apply_operations, random_walks, single_turn_paths
+
+    chosen = [] if ops == "none" else [o.strip() for o in ops.split(",") if o.strip()]
     with _open(store_uri, graph) as store:
         found = random_walks(store, count, seed, WalkConfig(max_steps=max_steps, weighted=weighted))
+        found = apply_operations(store, found, seed, chosen) if chosen else found
+        found += single_turn_paths(store, single_turn, seed) if single_turn else []
         if save:
             store.save_paths(found)
     for path in found:
         if fmt == "jsonl":
             click.echo(path.to_json())
         else:
-            click.echo(f"{path.id}  " + " -> ".join(path.functions))
+            turns = " | ".join(f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}"
+                               f"[{t.op}]" for t in path.turns)
+            click.echo(f"{path.id}  {turns}")
 
 
 @main.group()

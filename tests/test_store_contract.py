@@ -12,6 +12,7 @@ import pytest
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.edge import FeedsEdge
 from magnet_graph.errors import QueryError, StoreError
+from magnet_graph.paths import OperationConfig, apply_operations, random_walks, single_turn_paths
 from magnet_graph.signature import catalog_hash
 from magnet_graph.store import open_store
 from magnet_graph.store.cypher_files import load_query, query_names
@@ -165,6 +166,14 @@ def test_every_cypher_file_is_exercised(store):
     store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
     store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8)])
     assert [(e["source"], e["target"]) for e in store.edges()] == [("search_flights", "book_flight")]
+    store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8),
+                         FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
+    shaped = apply_operations(store, random_walks(store, 5, seed=1), seed=1,
+                              config=OperationConfig(insert_p=1.0, split_p=1.0, miss_param_p=1.0))
+    store.save_paths(shaped + single_turn_paths(store, 3, seed=1))
+    for name, params in {"path/count": {}, "path/through_function": {"function": "book_flight"},
+                         "path/long_dependencies": {"distance": 1}, "path/split_turns": {}}.items():
+        assert store.run(name, **params)
     store.stats()
     store.edges()
     store.graphs()

@@ -20,17 +20,32 @@ class Dependency:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """What a split turn withholds: the function (miss_func) or one required value (miss_param)."""
+
+    kind: str  # "miss_func" | "miss_param" | "irrelevance"
+    function: str
+    param: str = ""
+
+
+@dataclass(frozen=True)
 class Turn:
+    """``op`` names what made the turn: walk, merge, insert (nested call added), insert_long (a turn
+    of its own for a long dependency), split; several joined by '+'. A dependency may point at its
+    own turn (a later call in the turn uses an earlier one's output)."""
+
     index: int
     functions: tuple[str, ...]
-    op: str  # "walk" for plain walks; the node operations add "merge", "insert", "split"
+    op: str
     depends_on: tuple[Dependency, ...] = field(default=())
+    missing: Missing | None = None
 
 
 @dataclass(frozen=True)
 class SignaturePath:
     seed: int
     turns: tuple[Turn, ...]
+    parent: str = ""  # a split copy names the path it was copied from
 
     @property
     def functions(self) -> tuple[str, ...]:
@@ -39,10 +54,11 @@ class SignaturePath:
     @property
     def id(self) -> str:
         """Content address: the same turns give the same id on any store, in any run."""
-        blob = json.dumps([asdict(t) for t in self.turns], sort_keys=True)
+        blob = json.dumps([asdict(t) for t in self.turns] + [self.parent], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def to_json(self) -> str:
         """One JSONL line; byte-identical for equal paths."""
-        return json.dumps({"id": self.id, "seed": self.seed, "start": self.functions[0],
-                           "turns": [asdict(t) for t in self.turns]}, sort_keys=True, ensure_ascii=False)
+        return json.dumps({"id": self.id, "seed": self.seed, "start": self.functions[0] if self.functions else "",
+                           "parent": self.parent, "turns": [asdict(t) for t in self.turns]},
+                          sort_keys=True, ensure_ascii=False)

@@ -187,8 +187,11 @@ class GraphStore:
         paths = list(paths)
         for i in range(0, len(paths), batch_size):
             batch = paths[i : i + batch_size]
-            turns = [{"path": p.id, "seed": p.seed, "length": len(p.turns), "start": p.functions[0],
-                      "index": t.index, "op": t.op,
+            turns = [{"path": p.id, "seed": p.seed, "length": len(p.turns), "start": (p.functions or ("",))[0],
+                      "parent": p.parent, "index": t.index, "op": t.op,
+                      "missing_kind": t.missing.kind if t.missing else "",
+                      "missing_function": t.missing.function if t.missing else "",
+                      "missing_param": t.missing.param if t.missing else "",
                       "calls": [{"order": k, "function": f} for k, f in enumerate(t.functions)]}
                      for p in batch for t in p.turns]
             links = [{"path": p.id, "later": t.index, "earlier": d.turn, "source": d.source,

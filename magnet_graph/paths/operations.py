@@ -1,0 +1,150 @@
+"""Node operations on signature paths, in the paper's order: Merge, Insert, Split.
+
+Random draws come from ``random.Random(seed)`` in a fixed order. Choices that depend on the graph
+are Cypher queries over all paths at once, with the draws as parameters: Insert picks a successor
+of a turn's last function (``path/insert_candidates``), Split picks a required value to withhold
+(``path/split_params``). Re-sequencing turns (grouping, placement, index shifts) is done by
+``_resequence``, which remaps every dependency, so references stay correct after any shift.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from ..store import GraphStore
+from .model import Dependency, Missing, SignaturePath, Turn
+
+OPERATIONS = ("merge", "insert", "split")
+
+
+@dataclass(frozen=True)
+class OperationConfig:
+    """Knobs; the paper fixes merge_p = 0.3 and at most 3 calls per turn, the rest are our defaults."""
+
+    merge_p: float = 0.3            # each adjacent pair of turns merged with this probability
+    insert_p: float = 0.3           # each turn's last function gets a nested call with this probability
+    long_dependency_p: float = 0.5  # share of inserts placed as their own later turn
+    long_min_distance: int = 2      # a long dependency reaches back at least this many turns
+    split_p: float = 0.5            # probability that a path also gets a split copy
+    miss_param_p: float = 0.5       # split kind: miss_param (else miss_func)
+    max_calls_per_turn: int = 3
+
+
+def apply_operations(store: GraphStore, paths: list[SignaturePath], seed: int,
+                     ops: Iterable[str] = OPERATIONS, config: OperationConfig = OperationConfig()) -> list[SignaturePath]:
+    """Merge and Insert reshape each path; Split adds copies. Returns reshaped paths then split copies."""
+    ops = set(ops)
+    unknown = ops - set(OPERATIONS)
+    if unknown:
+        raise ValueError(f"unknown operations {sorted(unknown)}; choose from {', '.join(OPERATIONS)}")
+    rng = random.Random(seed)
+    if "merge" in ops:
+        paths = [merge(p, rng, config) for p in paths]
+    if "insert" in ops:
+        paths = insert(store, paths, rng, config)
+    copies = split(store, paths, rng, config) if "split" in ops else []
+    return paths + copies
+
+
+def merge(path: SignaturePath, rng: random.Random, config: OperationConfig) -> SignaturePath:
+    """Merge each adjacent pair of turns with probability merge_p (at most max_calls_per_turn calls)."""
+    groups: list[list[Turn]] = [[path.turns[0]]]
+    for turn in path.turns[1:]:
+        size = sum(len(t.functions) for t in groups[-1])
+        if rng.random() < config.merge_p and size + len(turn.functions) <= config.max_calls_per_turn:
+            groups[-1].append(turn)
+        else:
+            groups.append([turn])
+    if all(len(g) == 1 for g in groups):
+        return path
+    merged, where = [], {}
+    for g in groups:
+        for t in g:
+            where[t.index] = len(merged)
+        merged.append(Turn(g[0].index, tuple(f for t in g for f in t.functions),
+                           _op(g[0].op, "merge") if len(g) > 1 else g[0].op,
+                           tuple(d for t in g for d in t.depends_on)))
+    return replace(path, turns=_resequence(merged, where))
+
+
+def insert(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
+           config: OperationConfig) -> list[SignaturePath]:
+    """Give chosen turns a nested call from the graph neighbours of their last function."""
+    jobs, plans = [], []
+    for pi, path in enumerate(paths):
+        for turn in path.turns:
+            if rng.random() < config.insert_p:
+                key = f"{pi}:{turn.index}"
+                jobs.append({"key": key, "function": turn.functions[-1], "exclude": list(path.functions),
+                             "r": rng.random()})
+                plans.append((pi, turn.index, key, rng.random() < config.long_dependency_p, rng.random()))
+    picks = {r["key"]: r["pick"] for r in store.run("path/insert_candidates", jobs=jobs)} if jobs else {}
+    result = list(paths)
+    for pi, turn_index, key, long, r in sorted(plans, key=lambda p: (p[0], -p[1])):  # later turns first
+        pick = picks.get(key)
+        if pick is not None and pick["name"] not in result[pi].functions:
+            result[pi] = _insert_call(result[pi], turn_index, pick, long, r, config)
+    return result
+
+
+def _insert_call(path: SignaturePath, i: int, pick: dict, long: bool, r: float,
+                 config: OperationConfig) -> SignaturePath:
+    turns = list(path.turns)
+    source = turns[i].functions[-1]
+    latest = len(turns) - 1  # the new turn goes right after a turn in [i + min - 1, latest]
+    first = i + config.long_min_distance - 1
+    if long and first <= latest:
+        after = first + int(r * (latest - first + 1))
+        dep = Dependency(i, source, pick["source_field"], pick["name"], pick["target_param"], pick["kind"])
+        new = Turn(-1, (pick["name"],), "insert_long", (dep,))
+        where = {t.index: t.index if t.index <= after else t.index + 1 for t in turns}
+        ordered = turns[: after + 1] + [new] + turns[after + 1 :]
+        return replace(path, turns=_resequence(ordered, where))
+    if len(turns[i].functions) >= config.max_calls_per_turn:
+        return path
+    dep = Dependency(i, source, pick["source_field"], pick["name"], pick["target_param"], pick["kind"])
+    turns[i] = replace(turns[i], functions=turns[i].functions + (pick["name"],), op=_op(turns[i].op, "insert"),
+                       depends_on=turns[i].depends_on + (dep,))
+    return replace(path, turns=tuple(turns))
+
+
+def split(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
+          config: OperationConfig) -> list[SignaturePath]:
+    """Copies with an empty miss_func / miss_param turn before a randomly chosen turn."""
+    plans, jobs = [], []
+    for pi, path in enumerate(paths):
+        if len(path.turns) < 2 or rng.random() >= config.split_p:
+            continue
+        target = 1 + int(rng.random() * (len(path.turns) - 1))  # the turn whose need is withheld first
+        kind = "miss_param" if rng.random() < config.miss_param_p else "miss_func"
+        function = path.turns[target].functions[0]
+        key = f"{pi}"
+        if kind == "miss_param":
+            produced = [d.target_param for d in path.turns[target].depends_on if d.target == function]
+            jobs.append({"key": key, "function": function, "produced": produced, "r": rng.random()})
+        plans.append((pi, target, kind, function, key))
+    params = {r["key"]: r["param"] for r in store.run("path/split_params", jobs=jobs)} if jobs else {}
+    copies = []
+    for pi, target, kind, function, key in plans:
+        param = params.get(key) or ""
+        if kind == "miss_param" and not param:
+            kind = "miss_func"  # every required value of it comes from earlier calls
+        path = paths[pi]
+        empty = Turn(-1, (), "split", (), Missing(kind, function, param))
+        turns = list(path.turns)
+        where = {t.index: t.index if t.index < target else t.index + 1 for t in turns}
+        ordered = turns[:target] + [empty] + turns[target:]
+        copies.append(SignaturePath(path.seed, _resequence(ordered, where), parent=path.id))
+    return copies
+
+
+def _resequence(turns: list[Turn], where: dict[int, int]) -> tuple[Turn, ...]:
+    """Number turns 0..n-1 in list order; ``where`` maps each old index to its new one, for dependencies."""
+    return tuple(replace(t, index=n, depends_on=tuple(replace(d, turn=where[d.turn]) for d in t.depends_on))
+                 for n, t in enumerate(turns))
+
+
+def _op(current: str, added: str) -> str:
+    return current if added in current.split("+") else f"{current}+{added}"
