@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.edges import infer_edges
+from magnet_graph.errors import MagnetGraphError
 from magnet_graph.paths import (Dependency, OperationConfig, SignaturePath, Turn, WalkConfig, apply_operations,
                                 random_walks, single_turn_paths)
 from magnet_graph.paths.operations import merge
@@ -160,5 +161,5 @@ def test_single_turn_shapes(bfcl_graph):
 
 
 def test_unknown_operation_is_an_error(bfcl_graph):
-    with pytest.raises(ValueError, match="unknown operations \\['shuffle'\\]"):
+    with pytest.raises(MagnetGraphError, match="unknown operations \\['shuffle'\\]"):
         apply_operations(bfcl_graph, [], 0, ["merge", "shuffle"])

@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ..errors import MagnetGraphError
 from ..store import GraphStore
 from .model import Dependency, Missing, SignaturePath, Turn
 
@@ -38,7 +39,7 @@ def apply_operations(store: GraphStore, paths: list[SignaturePath], seed: int,
     ops = set(ops)
     unknown = ops - set(OPERATIONS)
     if unknown:
-        raise ValueError(f"unknown operations {sorted(unknown)}; choose from {', '.join(OPERATIONS)}")
+        raise MagnetGraphError(f"unknown operations {sorted(unknown)}; choose from {', '.join(OPERATIONS)}")
     rng = random.Random(seed)
     if "merge" in ops:
         paths = [merge(p, rng, config) for p in paths]
