@@ -70,6 +70,17 @@ def test_execution_verifies_a_feed_and_a_prerequisite():
     assert keyed[("login", "", "place_order", "")].score == EdgeConfig().prerequisite_score
 
 
+def test_execution_feeds_whole_lists_and_survives_a_hung_tool():
+    sigs = load_catalog("python:tests.fixtures.sample_tools:Inventory")
+    verifier = ExecutionVerifier(call_timeout=0.5)
+    edges = by_key(infer_edges(sigs, verify=verifier))
+    whole = edges[("list_items", "item_ids", "delete_items", "item_ids")]
+    run = evidence(whole, "execution")[0]
+    assert run["score"] == 1.0 and "item_ids=['i-1', 'i-2']" in run["detail"]
+    hung = evidence(edges[("list_items", "item_ids", "recount_items", "item_ids")], "execution")[0]
+    assert hung["score"] == 0.0  # timed out: counted as a failure, and inference went on
+
+
 @pytest.fixture
 def judge_server():
     def reply(request):
@@ -79,6 +90,9 @@ def judge_server():
                                                      "target_param": "order_id"}]))
         if source == "login":
             return 200, chat_completion("I am not sure, sorry.")
+        if source == "search_products":  # prose, a lone object, and a bracket after it: still read
+            return 200, chat_completion('Sure: {"target": "place_order", "source_field": "product_ids", '
+                                        '"target_param": "quantity"} (see [1])')
         return 200, chat_completion("[]")
 
     server = ScriptedChatServer(reply)

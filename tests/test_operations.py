@@ -28,6 +28,15 @@ def chain(n: int) -> SignaturePath:
     return SignaturePath(1, tuple(turns))
 
 
+def test_operations_leave_empty_paths_and_call_less_turns_alone(bfcl_graph):
+    empty = SignaturePath(1, ())
+    assert merge(empty, random.Random(0), OperationConfig(merge_p=1.0)) == empty
+    shapes = single_turn_paths(bfcl_graph, 30, seed=2)
+    out = apply_operations(bfcl_graph, shapes, seed=2, config=OperationConfig(merge_p=1.0, insert_p=1.0, split_p=1.0))
+    irrelevant = [p for p in out if p.turns and p.turns[0].op == "irrelevance"]
+    assert irrelevant and all(p.turns[0].functions == () for p in irrelevant)
+
+
 def test_merge_groups_at_most_three_calls_and_remaps_dependencies():
     merged = merge(chain(7), random.Random(0), OperationConfig(merge_p=1.0))
     assert [t.functions for t in merged.turns] == [("f0", "f1", "f2"), ("f3", "f4", "f5"), ("f6",)]
@@ -53,8 +62,10 @@ def check_invariants(paths: list[SignaturePath], edges: set[tuple], functions: s
                 assert t.missing.function in following.functions  # the next turn supplies what was missing
                 if t.missing.kind == "miss_param":
                     assert t.missing.param in required[t.missing.function]
-                    produced = {d.target_param for d in following.depends_on if d.target == t.missing.function}
-                    assert t.missing.param not in produced  # a user value, not an earlier call's output
+                    earlier = {f for u in p.turns[: t.index] for f in u.functions}
+                    feeders = {src for (src, _, dst, param) in edges
+                               if dst == t.missing.function and param == t.missing.param}
+                    assert not earlier & feeders  # a user value: no earlier call can produce it
             else:
                 assert t.functions and t.missing is None
             for d in t.depends_on:

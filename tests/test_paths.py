@@ -20,7 +20,8 @@ from magnet_graph.store import open_store
 
 def toy_signature(name: str):
     return make_signature(source="toy", original_name=name, description=f"Toy function {name}.",
-                          parameters={"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]},
+                          parameters={"type": "object", "properties": {"x": {"type": "string"}, "z": {"type": "string"}},
+                                      "required": ["x", "z"]},  # edges feed x; z is always the user's
                           output={"type": "object", "properties": {"y": {"type": "string"}}},
                           toolkit="toy", category="toy", execution={"kind": "simulated"})
 

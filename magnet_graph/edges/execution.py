@@ -10,13 +10,15 @@ found in that state whose names match the parameter (then enums, defaults, typed
 - Prerequisite A -> B is **verified** when B fails on a fresh state and succeeds, with the same
   arguments, right after A succeeded.
 
-Calls run in-process on trusted catalog code (issue #5's executor adds isolation and time limits).
+Calls run in-process on trusted catalog code, each in a worker thread with a time limit (a call
+that hangs counts as failed; issue #5's executor adds process isolation).
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,9 @@ from . import Candidate, EdgeConfig
 from .ports import inputs
 from .tokens import GENERIC, name_tokens
 
-_JUNK = {"string": "zz-no-such-value-9173", "integer": 987654321, "number": 987654321.5, "boolean": False}
+_JUNK = {"string": "zz-no-such-value-9173", "integer": 987654321, "number": 987654321.5, "boolean": False,
+         "array": ["zz-no-such-value-9173"], "object": {"zz": "no-such-value-9173"}}
+CALL_TIMEOUT = 5.0
 _PLACEHOLDER = {"string": "example", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
 
 
@@ -48,14 +52,23 @@ def fresh_instance(sig: FunctionSignature) -> Any:
     return instance
 
 
-def call(instance: Any, sig: FunctionSignature, args: dict[str, Any]) -> tuple[bool, Any]:
-    """(succeeded, result): an exception or an ``{"error": ...}`` result is a failure."""
-    try:
-        result = getattr(instance, sig.execution["method"])(**args)
-    except Exception as exc:  # a tool's own failure is an observation, not our crash
-        return False, f"{type(exc).__name__}: {exc}"
-    failed = isinstance(result, dict) and "error" in result
-    return not failed, result
+def call(instance: Any, sig: FunctionSignature, args: dict[str, Any], timeout: float = CALL_TIMEOUT) -> tuple[bool, Any]:
+    """(succeeded, result): an exception, an ``{"error": ...}`` result or a timeout is a failure."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((True, getattr(instance, sig.execution["method"])(**args)))
+        except Exception as exc:  # a tool's own failure is an observation, not our crash
+            outcome.append((False, f"{type(exc).__name__}: {exc}"))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        return False, f"timed out after {timeout:.0f}s"
+    ok, result = outcome[0]
+    return ok and not (isinstance(result, dict) and "error" in result), result
 
 
 def state_values(instance: Any, limit: int = 5000) -> list[tuple[str, Any]]:
@@ -86,7 +99,8 @@ def state_values(instance: Any, limit: int = 5000) -> list[tuple[str, Any]]:
 def _fits(value: Any, json_type: str) -> bool:
     return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "boolean": isinstance(value, bool)}.get(json_type, False)
+            "boolean": isinstance(value, bool), "array": isinstance(value, (list, tuple)),
+            "object": isinstance(value, dict)}.get(json_type, False)
 
 
 def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -106,13 +120,14 @@ def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]]) -> dict[s
     return args
 
 
-def _pieces(value: Any) -> list[Any]:
-    """The value itself, or for a collection its first elements and keys (a partial feed)."""
+def _pieces(value: Any, param_type: str) -> list[Any]:
+    """Values of ``param_type`` to try: the whole value, or for a collection its first elements and keys."""
+    pieces = [value]
     if isinstance(value, dict):
-        return list(value.keys())[:3] + list(value.values())[:3]
-    if isinstance(value, (list, tuple)):
-        return list(value)[:3]
-    return [value]
+        pieces += list(value.keys())[:3] + list(value.values())[:3]
+    elif isinstance(value, (list, tuple)):
+        pieces += list(value)[:3]
+    return [p for p in pieces if _fits(p, param_type)]
 
 
 @dataclass
@@ -120,6 +135,7 @@ class ExecutionVerifier:
     """Adds execution evidence to candidates and finds prerequisites by running the tools."""
 
     config: EdgeConfig = EdgeConfig()
+    call_timeout: float = CALL_TIMEOUT
     runs: int = 0
     verified: int = 0
     refuted: int = 0
@@ -127,7 +143,7 @@ class ExecutionVerifier:
 
     def _run_source(self, a: FunctionSignature) -> tuple[bool, Any, Any]:
         instance = fresh_instance(a)
-        ok, result = call(instance, a, sample_args(a, state_values(instance)))
+        ok, result = call(instance, a, sample_args(a, state_values(instance)), self.call_timeout)
         self.runs += 1
         return ok, result, instance
 
@@ -149,32 +165,43 @@ class ExecutionVerifier:
                 c.score *= self.config.refuted_factor
 
     def _check_feed(self, a, b, out_field, param, param_type) -> dict | None:
-        ok, result, _ = self._run_source(a)
-        if not ok or not isinstance(result, dict) or out_field not in result:
-            return None  # A did not run in the default state: no evidence either way
-        for piece in _pieces(result[out_field]):
-            if param_type != "array" and not _fits(piece, param_type):
+        tries = self._target_runs(a, b, out_field, param, param_type)
+        if tries is None:
+            return None  # A did not run in the default state, or gave nothing B could take: no evidence
+        for k in range(tries):
+            with_value = self._run_target(a, b, out_field, param, param_type, k)
+            if with_value is None or not with_value[0]:
                 continue
-            with_value = self._run_target(a, b, param, piece)
-            if with_value is None:
-                return None
-            if not with_value:
-                continue
-            with_junk = self._run_target(a, b, param, _JUNK.get(param_type, "zz"))
-            if with_junk:
+            with_junk = self._run_target(a, b, out_field, param, param_type, None)
+            if with_junk is not None and with_junk[0]:
                 return {"kind": "execution", "score": 0.5, "detail": f"{b.name} accepts any {param}"}
             return {"kind": "execution", "score": 1.0,
-                    "detail": f"{b.name}({param}={piece!r}) succeeded after {a.name}; a junk {param} failed"}
+                    "detail": f"{b.name}({param}={with_value[1]!r}) succeeded after {a.name}; a junk {param} failed"}
         return {"kind": "execution", "score": 0.0, "detail": f"{b.name} failed with {a.name}'s {out_field}"}
 
-    def _run_target(self, a, b, param, value) -> bool | None:
-        ok, _, instance = self._run_source(a)  # B runs in the state A left behind
-        if not ok:
+    def _target_runs(self, a, b, out_field, param, param_type) -> int | None:
+        ok, result, _ = self._run_source(a)
+        if not ok or not isinstance(result, dict) or out_field not in result:
             return None
+        return len(_pieces(result[out_field], param_type)) or None
+
+    def _run_target(self, a, b, out_field, param, param_type, piece: int | None) -> tuple[bool, Any] | None:
+        """Run A, then B in the state A left, with piece ``piece`` of A's output from this very run
+        (None: a junk value). (B succeeded, value passed), or None if A did not run."""
+        ok, result, instance = self._run_source(a)
+        if not ok or not isinstance(result, dict) or out_field not in result:
+            return None
+        if piece is None:
+            value = copy.deepcopy(_JUNK.get(param_type, "zz"))
+        else:
+            pieces = _pieces(result[out_field], param_type)
+            if piece >= len(pieces):
+                return None
+            value = pieces[piece]
         args = sample_args(b, state_values(instance))
         args[param] = value
         self.runs += 1
-        return call(instance, b, args)[0]
+        return call(instance, b, args, self.call_timeout)[0], value
 
     def prerequisites(self, signatures: list[FunctionSignature]) -> dict[tuple[str, str], dict]:
         """(A, B) -> evidence where B fails on a fresh state and succeeds right after A."""
@@ -188,14 +215,14 @@ class ExecutionVerifier:
                 instance = fresh_instance(b)
                 args = sample_args(b, state_values(instance))
                 self.runs += 1
-                if call(instance, b, copy.deepcopy(args))[0]:
+                if call(instance, b, copy.deepcopy(args), self.call_timeout)[0]:
                     continue  # B works without help
                 for a in members:
                     if a.name == b.name:
                         continue
                     ok, _, after_a = self._run_source(a)
-                    self.runs += 1
-                    if ok and call(after_a, b, copy.deepcopy(args))[0]:
+                    self.runs += 1  # the call of B below
+                    if ok and call(after_a, b, copy.deepcopy(args), self.call_timeout)[0]:
                         found[(a.name, b.name)] = {"kind": "execution", "score": 1.0,
                                                    "detail": f"{b.name} failed on a fresh state, succeeded after {a.name}"}
         return found

@@ -10,7 +10,6 @@ cached by the teacher; an unreadable reply leaves the candidates as they were (c
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ SYSTEM = (
     "it, or one element or part of it) would be passed as that parameter. Reply with a JSON list only: "
     '[{"target": name, "source_field": field, "target_param": param}]. Reply [] if none.'
 )
-_JSON_LIST = re.compile(r"\[.*\]", re.DOTALL)
 
 
 @dataclass
@@ -70,10 +68,23 @@ class LLMJudge:
                           ensure_ascii=False)
         reply = self.teacher.chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
                                   prompt_version=PROMPT_VERSION)
-        match = _JSON_LIST.search(reply or "")
-        try:
-            items = json.loads(match.group(0)) if match else None
-            return {(i["target"], i["source_field"], i["target_param"]) for i in items}
-        except (json.JSONDecodeError, TypeError, KeyError):
+        items = _first_json_value(reply or "")
+        if isinstance(items, dict):  # a lone object instead of a list of one
+            items = [items]
+        if not isinstance(items, list):
             self.failures += 1
             return None
+        keys = ("target", "source_field", "target_param")
+        return {tuple(i[k] for k in keys) for i in items
+                if isinstance(i, dict) and all(isinstance(i.get(k), str) for k in keys)}
+
+
+def _first_json_value(text: str):
+    """The first JSON list or object in ``text`` (models wrap answers in prose and code fences)."""
+    decoder = json.JSONDecoder()
+    for start in (i for i, ch in enumerate(text) if ch in "[{"):
+        try:
+            return decoder.raw_decode(text, start)[0]
+        except json.JSONDecodeError:
+            continue
+    return None

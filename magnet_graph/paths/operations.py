@@ -51,6 +51,8 @@ def apply_operations(store: GraphStore, paths: list[SignaturePath], seed: int,
 
 def merge(path: SignaturePath, rng: random.Random, config: OperationConfig) -> SignaturePath:
     """Merge each adjacent pair of turns with probability merge_p (at most max_calls_per_turn calls)."""
+    if not path.turns:
+        return path
     groups: list[list[Turn]] = [[path.turns[0]]]
     for turn in path.turns[1:]:
         size = sum(len(t.functions) for t in groups[-1])
@@ -76,7 +78,7 @@ def insert(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
     jobs, plans = [], []
     for pi, path in enumerate(paths):
         for turn in path.turns:
-            if rng.random() < config.insert_p:
+            if turn.functions and rng.random() < config.insert_p:  # split/irrelevance turns have no call
                 key = f"{pi}:{turn.index}"
                 jobs.append({"key": key, "function": turn.functions[-1], "exclude": list(path.functions),
                              "r": rng.random()})
@@ -124,7 +126,9 @@ def split(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
         key = f"{pi}"
         if kind == "miss_param":
             produced = [d.target_param for d in path.turns[target].depends_on if d.target == function]
-            jobs.append({"key": key, "function": function, "produced": produced, "r": rng.random()})
+            earlier = [f for t in path.turns[:target] for f in t.functions]
+            jobs.append({"key": key, "function": function, "produced": produced, "earlier": earlier,
+                         "r": rng.random()})
         plans.append((pi, target, kind, function, key))
     params = {r["key"]: r["param"] for r in store.run("path/split_params", jobs=jobs)} if jobs else {}
     copies = []

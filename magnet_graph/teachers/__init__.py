@@ -48,7 +48,7 @@ class OpenAICompatibleTeacher:
         import openai
 
         params = {"temperature": temperature, "max_tokens": max_tokens}
-        key = ResponseCache.key(self.model, messages, params, prompt_version)
+        key = ResponseCache.key(f"{self.base_url or 'openai'}|{self.model}", messages, params, prompt_version)
         hit = self._cache.get(key)
         if hit is not None:
             self.cached += 1
@@ -61,6 +61,8 @@ class OpenAICompatibleTeacher:
         if reply.usage:
             self.tokens["prompt"] += reply.usage.prompt_tokens
             self.tokens["completion"] += reply.usage.completion_tokens
+        if not reply.choices:
+            raise MagnetGraphError(f"teacher {self.name} returned no choices")
         content = reply.choices[0].message.content or ""
         self._cache.put(key, {"content": content, "model": self.model})
         return content
