@@ -1,0 +1,77 @@
+"""Environments: tools that really run, behind one interface (reset, tools, call, snapshot, state hash).
+
+``open_environment(signatures)`` picks the implementation from the signatures' ``execution``:
+``bfcl`` and ``python`` catalogs run their classes, anything else is ``simulated`` (outputs made up
+to the output schema and marked as such). Tools run in a worker process (see ``worker``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from typing import Any
+
+from ..errors import MagnetGraphError
+from ..signature import FunctionSignature
+from .toolkit import ClassToolkit, SimulatedToolkit
+from .worker import Worker, WorkerTimeout
+
+
+class Environment:
+    """A set of tools and their state, run in a worker process."""
+
+    def __init__(self, signatures: list[FunctionSignature], kind: str, factory, *,
+                 timeout: float = 5.0, output_cap: int = 100_000):
+        self.kind, self.timeout = kind, timeout
+        self._signatures = {s.name: s for s in signatures}
+        self._worker = Worker(factory, output_cap)
+
+    def tools(self) -> list[FunctionSignature]:
+        return list(self._signatures.values())
+
+    def signature(self, name: str) -> FunctionSignature:
+        return self._signatures[name]
+
+    def reset(self, state: dict[str, Any] | None = None, long_context: bool = False) -> None:
+        """A fresh toolkit in ``state`` (per class for class-backed tools)."""
+        ok, error = self._request("reset", [state, long_context])
+        if not ok:
+            raise MagnetGraphError(f"environment reset failed: {error}")
+
+    def call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+        """(ok, output or error text). A timeout kills the worker; the state must be reset after it."""
+        try:
+            return self._request("call", [name, arguments])
+        except WorkerTimeout as exc:
+            return False, f"{name} timed out: {exc}; the environment was stopped"
+
+    def snapshot(self) -> dict[str, Any]:
+        ok, value = self._request("snapshot", None)
+        if not ok:
+            raise MagnetGraphError(f"environment snapshot failed: {value}")
+        return value
+
+    def state_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode()).hexdigest()
+
+    def close(self) -> None:
+        self._worker.kill()
+
+    def _request(self, op: str, args: Any) -> tuple[bool, Any]:
+        return self._worker.request(op, args, self.timeout)
+
+
+def open_environment(signatures: list[FunctionSignature], *, seed: int = 0, timeout: float = 5.0,
+                     output_cap: int = 100_000) -> Environment:
+    """Class-backed if every tool is executable (bfcl / python), else simulated."""
+    kinds = {s.execution.get("kind") for s in signatures}
+    if kinds and kinds <= {"bfcl", "python"}:
+        kind = "bfcl" if kinds == {"bfcl"} else "python"
+        factory = functools.partial(ClassToolkit, signatures)
+    else:
+        kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
+    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap)
+
+
+__all__ = ["Environment", "open_environment"]

@@ -1,0 +1,163 @@
+"""Call strings such as ``cd(folder='docs')`` parsed with ``ast``; nothing is ever evaluated.
+
+Accepted: one call (or a list of calls) of an allowed tool name with keyword arguments whose values
+are literals: strings, numbers, booleans, None, and lists / dicts of those. Positional literals are
+accepted only when the tool's parameter order is known (``allowed`` maps names to parameter lists;
+BFCL's own ground truth uses them) and become keyword arguments. Everything else is rejected with
+its reason before anything runs: nested calls, attribute access, names, lambdas, comprehensions,
+f-strings, starred or ``**`` arguments, operators. Size and
+nesting depth are checked on the raw text first, so a hostile string cannot exhaust the parser.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MagnetGraphError
+
+MAX_CALL_CHARS = 20_000
+MAX_NESTING = 32
+
+_REASONS = {
+    ast.Call: "nested calls are not allowed",
+    ast.Attribute: "attribute access is not allowed",
+    ast.Name: "names are not allowed as values (use literals)",
+    ast.Lambda: "lambdas are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.Starred: "starred arguments are not allowed",
+    ast.Subscript: "subscripts are not allowed",
+    ast.BinOp: "operators are not allowed",
+    ast.BoolOp: "operators are not allowed",
+    ast.Compare: "comparisons are not allowed",
+    ast.IfExp: "conditional expressions are not allowed",
+    ast.NamedExpr: "assignment expressions are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Set: "sets are not allowed (use a list)",
+}
+
+
+class CallRejected(MagnetGraphError):
+    """A call that will not be run; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"call rejected: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+def parse_call(text: str, allowed: Collection[str]) -> ToolCall:
+    """Parse exactly one call."""
+    calls = parse_calls(text, allowed)
+    if len(calls) != 1:
+        raise CallRejected(f"expected one call, got {len(calls)}")
+    return calls[0]
+
+
+def parse_calls(text: str, allowed: Collection[str]) -> list[ToolCall]:
+    """Parse ``f(a=1)`` or ``[f(a=1), g(b='x')]`` into tool calls."""
+    if not isinstance(text, str):
+        raise CallRejected("a call must be text")
+    if len(text) > MAX_CALL_CHARS:
+        raise CallRejected(f"call text is longer than {MAX_CALL_CHARS} characters")
+    if _max_nesting(text) > MAX_NESTING:
+        raise CallRejected(f"brackets nested deeper than {MAX_NESTING}")
+    try:
+        body = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        raise CallRejected(f"not a Python call expression: {getattr(exc, 'msg', exc)}") from None
+    nodes = body.elts if isinstance(body, (ast.List, ast.Tuple)) else [body]
+    return [_call(node, allowed) for node in nodes]
+
+
+def structured_call(call: dict[str, Any], allowed: Collection[str]) -> ToolCall:
+    """``{"name": ..., "arguments": {...} or a JSON string}`` (OpenAI wire format accepted)."""
+    if not isinstance(call, dict):
+        raise CallRejected("a structured call must be a JSON object")
+    call = call.get("function", call) if isinstance(call.get("function"), dict) else call
+    name, arguments = call.get("name"), call.get("arguments", {})
+    if isinstance(arguments, str):
+        if len(arguments) > MAX_CALL_CHARS:
+            raise CallRejected(f"arguments are longer than {MAX_CALL_CHARS} characters")
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except (json.JSONDecodeError, RecursionError):
+            raise CallRejected("arguments are not valid JSON") from None
+    if not isinstance(name, str) or name not in allowed:
+        raise CallRejected(f"{name!r} is not a tool of this environment")
+    if not isinstance(arguments, dict):
+        raise CallRejected("arguments must be a JSON object")
+    return ToolCall(name, arguments)
+
+
+def _call(node: ast.AST, allowed: Collection[str]) -> ToolCall:
+    if not isinstance(node, ast.Call):
+        raise CallRejected("not a call")
+    if isinstance(node.func, ast.Attribute):
+        raise CallRejected("attribute calls are not allowed")
+    if not isinstance(node.func, ast.Name):
+        raise CallRejected("the called thing must be a plain tool name")
+    name = node.func.id
+    if name not in allowed:
+        raise CallRejected(f"{name!r} is not a tool of this environment")
+    arguments = {}
+    if node.args:
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise CallRejected("starred arguments are not allowed")
+        order = allowed.get(name) if isinstance(allowed, Mapping) else None
+        if not order:
+            raise CallRejected("positional arguments are not allowed; use keyword arguments")
+        if len(node.args) > len(order):
+            raise CallRejected(f"{name} takes at most {len(order)} arguments, got {len(node.args)}")
+        arguments = {order[i]: _literal(a, order[i]) for i, a in enumerate(node.args)}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise CallRejected("** arguments are not allowed")
+        if kw.arg in arguments:
+            raise CallRejected(f"argument {kw.arg!r} given twice")
+        arguments[kw.arg] = _literal(kw.value, kw.arg)
+    return ToolCall(name, arguments)
+
+
+def _literal(node: ast.AST, where: str) -> Any:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (str, int, float, bool)) or node.value is None:
+            return node.value
+        raise CallRejected(f"argument {where!r}: {type(node.value).__name__} literals are not allowed")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e, where) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise CallRejected(f"argument {where!r}: ** inside a dict is not allowed")
+        keys = [_literal(k, where) for k in node.keys]
+        if not all(isinstance(k, (str, int, float, bool)) for k in keys):
+            raise CallRejected(f"argument {where!r}: dict keys must be literals")
+        return dict(zip(keys, (_literal(v, where) for v in node.values)))
+    reason = _REASONS.get(type(node), f"{type(node).__name__} is not a literal")
+    raise CallRejected(f"argument {where!r}: {reason}")
+
+
+def _max_nesting(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest

@@ -1,0 +1,87 @@
+"""The executor: any call (string or structured) -> parsed, validated, run -> an Observation.
+
+A wrong call never raises: rejected syntax, an unknown tool, arguments that break the tool's JSON
+schema, a tool error, a timeout or an oversized output all come back as ``ok=False`` with the
+reason, which is what a model should see next.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import jsonschema
+
+from .call_parser import CallRejected, ToolCall, parse_call, structured_call
+
+
+@dataclass(frozen=True)
+class Observation:
+    name: str
+    arguments: dict[str, Any]
+    ok: bool
+    output: Any
+    error: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Executor:
+    """Runs calls against one environment (see magnet_graph.environments).
+
+    ``validate=False`` skips the JSON-schema check (parsing is never skipped): for replaying
+    recorded calls exactly, such as BFCL's ground truth, which does not always follow its own schema.
+    """
+
+    def __init__(self, environment, *, validate: bool = True):
+        self.env, self.validate = environment, validate
+        self._validators = {s.name: jsonschema.Draft202012Validator(s.parameters) for s in environment.tools()}
+        self._order = {s.name: list(s.parameters.get("properties", {})) for s in environment.tools()}
+
+    def execute(self, call: str | dict | ToolCall) -> Observation:
+        start = time.perf_counter()
+        try:
+            parsed = self._parse(call)
+        except CallRejected as exc:
+            return Observation(_name_of(call), {}, False, None, str(exc), time.perf_counter() - start)
+        problem = self.check(parsed) if self.validate else ""
+        if problem:
+            return Observation(parsed.name, parsed.arguments, False, None, problem, time.perf_counter() - start)
+        ok, value = self.env.call(parsed.name, parsed.arguments)
+        if ok and isinstance(value, dict) and "error" in value:
+            ok, error = False, str(value["error"])  # BFCL tools report failures as {"error": ...}
+        else:
+            error = "" if ok else str(value)
+        return Observation(parsed.name, parsed.arguments, ok, value if ok or isinstance(value, dict) else None,
+                           error, time.perf_counter() - start)
+
+    def check(self, call: str | dict | ToolCall) -> str:
+        """Why the call would be refused ('' if it would run): parse and schema errors."""
+        try:
+            parsed = self._parse(call)
+        except CallRejected as exc:
+            return str(exc)
+        errors = sorted(self._validators[parsed.name].iter_errors(parsed.arguments), key=lambda e: list(e.path))
+        if not errors:
+            return ""
+        where = ".".join(str(p) for p in errors[0].path) or "arguments"
+        return f"invalid arguments: {where}: {errors[0].message}"
+
+    def _parse(self, call: str | dict | ToolCall) -> ToolCall:
+        if isinstance(call, ToolCall):
+            return structured_call({"name": call.name, "arguments": call.arguments}, self._validators)
+        if isinstance(call, str):
+            return parse_call(call, self._order)
+        return structured_call(call, self._validators)
+
+
+def _name_of(call: Any) -> str:
+    if isinstance(call, ToolCall):
+        return call.name
+    if isinstance(call, dict):
+        name = call.get("name") or (call.get("function") or {}).get("name")
+        return name if isinstance(name, str) else ""
+    return ""
