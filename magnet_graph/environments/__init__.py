@@ -74,4 +74,15 @@ def open_environment(signatures: list[FunctionSignature], *, seed: int = 0, time
     return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap)
 
 
-__all__ = ["Environment", "open_environment"]
+def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:
+    """A generated starting state for a trajectory: per BFCL class from ``bfcl_states``, else empty."""
+    import random
+
+    from .bfcl_states import generate_state
+
+    classes = sorted({s.execution["class"] for s in signatures if s.execution.get("kind") == "bfcl"})
+    rng = random.Random(seed)
+    return {cls: generate_state(cls, rng) for cls in classes}
+
+
+__all__ = ["Environment", "open_environment", "initial_state"]

@@ -1,0 +1,102 @@
+"""Environments and the executor: real tools in a worker process; misbehaving tools cost one call."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+os.environ.setdefault("BFCL_PROJECT_ROOT", os.path.join(os.path.dirname(__file__), ".bfcl-root"))
+
+from magnet_graph.catalogs import load_catalog  # noqa: E402
+from magnet_graph.environments import initial_state, open_environment  # noqa: E402
+from magnet_graph.execution import Executor  # noqa: E402
+
+HAZARDS = "python:tests.fixtures.sample_tools:Hazards"
+
+
+@pytest.fixture
+def hazards():
+    env = open_environment(load_catalog(HAZARDS), timeout=1.0, output_cap=10_000)
+    env.reset()
+    yield env, Executor(env)
+    env.close()
+
+
+def test_a_hanging_tool_is_stopped_and_the_run_goes_on(hazards):
+    env, ex = hazards
+    start = time.perf_counter()
+    hung = ex.execute("hang(seconds=60)")
+    assert not hung.ok and "timed out" in hung.error and time.perf_counter() - start < 5
+    env.reset()  # a fresh toolkit for the next trajectory
+    assert ex.execute("echo(text='still here')").output == {"text": "still here", "calls": 1}
+
+
+def test_floods_and_crashes_are_observations(hazards):
+    env, ex = hazards
+    flood = ex.execute("flood(size=50000)")
+    assert not flood.ok and "exceeds the cap of 10000" in flood.error
+    assert ex.execute("shout(times=10000)").output == {"printed": 10000}  # prints go nowhere
+    crash = ex.execute("crash()")
+    assert not crash.ok and "crashed" in crash.error
+    env.reset()
+    assert ex.execute("echo(text='ok')").ok
+
+
+def test_wrong_calls_are_structured_errors_not_exceptions(hazards):
+    _, ex = hazards
+    cases = {
+        "echo(text=3)": "invalid arguments: text: 3 is not of type 'string'",
+        "echo()": "invalid arguments: arguments: 'text' is a required property",
+        "rm(path='/')": "'rm' is not a tool of this environment",
+        "echo(text=open('/etc/passwd').read())": "nested calls are not allowed",
+    }
+    for call, error in cases.items():
+        obs = ex.execute(call)
+        assert not obs.ok and error in obs.error, (call, obs)
+    assert ex.execute({"name": "echo", "arguments": {"text": "hi"}}).output == {"text": "hi", "calls": 1}
+
+
+def test_bfcl_environment_fresh_state_per_trajectory_and_snapshots():
+    sigs = load_catalog("bfcl:TravelAPI") + load_catalog("bfcl:MathAPI")
+    state = initial_state(sigs, seed=5)
+    assert set(state) == {"TravelAPI", "MathAPI"} and state == initial_state(sigs, seed=5)
+    env = open_environment(sigs)
+    ex = Executor(env)
+    try:
+        env.reset(state)
+        start_hash = env.state_hash()
+        cards = ex.execute("get_all_credit_cards()")
+        assert cards.ok and cards.output["credit_card_list"]
+        card_id = sorted(cards.output["credit_card_list"])[0]
+        budget = ex.execute({"name": "get_credit_card_balance", "arguments": {"access_token": "wrong", "card_id": card_id}})
+        assert not budget.ok and budget.error  # a BFCL error result is an observation
+        assert env.state_hash() == start_hash  # reads and failures leave the state alone
+        changed = ex.execute("set_budget_limit(access_token='x', budget_limit=900.0)")
+        after = env.state_hash()
+        env.reset(state)
+        assert env.state_hash() == start_hash and (changed.ok is False or after != start_hash)
+        assert env.snapshot()["TravelAPI"]["credit_card_list"] == state["TravelAPI"]["credit_card_list"]
+        assert env.kind == "bfcl"
+    finally:
+        env.close()
+
+
+def test_simulated_environment_follows_the_output_schema_and_replays():
+    sigs = load_catalog(os.path.join(os.path.dirname(__file__), "fixtures", "openai_tools.json"))
+    outputs = []
+    for _ in range(2):
+        env = open_environment(sigs, seed=3)
+        env.reset()
+        ex = Executor(env)
+        obs = ex.execute("search_flights(origin='SFO', destination='JFK', date='2026-12-01')")
+        outputs.append(obs.output)
+        assert env.kind == "simulated" and obs.ok and obs.output["simulated"] is True
+        assert isinstance(obs.output["flight_ids"], list) and all(isinstance(f, str) for f in obs.output["flight_ids"])
+        assert env.snapshot()["log"] == [{"tool": "search_flights", "arguments": {"origin": "SFO", "destination": "JFK",
+                                                                              "date": "2026-12-01"}}]
+        other = ex.execute("search_flights(origin='SFO', destination='LAX', date='2026-12-01')")
+        assert other.output != obs.output
+        env.close()
+    assert outputs[0] == outputs[1]  # replayable: same seed and call, same output
