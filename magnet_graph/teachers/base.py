@@ -1,0 +1,145 @@
+"""The one ``Teacher`` interface, and ``BaseTeacher``: the caching, accounting and batching all teachers share.
+
+A subclass only says how to get one completion (``_complete``); ``BaseTeacher.chat`` looks in the
+cache first, counts what was spent, refuses truncated replies and never caches a failure.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import MagnetGraphError
+from .cache import ResponseCache
+
+DEFAULT_CACHE = Path(".magnet-graph") / "teacher-cache"
+
+
+class TeacherTruncated(MagnetGraphError):
+    """The reply stopped at the token limit (``finish_reason == "length"``): not an answer, never cached."""
+
+
+class TeacherBatchError(MagnetGraphError):
+    """Some requests of a ``chat_many`` failed; ``results[i]`` is the text or None, ``errors[i]`` the error."""
+
+    def __init__(self, results: list[str | None], errors: dict[int, MagnetGraphError]):
+        self.results, self.errors = results, errors
+        first = min(errors)
+        super().__init__(f"{len(errors)} of {len(results)} teacher requests failed; first (#{first}): {errors[first]}")
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One ``chat`` call's arguments, for ``chat_many`` (a dict with the same keys works too)."""
+
+    messages: list[dict[str, Any]]
+    prompt_version: str
+    temperature: float = 0.0
+    max_tokens: int = 1024
+
+
+@dataclass
+class Completion:
+    """What a backend returned for one request."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    truncated: bool = False
+
+
+@runtime_checkable
+class Teacher(Protocol):
+    """An LLM that answers chat messages, with accounting of what it spent."""
+
+    calls: int  # completions fetched from the backend (not the cache)
+    cached: int  # answers served from the cache
+    tokens: dict[str, int]  # {"prompt": n, "completion": n}
+    retries: int  # re-attempts after transient errors
+    failures: int  # chat() calls that raised
+
+    @property
+    def name(self) -> str: ...
+
+    def chat(self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0,
+             max_tokens: int = 1024) -> str: ...
+
+    def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]: ...
+
+
+class BaseTeacher:
+    """Cache, accounting and ``chat_many`` around a subclass's ``_complete``."""
+
+    name: str = "teacher"
+
+    def __init__(self, cache_dir: Path | None = DEFAULT_CACHE):
+        self.calls = self.cached = self.retries = self.failures = 0
+        self.tokens = {"prompt": 0, "completion": 0}
+        self._cache = ResponseCache(cache_dir) if cache_dir is not None else None
+        self._lock = threading.Lock()
+
+    @property
+    def cache_identity(self) -> str:
+        """Who answers (endpoint and model): part of every cache key."""
+        return self.name
+
+    def _complete(self, messages: list[dict[str, Any]], params: dict[str, Any], prompt_version: str) -> Completion:
+        """One answer from the backend; raises MagnetGraphError when there is none."""
+        raise NotImplementedError
+
+    def _count(self, counter: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + n)
+
+    def chat(self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0,
+             max_tokens: int = 1024) -> str:
+        """The assistant's text for ``messages`` (from the cache when seen before); raises MagnetGraphError."""
+        params = {"temperature": temperature, "max_tokens": max_tokens}
+        key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
+        hit = self._cache.get(key) if self._cache else None
+        if hit is not None:
+            self._count("cached")
+            return hit["content"]
+        try:
+            reply = self._complete(messages, params, prompt_version)
+        except MagnetGraphError:
+            self._count("failures")
+            raise
+        with self._lock:
+            self.calls += 1
+            self.tokens["prompt"] += reply.prompt_tokens
+            self.tokens["completion"] += reply.completion_tokens
+        if reply.truncated:
+            self._count("failures")
+            raise TeacherTruncated(f"teacher {self.name} stopped at max_tokens={max_tokens} (finish_reason "
+                                   f"'length'); raise max_tokens or shorten the prompt ({prompt_version})")
+        if self._cache:
+            self._cache.put(key, {"content": reply.text, "model": self.name})
+        return reply.text
+
+    def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]:
+        """``chat`` for each request, at most ``max_workers`` at a time; texts in input order.
+
+        Every request is answered or accounted for: if any failed, the others still run and
+        TeacherBatchError carries both the texts and the errors by index.
+        """
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        batch = [r if isinstance(r, ChatRequest) else ChatRequest(**r) for r in requests]
+        results: list[str | None] = [None] * len(batch)
+        errors: dict[int, MagnetGraphError] = {}
+        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="teacher") as pool:
+            futures = [pool.submit(self.chat, r.messages, prompt_version=r.prompt_version,
+                                   temperature=r.temperature, max_tokens=r.max_tokens) for r in batch]
+            for i, future in enumerate(futures):
+                try:
+                    results[i] = future.result()
+                except MagnetGraphError as exc:
+                    errors[i] = exc
+        if errors:
+            raise TeacherBatchError(results, errors)
+        return results  # type: ignore[return-value]  # no None left when nothing failed

@@ -1,0 +1,116 @@
+"""Any OpenAI-compatible chat endpoint, with our own bounded retries (the openai client's are off).
+
+Retried, with exponential backoff and jitter: 408, 409, 429, 5xx, timeouts and connection errors;
+``Retry-After`` (seconds) is honoured on 429 and 503. Every other status fails at once. A call
+never retries more than ``max_retries`` times nor runs past ``budget`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from ..errors import MagnetGraphError
+from .base import DEFAULT_CACHE, BaseTeacher, Completion
+
+RETRY_STATUSES = frozenset({408, 409, 429})
+
+
+class OpenAICompatibleTeacher(BaseTeacher):
+    """``openai:MODEL`` on ``base_url`` (default: OpenAI's API); key from MAGNET_GRAPH_API_KEY or OPENAI_API_KEY."""
+
+    def __init__(self, model: str, base_url: str | None = None, cache_dir: Path | None = DEFAULT_CACHE, *,
+                 timeout: float = 60.0, max_retries: int = 4, budget: float = 300.0, backoff: float = 0.5,
+                 max_backoff: float = 30.0):
+        super().__init__(cache_dir)
+        self.model, self.base_url = model, base_url
+        self.timeout, self.max_retries, self.budget = timeout, max_retries, budget
+        self.backoff, self.max_backoff = backoff, max_backoff
+        api_key = os.environ.get("MAGNET_GRAPH_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+
+    @property
+    def name(self) -> str:
+        return f"openai:{self.model}"
+
+    @property
+    def cache_identity(self) -> str:
+        return f"{self.base_url or 'openai'}|{self.model}"
+
+    @property
+    def _where(self) -> str:
+        return f"teacher {self.name} at {self.base_url or 'api.openai.com'}"
+
+    def _complete(self, messages: list[dict[str, Any]], params: dict[str, Any], prompt_version: str) -> Completion:
+        start, attempt = time.monotonic(), 0
+        while True:
+            attempt += 1
+            timeout = max(0.001, min(self.timeout, self.budget - (time.monotonic() - start)))
+            retry_after = None
+            try:
+                raw = self._client.chat.completions.with_raw_response.create(
+                    model=self.model, messages=messages, timeout=timeout, **params)
+                return self._read(raw.http_response.text)
+            except openai.APITimeoutError:
+                reason = f"timed out after {timeout:.1f}s"
+            except openai.APIConnectionError as exc:
+                reason = f"connection failed: {exc.__cause__ or exc}"
+            except openai.APIStatusError as exc:
+                status = exc.status_code
+                reason = f"HTTP {status}: {_snippet(exc.response.text)}"
+                if status not in RETRY_STATUSES and status < 500:
+                    raise MagnetGraphError(f"{self._where} rejected the request ({reason})") from None
+                if status in (429, 503):
+                    retry_after = _retry_after(exc.response.headers.get("retry-after"))
+            except openai.APIError as exc:
+                raise MagnetGraphError(f"{self._where} failed: {exc}") from None
+            if attempt > self.max_retries:
+                raise MagnetGraphError(f"{self._where} failed after {attempt} attempts: {reason}")
+            delay = self._delay(attempt, retry_after)
+            if time.monotonic() - start + delay > self.budget:
+                raise MagnetGraphError(f"{self._where} gave up: {reason}; a retry in {delay:.1f}s would pass "
+                                       f"the {self.budget:g}s budget")
+            self._count("retries")
+            time.sleep(delay)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with equal jitter, never shorter than the server's Retry-After."""
+        step = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        delay = step / 2 + random.uniform(0, step / 2)
+        return max(delay, retry_after) if retry_after is not None else delay
+
+    def _read(self, body: str) -> Completion:
+        """A chat.completion body -> Completion; anything else is a MagnetGraphError naming the model."""
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            raise MagnetGraphError(f"{self._where} sent a malformed JSON body: {_snippet(body)}") from None
+        try:
+            choice = reply["choices"][0]
+            text = choice["message"].get("content")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise MagnetGraphError(f"{self._where} sent no choices[0].message: {_snippet(body)}") from None
+        if text is not None and not isinstance(text, str):
+            raise MagnetGraphError(f"{self._where} sent non-text content: {_snippet(body)}")
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        return Completion(text or "", int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+                          truncated=choice.get("finish_reason") == "length")
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < float("inf") else None
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
