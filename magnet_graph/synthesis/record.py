@@ -1,0 +1,49 @@
+"""The canonical trajectory record every export is made from.
+
+A record is a conversation in OpenAI chat format with tool-call ``arguments`` kept as dicts, the
+tools offered (OpenAI tool schemas), lineage, and optionally a rejected alternative:
+
+    {"id": str, "kind": "multi_turn" | "single" | "parallel" | "multiple" | "irrelevance",
+     "tools": [{"type": "function", "function": {...}}],
+     "messages": [{"role": "system" | "user" | "assistant" | "tool", ...}],
+     "rejected": {"messages": [...], "error_type": str} | None,
+     "lineage": {"path_id", "ops", "teacher", "prompt_version", "environment", "state_hashes", ...}}
+
+A rejected trajectory shares the chosen one's messages up to the first assistant message where
+they differ. Assistant messages: ``{"role": "assistant", "content": str | None, "tool_calls":
+[{"id", "type": "function", "function": {"name", "arguments": dict}}]}``; tool messages:
+``{"role": "tool", "tool_call_id", "name", "content": str}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import MagnetGraphError
+from ..signature import FunctionSignature
+
+
+def openai_tool(sig: FunctionSignature) -> dict[str, Any]:
+    """The OpenAI ``tools`` entry for a signature."""
+    return {"type": "function", "function": {"name": sig.name, "description": sig.description,
+                                             "parameters": sig.parameters}}
+
+
+def divergence(chosen: list[dict[str, Any]], rejected: list[dict[str, Any]]) -> int:
+    """Index of the first message where two trajectories differ; it must be an assistant message."""
+    for i, (a, b) in enumerate(zip(chosen, rejected)):
+        if a != b:
+            if a.get("role") != "assistant" or b.get("role") != "assistant":
+                raise MagnetGraphError(f"chosen and rejected diverge at message {i}, which is not an assistant message")
+            return i
+    raise MagnetGraphError("chosen and rejected trajectories do not diverge")
+
+
+def turn_numbers(messages: list[dict[str, Any]]) -> list[int]:
+    """For each message, the user turn it belongs to (-1 before the first user message)."""
+    turn, numbers = -1, []
+    for m in messages:
+        if m["role"] == "user":
+            turn += 1
+        numbers.append(turn)
+    return numbers
