@@ -100,3 +100,60 @@ def test_simulated_environment_follows_the_output_schema_and_replays():
         assert other.output != obs.output
         env.close()
     assert outputs[0] == outputs[1]  # replayable: same seed and call, same output
+
+
+MORE = "python:tests.fixtures.sample_tools:MoreHazards"
+
+
+@pytest.fixture
+def more():
+    env = open_environment(load_catalog(MORE), timeout=1.0, output_cap=10_000)
+    env.reset()
+    yield env, Executor(env)
+    env.close()
+
+
+def test_hostile_inputs_never_raise(more):
+    _, ex = more
+    hostile = [
+        "echo(text=0x" + "f" * 5000 + ")", "echo(text=" + "-" * 19000 + "1)", "echo(text=" + "9" * 30 + ")",
+        {"function": "x"}, {"name": None, "function": 5}, {"name": "echo", "arguments": '{"text": ' + "9" * 5000 + "}"},
+        {"name": "echo", "arguments": {"text": 10**40}}, {"name": "echo", "arguments": {"text": "a", "x": lambda: 0}},
+        {"name": "echo", "arguments": {"text": "a", "k" * 10**6: 1}}, 42, None,
+    ]
+    nested: list = []
+    for _ in range(100):
+        nested = [nested]
+    hostile.append({"name": "echo", "arguments": {"text": "a", "x": nested}})
+    for call in hostile:
+        obs = ex.execute(call)
+        assert not obs.ok and obs.error and len(obs.error) < 3000, (str(call)[:80], obs.error[:200])
+    assert ex.execute("echo(text='((((((((((((((((((((((((((((((((((((((((')").ok  # brackets in strings are text
+
+
+def test_unserialisable_output_is_an_error_and_the_state_survives(more):
+    env, ex = more
+    weird = ex.execute("weird_output()")
+    assert not weird.ok and "TypeError" in weird.error
+    assert ex.execute("echo(text='next')").output == {"text": "next", "calls": 2}  # no silent restart
+
+
+def test_after_a_kill_calls_fail_until_reset(more):
+    env, ex = more
+    assert not ex.execute("hang(seconds=60)").ok
+    after = ex.execute("echo(text='x')")
+    assert not after.ok and "reset required" in after.error
+    with pytest.raises(Exception, match="reset required"):
+        env.snapshot()
+    env.reset()
+    assert ex.execute("echo(text='x')").output == {"text": "x", "calls": 1}
+
+
+def test_processes_a_tool_forks_die_with_the_environment(more):
+    env, ex = more
+    child = ex.execute("fork()").output["child"]
+    env.close()
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{child}") and open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "a forked child outlived its environment"
+        time.sleep(0.1)

@@ -248,3 +248,19 @@ def test_langchain_teacher_refuses_truncated_replies_and_batches_in_order(tmp_pa
     parrot = LangChainTeacher(ParrotFakeChatModel(), cache_dir=tmp_path)
     assert parrot.chat_many([ask(i) for i in range(8)], max_workers=4) == [ask(i).messages[0]["content"] for i in range(8)]
     assert json.loads(json.dumps(parrot.tokens)) == {"prompt": 0, "completion": 0}
+
+
+def test_backend_bugs_are_one_counted_error_and_409_is_not_retried(tmp_path):
+    register_template("broken-v1", lambda messages: 1 / 0)
+    offline = open_teacher("offline")
+    with pytest.raises(MagnetGraphError, match="ZeroDivisionError"):
+        offline.chat(HELLO, prompt_version="broken-v1")
+    assert offline.failures == 1
+    server = ScriptedChatServer(lambda request: (409, {"error": {"message": "conflict"}}))
+    try:
+        teacher = open_teacher("openai:m", base_url=server.base_url, cache_dir=tmp_path)
+        with pytest.raises(MagnetGraphError, match="rejected the request"):
+            teacher.chat(HELLO, prompt_version="p-v1")
+        assert len(server.requests) == 1
+    finally:
+        server.close()

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import MagnetGraphError
 from ..signature import FunctionSignature
 from .toolkit import ClassToolkit, SimulatedToolkit
-from .worker import Worker, WorkerTimeout
+from .worker import Worker, WorkerLost, WorkerTimeout
 
 
 class Environment:
@@ -26,6 +26,7 @@ class Environment:
         self.kind, self.timeout = kind, timeout
         self._signatures = {s.name: s for s in signatures}
         self._worker = Worker(factory, output_cap)
+        self._stopped = ""  # why the toolkit state is gone (a hang or crash killed the worker)
 
     def tools(self) -> list[FunctionSignature]:
         return list(self._signatures.values())
@@ -35,19 +36,34 @@ class Environment:
 
     def reset(self, state: dict[str, Any] | None = None, long_context: bool = False) -> None:
         """A fresh toolkit in ``state`` (per class for class-backed tools)."""
-        ok, error = self._request("reset", [state, long_context])
+        self._stopped = ""
+        try:
+            ok, error = self._request("reset", [state, long_context])
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment reset failed: {exc}") from None
         if not ok:
             raise MagnetGraphError(f"environment reset failed: {error}")
 
     def call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
-        """(ok, output or error text). A timeout kills the worker; the state must be reset after it."""
+        """(ok, output or error text). After a hang or crash the state is gone: every call fails
+        with that reason until ``reset``."""
+        if self._stopped:
+            return False, f"environment stopped ({self._stopped}); reset required"
         try:
             return self._request("call", [name, arguments])
         except WorkerTimeout as exc:
-            return False, f"{name} timed out: {exc}; the environment was stopped"
+            self._stopped = f"{name} timed out: {exc}"
+        except WorkerLost as exc:
+            self._stopped = f"{name}: {exc}"
+        return False, f"{self._stopped}; the environment was stopped"
 
     def snapshot(self) -> dict[str, Any]:
-        ok, value = self._request("snapshot", None)
+        if self._stopped:
+            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
+        try:
+            ok, value = self._request("snapshot", None)
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment snapshot failed: {exc}") from None
         if not ok:
             raise MagnetGraphError(f"environment snapshot failed: {value}")
         return value

@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import sys
 from typing import Any, Callable
 
@@ -18,29 +19,29 @@ _CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported ca
 
 
 def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
+    os.setsid()  # its own process group: kill() takes anything a tool forked with it
     sys.stdout = sys.stderr = open(os.devnull, "w")  # a tool that prints a flood floods nothing
     toolkit = factory()
     while True:
         try:
-            op, args = conn.recv()
+            nonce, op, args = conn.recv()
         except EOFError:
             return
         try:
             if op == "reset":
-                toolkit.reset(*args)
-                reply = ("ok", None)
+                value = toolkit.reset(*args)
             elif op == "call":
-                reply = ("ok", toolkit.invoke(*args))
+                value = toolkit.invoke(*args)
             elif op == "snapshot":
-                reply = ("ok", toolkit.snapshot())
+                value = toolkit.snapshot()
             else:
-                reply = ("error", f"unknown request {op!r}")
-        except Exception as exc:  # the tool's failure is an observation for the caller
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        text = json.dumps(reply[1], default=_json_default, sort_keys=True) if reply[0] == "ok" else reply[1]
-        if reply[0] == "ok" and len(text) > output_cap:
-            reply, text = ("error", f"output of {len(text)} characters exceeds the cap of {output_cap}"), None
-        conn.send((reply[0], text if reply[0] == "ok" else reply[1]))
+                raise ValueError(f"unknown request {op!r}")
+            text = json.dumps(value, default=_json_default, sort_keys=True)
+            reply = ("ok", text) if len(text) <= output_cap else \
+                ("error", f"output of {len(text)} characters exceeds the cap of {output_cap}")
+        except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
+        conn.send((nonce, os.getpid(), *reply))
 
 
 def _json_default(value: Any) -> Any:
@@ -58,25 +59,39 @@ class WorkerTimeout(Exception):
     pass
 
 
+class WorkerLost(Exception):
+    """The worker died or answered out of turn; its toolkit state is gone."""
+
+
 class Worker:
     """A child process running ``factory()``; ``request`` returns (ok, value) or raises WorkerTimeout."""
 
     def __init__(self, factory: Callable[[], Any], output_cap: int):
         self._factory, self._output_cap = factory, output_cap
         self._proc = self._conn = None
+        self._nonce = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
 
     def request(self, op: str, args: Any, timeout: float) -> tuple[bool, Any]:
-        if self._proc is None or not self._proc.is_alive():
+        """(ok, value). Raises WorkerTimeout or WorkerLost after killing the worker."""
+        if not self.alive:
             self._start()
-        self._conn.send((op, args))
-        if not self._conn.poll(timeout):
-            self.kill()
-            raise WorkerTimeout(f"no answer within {timeout:g}s")
+        self._nonce += 1
         try:
-            status, payload = self._conn.recv()
-        except EOFError:  # the child died (a hard crash inside the tool)
+            self._conn.send((self._nonce, op, args))
+            if not self._conn.poll(timeout):
+                self.kill()
+                raise WorkerTimeout(f"no answer within {timeout:g}s")
+            nonce, pid, status, payload = self._conn.recv()
+        except (EOFError, OSError, ValueError):  # the child died: a hard crash inside the tool
             self.kill()
-            return False, "the tool crashed its process"
+            raise WorkerLost("the tool crashed its process") from None
+        if nonce != self._nonce or pid != self._proc.pid:  # e.g. a tool forked a second server
+            self.kill()
+            raise WorkerLost("the worker answered out of turn (did a tool fork?)")
         return (True, json.loads(payload)) if status == "ok" else (False, payload)
 
     def _start(self) -> None:
@@ -87,7 +102,10 @@ class Worker:
 
     def kill(self) -> None:
         if self._proc is not None:
-            self._proc.kill()
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)  # the worker and anything it forked
+            except (ProcessLookupError, PermissionError):
+                self._proc.kill()
             self._proc.join(5)
             self._conn.close()
         self._proc = self._conn = None

@@ -12,7 +12,9 @@ nesting depth are checked on the raw text first, so a hostile string cannot exha
 from __future__ import annotations
 
 import ast
+import io
 import json
+import tokenize
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from ..errors import MagnetGraphError
 
 MAX_CALL_CHARS = 20_000
 MAX_NESTING = 32
+MAX_INT = 2**63  # larger literals are refused (and never reach a tool or a validator's repr)
 
 _REASONS = {
     ast.Call: "nested calls are not allowed",
@@ -76,8 +79,8 @@ def parse_calls(text: str, allowed: Collection[str]) -> list[ToolCall]:
         raise CallRejected(f"brackets nested deeper than {MAX_NESTING}")
     try:
         body = ast.parse(text.strip(), mode="eval").body
-    except (SyntaxError, ValueError, RecursionError) as exc:
-        raise CallRejected(f"not a Python call expression: {getattr(exc, 'msg', exc)}") from None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise CallRejected(f"not a Python call expression: {str(getattr(exc, 'msg', exc))[:200]}") from None
     nodes = body.elts if isinstance(body, (ast.List, ast.Tuple)) else [body]
     return [_call(node, allowed) for node in nodes]
 
@@ -93,13 +96,35 @@ def structured_call(call: dict[str, Any], allowed: Collection[str]) -> ToolCall:
             raise CallRejected(f"arguments are longer than {MAX_CALL_CHARS} characters")
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, and int() over its digit limit
             raise CallRejected("arguments are not valid JSON") from None
     if not isinstance(name, str) or name not in allowed:
         raise CallRejected(f"{name!r} is not a tool of this environment")
     if not isinstance(arguments, dict):
         raise CallRejected("arguments must be a JSON object")
+    _check_data(arguments, "arguments", 0)
     return ToolCall(name, arguments)
+
+
+def _check_data(value: Any, where: str, depth: int) -> None:
+    """Structured arguments must be plain JSON data of bounded depth, with integers in range."""
+    if depth > MAX_NESTING:
+        raise CallRejected(f"{where}: nested deeper than {MAX_NESTING}")
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise CallRejected(f"{where}: integer out of range")
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_data(item, where, depth + 1)
+        return
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        for item in value.values():
+            _check_data(item, where, depth + 1)
+        return
+    raise CallRejected(f"{where}: {type(value).__name__} is not JSON data")
 
 
 def _call(node: ast.AST, allowed: Collection[str]) -> ToolCall:
@@ -133,6 +158,8 @@ def _call(node: ast.AST, allowed: Collection[str]) -> ToolCall:
 
 def _literal(node: ast.AST, where: str) -> Any:
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, int) and not isinstance(node.value, bool) and abs(node.value) > MAX_INT:
+            raise CallRejected(f"argument {where!r}: integer out of range")
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return node.value
         raise CallRejected(f"argument {where!r}: {type(node.value).__name__} literals are not allowed")
@@ -153,11 +180,15 @@ def _literal(node: ast.AST, where: str) -> Any:
 
 
 def _max_nesting(text: str) -> int:
+    """Deepest bracket nesting, counting bracket tokens only (not brackets inside strings)."""
     depth = deepest = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in ")]}":
-            depth = max(depth - 1, 0)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth = max(depth - 1, 0)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass  # ast.parse reports malformed text
     return deepest

@@ -42,7 +42,15 @@ class Executor:
         self._order = {s.name: list(s.parameters.get("properties", {})) for s in environment.tools()}
 
     def execute(self, call: str | dict | ToolCall) -> Observation:
+        """Never raises: anything that goes wrong is an observation with ``ok=False``."""
         start = time.perf_counter()
+        try:
+            return self._execute(call, start)
+        except Exception as exc:  # the last guard of "a wrong call is an observation"
+            return Observation(_name_of(call), {}, False, None, f"{type(exc).__name__}: {str(exc)[:300]}",
+                               time.perf_counter() - start)
+
+    def _execute(self, call: str | dict | ToolCall, start: float) -> Observation:
         try:
             parsed = self._parse(call)
         except CallRejected as exc:
@@ -68,7 +76,7 @@ class Executor:
         if not errors:
             return ""
         where = ".".join(str(p) for p in errors[0].path) or "arguments"
-        return f"invalid arguments: {where}: {errors[0].message}"
+        return f"invalid arguments: {where}: {errors[0].message[:300]}"
 
     def _parse(self, call: str | dict | ToolCall) -> ToolCall:
         if isinstance(call, ToolCall):
@@ -82,6 +90,7 @@ def _name_of(call: Any) -> str:
     if isinstance(call, ToolCall):
         return call.name
     if isinstance(call, dict):
-        name = call.get("name") or (call.get("function") or {}).get("name")
+        function = call.get("function")
+        name = call.get("name") or (function.get("name") if isinstance(function, dict) else None)
         return name if isinstance(name, str) else ""
     return ""

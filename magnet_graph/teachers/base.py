@@ -99,8 +99,12 @@ class BaseTeacher:
              max_tokens: int = 1024) -> str:
         """The assistant's text for ``messages`` (from the cache when seen before); raises MagnetGraphError."""
         params = {"temperature": temperature, "max_tokens": max_tokens}
-        key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
-        hit = self._cache.get(key) if self._cache else None
+        try:
+            key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
+            hit = self._cache.get(key) if self._cache else None
+        except (TypeError, ValueError, KeyError, UnicodeDecodeError) as exc:  # unserialisable messages, a bad cache file
+            self._count("failures")
+            raise MagnetGraphError(f"teacher {self.name}: cannot look up the cache: {type(exc).__name__}: {exc}") from None
         if hit is not None:
             self._count("cached")
             return hit["content"]
@@ -109,6 +113,9 @@ class BaseTeacher:
         except MagnetGraphError:
             self._count("failures")
             raise
+        except Exception as exc:  # a template or backend bug: still one clear, counted error
+            self._count("failures")
+            raise MagnetGraphError(f"teacher {self.name} failed: {type(exc).__name__}: {exc}") from None
         with self._lock:
             self.calls += 1
             self.tokens["prompt"] += reply.prompt_tokens
@@ -138,8 +145,8 @@ class BaseTeacher:
             for i, future in enumerate(futures):
                 try:
                     results[i] = future.result()
-                except MagnetGraphError as exc:
-                    errors[i] = exc
+                except Exception as exc:  # noqa: BLE001 - reported by index, never dropped
+                    errors[i] = exc if isinstance(exc, MagnetGraphError) else MagnetGraphError(f"{type(exc).__name__}: {exc}")
         if errors:
             raise TeacherBatchError(results, errors)
         return results  # type: ignore[return-value]  # no None left when nothing failed

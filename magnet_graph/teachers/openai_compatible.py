@@ -1,6 +1,6 @@
 """Any OpenAI-compatible chat endpoint, with our own bounded retries (the openai client's are off).
 
-Retried, with exponential backoff and jitter: 408, 409, 429, 5xx, timeouts and connection errors;
+Retried, with exponential backoff and jitter: 408, 429, 5xx, timeouts and connection errors;
 ``Retry-After`` (seconds) is honoured on 429 and 503. Every other status fails at once. A call
 never retries more than ``max_retries`` times nor runs past ``budget`` seconds.
 """
@@ -19,7 +19,7 @@ import openai
 from ..errors import MagnetGraphError
 from .base import DEFAULT_CACHE, BaseTeacher, Completion
 
-RETRY_STATUSES = frozenset({408, 409, 429})
+RETRY_STATUSES = frozenset({408, 429})  # request timeout and rate limit; 5xx are retried too
 
 
 class OpenAICompatibleTeacher(BaseTeacher):
@@ -99,8 +99,13 @@ class OpenAICompatibleTeacher(BaseTeacher):
         if text is not None and not isinstance(text, str):
             raise MagnetGraphError(f"{self._where} sent non-text content: {_snippet(body)}")
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
-        return Completion(text or "", int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+        return Completion(text or "", _count_of(usage.get("prompt_tokens")), _count_of(usage.get("completion_tokens")),
                           truncated=choice.get("finish_reason") == "length")
+
+
+def _count_of(value: Any) -> int:
+    """A token count from the server, 0 if it sent something else."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _retry_after(value: str | None) -> float | None:
