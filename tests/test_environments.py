@@ -13,7 +13,7 @@ from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.environments import initial_state, open_environment  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 
-HAZARDS = "python:tests.fixtures.sample_tools:Hazards"
+HAZARDS = "python:tests.fixtures.sample_tools:MoreHazards"  # every hazard: hang, flood, crash, fork...
 
 
 @pytest.fixture
@@ -102,19 +102,8 @@ def test_simulated_environment_follows_the_output_schema_and_replays():
     assert outputs[0] == outputs[1]  # replayable: same seed and call, same output
 
 
-MORE = "python:tests.fixtures.sample_tools:MoreHazards"
-
-
-@pytest.fixture
-def more():
-    env = open_environment(load_catalog(MORE), timeout=1.0, output_cap=10_000)
-    env.reset()
-    yield env, Executor(env)
-    env.close()
-
-
-def test_hostile_inputs_never_raise(more):
-    _, ex = more
+def test_hostile_inputs_never_raise(hazards):
+    _, ex = hazards
     hostile = [
         "echo(text=0x" + "f" * 5000 + ")", "echo(text=" + "-" * 19000 + "1)", "echo(text=" + "9" * 30 + ")",
         {"function": "x"}, {"name": None, "function": 5}, {"name": "echo", "arguments": '{"text": ' + "9" * 5000 + "}"},
@@ -131,15 +120,15 @@ def test_hostile_inputs_never_raise(more):
     assert ex.execute("echo(text='((((((((((((((((((((((((((((((((((((((((')").ok  # brackets in strings are text
 
 
-def test_unserialisable_output_is_an_error_and_the_state_survives(more):
-    env, ex = more
+def test_unserialisable_output_is_an_error_and_the_state_survives(hazards):
+    env, ex = hazards
     weird = ex.execute("weird_output()")
     assert not weird.ok and "TypeError" in weird.error
     assert ex.execute("echo(text='next')").output == {"text": "next", "calls": 2}  # no silent restart
 
 
-def test_after_a_kill_calls_fail_until_reset(more):
-    env, ex = more
+def test_after_a_kill_calls_fail_until_reset(hazards):
+    env, ex = hazards
     assert not ex.execute("hang(seconds=60)").ok
     after = ex.execute("echo(text='x')")
     assert not after.ok and "reset required" in after.error
@@ -149,8 +138,8 @@ def test_after_a_kill_calls_fail_until_reset(more):
     assert ex.execute("echo(text='x')").output == {"text": "x", "calls": 1}
 
 
-def test_processes_a_tool_forks_die_with_the_environment(more):
-    env, ex = more
+def test_processes_a_tool_forks_die_with_the_environment(hazards):
+    env, ex = hazards
     child = ex.execute("fork()").output["child"]
     env.close()
     deadline = time.monotonic() + 10
