@@ -15,6 +15,7 @@ import typing
 from typing import Any
 
 from ..errors import CatalogError
+from ..schema_normalize import TYPE_ALIASES
 from ..signature import FunctionSignature
 from .common import dedupe, make_signature
 
@@ -147,15 +148,11 @@ def _entries(lines: list[str]) -> dict[str, tuple[str, str]]:
     return entries
 
 
-_DOC_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
-              "tuple": "array", "dict": "object", "any": "string"}
-
-
 def _json_type(doc_type: str) -> dict:
     """``list[str]`` -> ``{"type": "array", "items": {"type": "string"}}``; unknown names pass through."""
     base, _, inner = doc_type.strip().partition("[")
     base = base.split(",")[0].strip().lower()
-    schema = {"type": _DOC_TYPES.get(base, base or "string")}
+    schema = {"type": TYPE_ALIASES.get(base, base or "string")}
     inner = inner.rstrip("]").split(",")[0].strip()
     if schema["type"] == "array" and inner:
         schema["items"] = _json_type(inner)

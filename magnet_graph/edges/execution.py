@@ -1,7 +1,7 @@
 """Execution evidence: run A, pass its output into B, and see whether B needed it.
 
 For executable catalogs (``bfcl`` classes and ``python:module:Class``). Each check starts from a
-fresh instance in its default state (BFCL: ``_load_scenario({})``). Arguments are drawn from values
+fresh instance in its default state (loaded as ``environments`` load it). Arguments are drawn from values
 found in that state whose names match the parameter (then enums, defaults, typed placeholders).
 
 - Data edge A.f -> B.p is **verified** when B succeeds with A's value of f (or an element of it)
@@ -17,12 +17,12 @@ that hangs counts as failed; issue #5's executor adds process isolation).
 from __future__ import annotations
 
 import copy
-import importlib
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..environments.toolkit import ClassToolkit, class_key
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
 from .ports import inputs
@@ -38,18 +38,11 @@ def is_executable(sig: FunctionSignature) -> bool:
     return sig.execution.get("kind") in ("bfcl", "python")
 
 
-def _class_of(execution: dict) -> type:
-    if execution["kind"] == "bfcl":
-        return getattr(importlib.import_module(execution["module"]), execution["class"])
-    module, _, cls = execution["target"].partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
 def fresh_instance(sig: FunctionSignature) -> Any:
-    instance = _class_of(sig.execution)()
-    if hasattr(instance, "_load_scenario"):
-        instance._load_scenario({})
-    return instance
+    """The tool's class in its default state, loaded exactly as environments load it."""
+    toolkit = ClassToolkit([sig])
+    toolkit.reset(None)
+    return toolkit.instances[class_key(sig.execution)]
 
 
 def call(instance: Any, sig: FunctionSignature, args: dict[str, Any], timeout: float = CALL_TIMEOUT) -> tuple[bool, Any]:
