@@ -13,6 +13,8 @@ from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.environments import initial_state, open_environment  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 
+from .test_embedded_store import _running  # noqa: E402
+
 HAZARDS = "python:tests.fixtures.sample_tools:MoreHazards"  # every hazard: hang, flood, crash, fork...
 
 
@@ -143,6 +145,6 @@ def test_processes_a_tool_forks_die_with_the_environment(hazards):
     child = ex.execute("fork()").output["child"]
     env.close()
     deadline = time.monotonic() + 10
-    while os.path.exists(f"/proc/{child}") and open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+    while _running(child):
         assert time.monotonic() < deadline, "a forked child outlived its environment"
         time.sleep(0.1)
