@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 # bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data and
 # backends, so it goes in with --no-deps (magnet_graph/catalogs/bfcl.py pins the same version).
 BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
+# trl's chat templates (qwen2_5_training.jinja) for the SFT rendering tests; its training
+# dependencies (torch, accelerate) belong to the train extra, so here it goes in with --no-deps.
+TRL    := trl==1.16.0
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test bench clean
@@ -16,14 +19,13 @@ $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps $(BFCL)
+	$(BIN)/pip install -q --no-deps $(BFCL) $(TRL)
 	touch $@
 
 install: $(BIN)/.installed
 
-demo: install  ## the main job on the embedded default: load the BFCL catalog, print graph stats
-	$(BIN)/magnet-graph load bfcl
-	$(BIN)/magnet-graph graph stats
+demo: install  ## the main job on the embedded default: BFCL catalog -> graph -> 30 walks -> datasets in runs/demo
+	$(BIN)/magnet-graph synthesize --catalog bfcl -n 30 --seed 0 --out runs/demo --resume
 
 test: install  ## the whole suite, on embedded ArcadeDB and on real Neo4j
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -v --timeout 900
@@ -33,4 +35,4 @@ bench: install
 
 clean:
 	-$(BIN)/magnet-graph store stop
-	rm -rf $(VENV) .magnet-graph
+	rm -rf $(VENV) .magnet-graph runs

@@ -97,27 +97,10 @@ def load(sources, store_uri, graph, batch_size, with_edges, min_edge_score, veri
 
 
 def _infer(store, min_score, verify, judge_spec, base_url):
-    import dataclasses
+    from .graph_build import link
 
-    from .edges import EdgeConfig, infer_edges
-    from .edges.execution import ExecutionVerifier
-    from .edges.judge import LLMJudge
-
-    config = EdgeConfig() if min_score is None else dataclasses.replace(EdgeConfig(), min_score=min_score)
-    judge = None
-    if judge_spec:
-        from .teachers import open_teacher
-
-        judge = LLMJudge(open_teacher(judge_spec, base_url=base_url), config)
-    verifier = ExecutionVerifier(config) if verify else None
-    edges = infer_edges(store.functions(), config, judge=judge, verify=verifier)
-    store.replace_edges(edges)
-    notes = []
-    if verifier:
-        notes.append(f"{verifier.runs} tool calls, {verifier.verified} feeds verified")
-    if judge:
-        notes.append(f"judge: {judge.teacher.calls} calls, {judge.teacher.cached} cached, {judge.failures} unreadable")
-    click.echo(f"inferred {len(edges)} edges in graph {store.graph!r}" + (f" ({'; '.join(notes)})" if notes else ""))
+    count, notes = link(store, min_score=min_score, verify=verify, judge_spec=judge_spec, base_url=base_url)
+    click.echo(f"inferred {count} edges in graph {store.graph!r}" + (f" ({'; '.join(notes)})" if notes else ""))
 
 
 @main.command()
@@ -180,6 +163,92 @@ def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, 
             turns = " | ".join(f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}"
                                f"[{t.op}]" for t in path.turns)
             click.echo(f"{path.id}  {turns}")
+
+
+def _mix(text):
+    from .synthesis.run import PAPER_SFT_MIX
+
+    mix = dict(PAPER_SFT_MIX)
+    for item in filter(None, (t.strip() for t in (text or "").split(","))):
+        key, _, value = item.partition("=")
+        if key not in mix:
+            raise click.BadParameter(f"unknown shape {key!r}; choose from {', '.join(mix)}", param_hint="--mix")
+        try:
+            mix[key] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{item!r}: expected SHAPE=WEIGHT", param_hint="--mix") from None
+    return mix
+
+
+@main.command()
+@click.option("--catalog", "catalogs", multiple=True, metavar="SOURCE",
+              help="Load these catalogs first (as `load` does; idempotent). Default: the graph as it is.")
+@click.option("-n", "count", type=click.IntRange(min=1), default=30, show_default=True, help="Multi-turn walks.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
+@click.option("--teacher", default="offline", show_default=True, metavar="offline|openai:MODEL")
+@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint of the teacher.")
+@click.option("--student", default=None, metavar="openai:MODEL", help="Student for hinted negatives.")
+@click.option("--student-base-url", default=None, metavar="URL")
+@click.option("--mix", default="", metavar="SHAPE=W,...",
+              help="SFT mix weights (multi_turn, single, parallel, multiple, irrelevance); default the paper's.")
+@click.option("--ops", default="merge,insert,split", show_default=True, help="Node operations; 'none' for plain walks.")
+@click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True)
+@click.option("--weighted", is_flag=True, help="Walk successors in proportion to edge score.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Paths translated at once (each in its own environment).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Teacher response cache (default ./.magnet-graph/teacher-cache).")
+@click.option("--resume", is_flag=True, help="Finish a killed run in --out (same config required).")
+@click.option("--dry-run", is_flag=True, help="Estimate teacher calls and tokens; write nothing.")
+@STORE_OPTION
+@GRAPH_OPTION
+def synthesize(catalogs, count, seed, out_dir, teacher, base_url, student, student_base_url, mix, ops, max_steps,
+               weighted, concurrency, cache_dir, resume, dry_run, store_uri, graph):
+    """Turn signature paths into executed multi-turn conversations, positive and negative trajectories,
+    and SFT / DPO / mDPO / ShareGPT / BFCL datasets in --out."""
+    from pathlib import Path
+
+    from .catalogs import load_catalogs
+    from .synthesis.run import SynthesisConfig, estimate, plan_paths, synthesize as run_synthesis
+    from .teachers import open_teacher
+
+    chosen = () if ops == "none" else tuple(o.strip() for o in ops.split(",") if o.strip())
+    config = SynthesisConfig(n=count, seed=seed, max_steps=max_steps, weighted=weighted, ops=chosen, mix=_mix(mix),
+                             concurrency=concurrency)
+    signatures = load_catalogs(list(catalogs)) if catalogs else []
+    cache = Path(cache_dir) if cache_dir else None
+    the_teacher = open_teacher(teacher, base_url=base_url, cache_dir=cache)
+    the_student = open_teacher(student, base_url=student_base_url, cache_dir=cache) if student else None
+    with _open(store_uri, graph) as store:
+        if signatures:
+            loaded = store.load_functions(signatures)
+            if loaded.new_functions or not store.stats()["edges"]:
+                _infer(store, None, True, None, None)
+        if dry_run:
+            found = plan_paths(store, config)
+            click.echo(json.dumps(estimate(found, {s.name: s for s in store.functions()}, bool(student)), sort_keys=True))
+            return
+        bars = {}
+
+        def progress(stage, done, total):
+            if stage not in bars:
+                bars[stage] = click.progressbar(length=total, label=f"{stage:<13}", file=sys.stderr)
+                bars[stage].__enter__()
+            bars[stage].update(done - bars[stage].pos)
+            if done >= total:
+                bars.pop(stage).__exit__(None, None, None)
+
+        run = run_synthesis(store, config, Path(out_dir), the_teacher, student=the_student, resume=resume,
+                            progress=progress)
+    counts, bfcl = run.manifest["counts"], run.report.get("bfcl") or {}
+    click.echo(f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
+               f"negatives) to {run.out}")
+    if "positive" in bfcl:
+        click.echo(f"bfcl checker: positives accepted {bfcl['positive']['accepted']}/{bfcl['positive']['checked']}, "
+                   f"negatives rejected {bfcl['negative']['rejected']}/{bfcl['negative']['checked']}")
+    elif bfcl.get("error"):
+        click.echo(f"bfcl checker: {bfcl['error']}")
 
 
 @main.group()

@@ -40,6 +40,12 @@ def load_bfcl(source: str) -> list[FunctionSignature]:
     return dedupe(sigs, source)
 
 
+def function_docs(cls: str) -> list[dict]:
+    """BFCL's own function docs for a class (what its test entries list under ``function``)."""
+    path = _doc_dir() / _backend_config().MULTI_TURN_FUNC_DOC_FILE_MAPPING[cls]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _load_class(cls: str, doc_file: Path, module: str) -> list[FunctionSignature]:
     source = f"bfcl:{cls}"
     sigs = []

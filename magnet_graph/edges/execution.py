@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..environments.toolkit import ClassToolkit, class_key
+from ..execution.values import named_matches, pieces, placeholder, schema_values, state_values
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
 from .ports import inputs
-from .tokens import GENERIC, name_tokens
 
 _JUNK = {"string": "zz-no-such-value-9173", "integer": 987654321, "number": 987654321.5, "boolean": False,
          "array": ["zz-no-such-value-9173"], "object": {"zz": "no-such-value-9173"}}
 CALL_TIMEOUT = 5.0
-_PLACEHOLDER = {"string": "example", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
 
 
 def is_executable(sig: FunctionSignature) -> bool:
@@ -64,38 +63,6 @@ def call(instance: Any, sig: FunctionSignature, args: dict[str, Any], timeout: f
     return ok and not (isinstance(result, dict) and "error" in result), result
 
 
-def state_values(instance: Any, limit: int = 5000) -> list[tuple[str, Any]]:
-    """(name, value) pairs found in an instance's state: scalars, and dict keys (often ids)."""
-    found: list[tuple[str, Any]] = []
-
-    def walk(obj: Any, name: str, depth: int) -> None:
-        if len(found) >= limit or depth > 5:
-            return
-        if isinstance(obj, (str, int, float, bool)):
-            found.append((name, obj))
-        elif isinstance(obj, dict):
-            for k, v in list(obj.items())[:50]:
-                if isinstance(k, (str, int)):
-                    found.append((name, k))
-                walk(v, str(k), depth + 1)
-        elif isinstance(obj, (list, tuple)):
-            for v in list(obj)[:50]:
-                walk(v, name, depth + 1)
-        elif hasattr(obj, "__dict__") and not callable(obj):
-            for k, v in vars(obj).items():
-                walk(v, k.lstrip("_"), depth + 1)
-
-    walk(vars(instance), "state", 0)
-    return found
-
-
-def _fits(value: Any, json_type: str) -> bool:
-    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "boolean": isinstance(value, bool), "array": isinstance(value, (list, tuple)),
-            "object": isinstance(value, dict)}.get(json_type, False)
-
-
 def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]]) -> dict[str, Any]:
     """Required arguments from state values with matching names and types, else enums/defaults/placeholders."""
     args = {}
@@ -103,24 +70,9 @@ def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]]) -> dict[s
         if port.name not in sig.required:
             continue
         schema = sig.parameters["properties"][port.name]
-        wanted = set(name_tokens(port.name)) - GENERIC or set(name_tokens(port.name))
-        match = next((v for k, v in values if _fits(v, port.type) and wanted & set(name_tokens(k))), None)
-        if match is None and "enum" in schema:
-            match = schema["enum"][0]
-        if match is None and "default" in schema:
-            match = schema["default"]
-        args[port.name] = copy.deepcopy(match) if match is not None else copy.deepcopy(_PLACEHOLDER.get(port.type, "example"))
+        found = named_matches(port.name, port.type, values) + schema_values(schema)
+        args[port.name] = copy.deepcopy(found[0]) if found else placeholder(port.type)
     return args
-
-
-def _pieces(value: Any, param_type: str) -> list[Any]:
-    """Values of ``param_type`` to try: the whole value, or for a collection its first elements and keys."""
-    pieces = [value]
-    if isinstance(value, dict):
-        pieces += list(value.keys())[:3] + list(value.values())[:3]
-    elif isinstance(value, (list, tuple)):
-        pieces += list(value)[:3]
-    return [p for p in pieces if _fits(p, param_type)]
 
 
 @dataclass
@@ -176,7 +128,7 @@ class ExecutionVerifier:
         ok, result, _ = self._run_source(a)
         if not ok or not isinstance(result, dict) or out_field not in result:
             return None
-        return len(_pieces(result[out_field], param_type)) or None
+        return len(pieces(result[out_field], param_type)) or None
 
     def _run_target(self, a, b, out_field, param, param_type, piece: int | None) -> tuple[bool, Any] | None:
         """Run A, then B in the state A left, with piece ``piece`` of A's output from this very run
@@ -187,10 +139,10 @@ class ExecutionVerifier:
         if piece is None:
             value = copy.deepcopy(_JUNK.get(param_type, "zz"))
         else:
-            pieces = _pieces(result[out_field], param_type)
-            if piece >= len(pieces):
+            found = pieces(result[out_field], param_type)
+            if piece >= len(found):
                 return None
-            value = pieces[piece]
+            value = found[piece]
         args = sample_args(b, state_values(instance))
         args[param] = value
         self.runs += 1

@@ -68,6 +68,24 @@ class Environment:
             raise MagnetGraphError(f"environment snapshot failed: {value}")
         return value
 
+    def checkpoint(self) -> None:
+        """Remember the current state; ``rollback`` returns to it (for trying a call without keeping it)."""
+        self._must("checkpoint")
+
+    def rollback(self) -> None:
+        """Back to the state at the last ``checkpoint``."""
+        self._must("rollback")
+
+    def _must(self, op: str) -> None:
+        if self._stopped:
+            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
+        try:
+            ok, value = self._request(op, None)
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment {op} failed: {exc}") from None
+        if not ok:
+            raise MagnetGraphError(f"environment {op} failed: {value}")
+
     def state_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode()).hexdigest()
 

@@ -7,6 +7,7 @@ the toolkit's state is gone: the environment reports the failure and must be res
 
 from __future__ import annotations
 
+import copy
 import json
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
     sys.stdout = sys.stderr = open(os.devnull, "w")  # a tool that prints a flood floods nothing
     toolkit = factory()
+    saved: dict[str, Any] = {}  # the toolkit's state at the last checkpoint
     while True:
         try:
             nonce, op, args = conn.recv()
@@ -34,6 +36,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
                 value = toolkit.invoke(*args)
             elif op == "snapshot":
                 value = toolkit.snapshot()
+            elif op == "checkpoint":
+                saved, value = copy.deepcopy(toolkit.__dict__), None
+            elif op == "rollback":
+                toolkit.__dict__.update(copy.deepcopy(saved))
+                value = None
             else:
                 raise ValueError(f"unknown request {op!r}")
             text = json.dumps(value, default=_json_default, sort_keys=True)

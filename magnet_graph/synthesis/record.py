@@ -6,7 +6,8 @@ tools offered (OpenAI tool schemas), lineage, and optionally a rejected alternat
     {"id": str, "kind": "multi_turn" | "single" | "parallel" | "multiple" | "irrelevance",
      "tools": [{"type": "function", "function": {...}}],
      "messages": [{"role": "system" | "user" | "assistant" | "tool", ...}],
-     "rejected": {"messages": [...], "error_type": str} | None,
+     "negatives": [{"messages": [...], "error_type": str, "source", "diverge_at", "turn"}],
+     "rejected": one of the negatives, set per pair when exporting DPO / mDPO rows,
      "lineage": {"path_id", "ops", "teacher", "prompt_version", "environment", "state_hashes", ...}}
 
 A rejected trajectory shares the chosen one's messages up to the first assistant message where

@@ -1,0 +1,80 @@
+"""Synthesis throughput with a teacher of fixed latency, at several concurrencies, against the ideal.
+
+A local OpenAI-compatible server answers every request after ``--latency`` seconds (with the offline
+templates' text, so the pipeline does its real work). For concurrency c the ideal is
+c / (latency x teacher calls per path): what the run would reach if nothing but the teacher took
+time and every worker always had a request in flight. Printed per concurrency, measured in one run
+on the same paths: paths attempted (kept = trajectories written), paths/s over the translation and
+distillation stage (exports and the BFCL checker excluded), the ideal and their ratio.
+
+    python bench/synthesize.py [--latency 0.2] [--n 8] [--concurrency 1 8 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from magnet_graph.catalogs import load_catalogs  # noqa: E402
+from magnet_graph.graph_build import link  # noqa: E402
+from magnet_graph.store import embedded, open_store  # noqa: E402
+from magnet_graph.synthesis import offline_templates, prompts  # noqa: E402
+from magnet_graph.synthesis.run import SynthesisConfig, synthesize  # noqa: E402
+from magnet_graph.teachers import OpenAICompatibleTeacher  # noqa: E402
+from tests.openai_stub_server import ScriptedChatServer, chat_completion  # noqa: E402
+
+TEMPLATES = {prompts.BACK_INSTRUCTIONS: offline_templates.back, prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
+             prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant, prompts.JUDGE_INSTRUCTIONS: offline_templates.judge}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--n", type=int, default=8, help="multi-turn walks (single-turn shapes come on top)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    args = parser.parse_args()
+
+    def reply(request):
+        time.sleep(args.latency)
+        return 200, chat_completion(TEMPLATES[request["messages"][0]["content"]](request["messages"]))
+
+    work = Path(tempfile.mkdtemp(prefix="bench-synth-"))
+    server = ScriptedChatServer(reply)
+    root = work / "store"
+    try:
+        with open_store(f"embedded://{root}", "bench") as store:
+            store.load_functions(load_catalogs(["bfcl"]))
+            link(store)
+            print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
+            print(f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}")
+            for c in args.concurrency:
+                config = SynthesisConfig(n=args.n, seed=0, concurrency=c,
+                                         mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2})
+                teacher = OpenAICompatibleTeacher("bench", server.base_url, cache_dir=None)
+                marks = {}
+
+                def progress(stage, done, total):
+                    marks.setdefault(stage, time.perf_counter())  # the export stage starts when every path is done
+
+                start = time.perf_counter()
+                run = synthesize(store, config, work / f"run-{c}", teacher, progress=progress)
+                seconds = marks["export"] - start  # paths stage only: exports and the BFCL checker excluded
+                paths = run.manifest["counts"]["paths"]
+                per_path = teacher.calls / paths
+                rate, ideal = paths / seconds, c / (args.latency * per_path)
+                kept = run.manifest["counts"]["records"]
+                print(f"{c:>11} {paths:>6} {kept:>5} {per_path:>10.1f} {rate:>8.2f} {ideal:>8.2f} {rate / ideal:>6.2f}")
+    finally:
+        server.close()
+        embedded.stop_server(root)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

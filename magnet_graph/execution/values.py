@@ -1,0 +1,168 @@
+"""Where argument values come from: earlier outputs, the tool state, the schema, or a made-up literal.
+
+Shared by edge verification (run A, feed B) and the synthesis planner (ground every reference call
+in values that exist). Candidates are ranked, best first; callers try them by executing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Any
+
+from ..edges.tokens import GENERIC, name_tokens
+
+_PLACEHOLDER = {"string": "example", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
+_NOUNS = ["notes", "report", "draft", "summary", "budget", "archive", "plan", "review", "backup", "ideas"]
+
+
+def fits(value: Any, json_type: str) -> bool:
+    """Whether ``value`` has JSON type ``json_type`` (booleans are not numbers)."""
+    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "boolean": isinstance(value, bool), "array": isinstance(value, (list, tuple)),
+            "object": isinstance(value, dict)}.get(json_type, False)
+
+
+def state_values(state: Any, limit: int = 5000, max_depth: int = 5) -> list[tuple[str, Any]]:
+    """(name, value) pairs found in tool state (an object or its JSON snapshot): scalars, and dict
+    keys (often ids), named by the attribute or key that holds them."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(obj: Any, name: str, depth: int) -> None:
+        if len(found) >= limit or depth > max_depth:
+            return
+        if isinstance(obj, (str, int, float, bool)):
+            found.append((name, obj))
+        elif isinstance(obj, dict):
+            for k, v in list(obj.items())[:50]:
+                if k == "__class__":
+                    continue
+                if isinstance(k, (str, int)):
+                    found.append((name, k))
+                walk(v, str(k), depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            for v in list(obj)[:50]:
+                walk(v, name, depth + 1)
+        elif hasattr(obj, "__dict__") and not callable(obj):
+            for k, v in vars(obj).items():
+                walk(v, k.lstrip("_"), depth + 1)
+
+    walk(state if isinstance(state, dict) else vars(state), "state", 0)
+    return found
+
+
+def pieces(value: Any, json_type: str) -> list[Any]:
+    """Values of ``json_type`` inside ``value``: itself, or for a collection its first elements and keys."""
+    found = [value]
+    if isinstance(value, dict):
+        found += list(value.keys())[:3] + list(value.values())[:3]
+    elif isinstance(value, (list, tuple)):
+        found += list(value)[:3]
+    return [p for p in found if fits(p, json_type)]
+
+
+def wanted_tokens(param: str) -> set[str]:
+    """The tokens of a parameter name that say what it is (generic ones only if nothing else)."""
+    tokens = set(name_tokens(param))
+    return tokens - GENERIC or tokens
+
+
+def named_matches(param: str, json_type: str, values: Iterable[tuple[str, Any]]) -> list[Any]:
+    """Values of the right type whose name shares a token with the parameter's name, in order, distinct."""
+    wanted = wanted_tokens(param)
+    return distinct(v for k, v in values if fits(v, json_type) and wanted & set(name_tokens(str(k))))
+
+
+def schema_values(schema: dict[str, Any]) -> list[Any]:
+    """Enum members, then the default."""
+    found = list(schema.get("enum", []))
+    if "default" in schema and schema["default"] is not None:
+        found.append(schema["default"])
+    return found
+
+
+def literal(param: str, json_type: str, rng: random.Random, schema: dict[str, Any] | None = None) -> Any:
+    """A made-up value of the right type for something new (a file to create, a message to send);
+    an array gets 2-4 made-up items of its item type."""
+    if json_type == "array":
+        item = (schema or {}).get("items") or {"type": "string"}
+        item_type = item.get("type", "string") if isinstance(item.get("type", "string"), str) else "string"
+        if item_type in ("array", "object"):
+            return []
+        return [literal(param, item_type, rng) for _ in range(rng.randint(2, 4))]
+    if json_type == "string":
+        tokens = [t for t in name_tokens(param) if t not in GENERIC] or ["item"]
+        if tokens[-1] in ("content", "message", "text", "body", "description", "comment"):
+            return f"Please review the {rng.choice(_NOUNS)} before {rng.choice(['Friday', 'noon', 'the meeting'])}."
+        return f"{rng.choice(_NOUNS)}_{rng.randint(1, 99)}" + (".txt" if "file" in tokens else "")
+    if json_type == "integer":
+        return rng.randint(1, 20)
+    if json_type == "number":
+        return float(rng.randint(1, 200))
+    if json_type == "boolean":
+        return rng.random() < 0.5
+    return _PLACEHOLDER.get(json_type, "example")
+
+
+def placeholder(json_type: str) -> Any:
+    return _PLACEHOLDER.get(json_type, "example")
+
+
+def distinct(values: Iterable[Any]) -> list[Any]:
+    seen, out = set(), []
+    for v in values:
+        key = repr(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def qualified_values(snapshot: dict[str, Any], limit: int = 5000) -> list[tuple[frozenset[str], Any]]:
+    """(name tokens, value) for values in an environment snapshot ({class: {attribute: ...}}).
+
+    A value is named by the innermost keys that hold it and the class of the object around it, so a
+    file's name is {file, name} and a ticket id in ``ticket_queue`` is {ticket, queue, id}. Keys of
+    tables count as values (ids, file names); field names and private attributes do not.
+    """
+    found: list[tuple[frozenset[str], Any]] = []
+
+    def walk(obj: Any, names: tuple[str, ...], is_object: bool, depth: int) -> None:
+        if len(found) >= limit or depth > 12:
+            return
+        tokens = frozenset(t for n in names[-3:] for t in name_tokens(n))
+        if isinstance(obj, (str, int, float, bool)):
+            found.append((tokens, obj))
+        elif isinstance(obj, dict):
+            cls = obj.get("__class__")
+            fields = bool(cls) or is_object or _is_record(obj)
+            for k, v in list(obj.items())[:200]:
+                if k == "__class__" or (fields and str(k).startswith("_")):
+                    continue
+                if not fields:
+                    found.append((tokens, k))
+                    if isinstance(k, str) and k.isdigit():
+                        found.append((tokens, int(k)))  # JSON made an integer key a string
+                walk(v, names[-1:] + ((cls,) if cls else ()) + (str(k),), False, depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            for v in list(obj)[:100]:
+                walk(v, names, False, depth + 1)
+
+    for _, attributes in sorted(snapshot.items()):
+        walk(attributes, (), True, 0)
+    return found
+
+
+def _is_record(obj: dict) -> bool:
+    """A dict of fields (snake_case keys, no nested dicts) rather than a table keyed by ids or names."""
+    return all(isinstance(k, str) and k.isidentifier() and k == k.lower() for k in obj) and \
+        not any(isinstance(v, dict) for v in obj.values())
+
+
+def ranked_matches(param: str, json_type: str, pairs: Iterable[tuple[frozenset[str], Any]]) -> list[Any]:
+    """Values of the right type named like the parameter, most shared name tokens first."""
+    wanted, every = wanted_tokens(param), set(name_tokens(param))
+    scored = [(-len(every & tokens), i, v) for i, (tokens, v) in enumerate(pairs)
+              if fits(v, json_type) and wanted & tokens]
+    return distinct(v for _, _, v in sorted(scored, key=lambda s: (s[0], s[1])))

@@ -1,0 +1,141 @@
+"""The offline teacher's answers to the synthesis prompts: deterministic templates, no model.
+
+A real round trip, not a copy: the back template writes each call as a clause of the user query
+(its intent, then ``param <JSON value>`` or ``param the FIELD from earlier``), and the forth template
+recovers the calls from the query text and the earlier results alone. A value the query fails to
+carry makes the forth call wrong, and synthesis counts the failure. Queries read like templates
+because they are; records say ``teacher: offline-template``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..execution.values import pieces
+from ..teachers import register_template
+from .prompts import ASSIST_VERSION, BACK_VERSION, FORTH_VERSION, JUDGE_VERSION, task_of
+
+THEN = " Then "
+NESTED_INTENT = "take care of the follow-up it needs"
+_DECODER = json.JSONDecoder()
+
+
+def intent(description: str) -> str:
+    """The first sentence of a description as a request ('Search the files' -> 'search the files')."""
+    sentence = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].rstrip(".!? ").replace(THEN, " then ")
+    return (sentence[:1].lower() + sentence[1:]) if sentence else "do the next step"
+
+
+def back(messages: list[dict[str, Any]]) -> str:
+    task = task_of(messages)
+    if task["mode"] == "supply":
+        param, value = task["supply"]["param"], task["supply"]["value"]
+        return json.dumps({"query": f"Sorry, I left that out: {param} is {json.dumps(value)}."})
+    withheld = task.get("withhold") or {}
+    clauses = []
+    for call in task["calls"]:
+        parts = [f"{p} {json.dumps(v, ensure_ascii=False)}" for p, v in call["say"].items()
+                 if not (withheld.get("function") == call["function"] and withheld.get("param") == p)]
+        parts += [f"{p} the {ref['field']} {'it returns' if ref['same_turn'] else 'from earlier'}"
+                  for p, ref in call["refer"].items()]
+        what = NESTED_INTENT if call["nested"] else intent(call["description"])
+        clauses.append(what + (" with " + ", ".join(parts) if parts else ""))
+    query = "Please " + THEN.join(clauses) + "."
+    return json.dumps({"query": query}, ensure_ascii=False)
+
+
+def forth(messages: list[dict[str, Any]]) -> str:
+    task = task_of(messages)
+    text = " ".join(task["messages"])
+    first, _, supplied = text.partition(" Sorry, I left that out: ")
+    clauses = first.removeprefix("Please ").rstrip(".").split(THEN)
+    by_intent = {intent(f["description"]): f for f in task["functions"]}
+    heads = sorted(list(by_intent) + [NESTED_INTENT], key=len, reverse=True)
+    parsed = [(next((h for h in heads if c.startswith(h)), None), c) for c in clauses]
+    unclaimed = [f for i, f in by_intent.items() if i not in {h for h, _ in parsed}]
+    done = [json.dumps(c, sort_keys=True) for c in task["done"]]
+    failed = {json.dumps(c, sort_keys=True) for c in task.get("failed", [])}
+    calls = []
+    for head, clause in parsed:
+        if head is None:
+            continue
+        function = unclaimed[0] if head == NESTED_INTENT and unclaimed else by_intent.get(head)
+        if function is None:
+            continue
+        clause = clause[len(head):]
+        call = _read_clause(clause, function, task["earlier"], task["turn_outputs"], supplied, failed)
+        if call is None:
+            continue  # needs a result of this turn not seen yet: a later step
+        key = json.dumps(call, sort_keys=True)
+        if key in done:
+            done.remove(key)
+            continue
+        calls.append(call)
+    return json.dumps({"tool_calls": calls}, ensure_ascii=False)
+
+
+def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> dict[str, Any] | None:
+    arguments: dict[str, Any] = {}
+    properties = function["parameters"].get("properties", {})
+    for param, schema in properties.items():
+        match = re.search(rf"(?:with |, ){re.escape(param)} ", clause)
+        source = clause
+        if match is None:
+            match = re.search(rf"(?:^|: ){re.escape(param)} is ", supplied)
+            source = supplied
+        if match is None:
+            continue
+        rest = source[match.end():]
+        ref = re.match(r"the (\w+) (it returns|from earlier)", rest)
+        if ref is None:
+            try:
+                arguments[param] = _DECODER.raw_decode(rest)[0]
+            except ValueError:
+                continue
+            continue
+        outputs = turn_outputs if ref.group(2) == "it returns" else earlier
+        results = [c["output"] for c in reversed(outputs) if isinstance(c["output"], dict)]
+        options = [piece for out in results if ref.group(1) in out
+                   for piece in pieces(out[ref.group(1)], schema.get("type", "string"))]
+        if not options:
+            return None
+        for option in options:  # a repair tries the next value the result offers
+            arguments[param] = option
+            if json.dumps({"name": function["name"], "arguments": arguments}, sort_keys=True) not in failed:
+                break
+    return {"name": function["name"], "arguments": arguments}
+
+
+def assistant(messages: list[dict[str, Any]]) -> str:
+    hint = task_of(messages)["hint"]
+    if "tool_calls" in hint:
+        return json.dumps({"tool_calls": hint["tool_calls"]}, ensure_ascii=False)
+    if "content" in hint:  # a given move (a student's, rewritten as a negative)
+        return json.dumps({"content": hint["content"]}, ensure_ascii=False)
+    if hint["reply"] == "unavailable":
+        return json.dumps({"content": f"Sorry, none of the functions I have can {intent(hint['description'])}."})
+    if hint["reply"] == "ask":
+        return json.dumps({"content": f"To do that I need the {hint['param']}. Could you tell me what it is?"})
+    results = [json.dumps(r, ensure_ascii=False)[:160] for r in hint.get("results", [])]
+    return json.dumps({"content": "Done. " + ("Results: " + "; ".join(results) if results else "")}, ensure_ascii=False)
+
+
+def judge(messages: list[dict[str, Any]]) -> str:
+    """A rule, not a judgement: text where calls were expected is a missed call, else a wrong argument."""
+    task = task_of(messages)
+    expected, got = task["expected"], task["got"]
+    if "tool_calls" in expected and "tool_calls" not in got:
+        kind = "missing_nested_call" if task.get("step", 0) > 0 else "wrong_function"
+    elif "tool_calls" not in expected and "tool_calls" in got:
+        kind = "called_unavailable_function" if task.get("reply") == "unavailable" else "guessed_missing_param"
+    elif {c["name"] for c in expected.get("tool_calls", [])} != {c["name"] for c in got.get("tool_calls", [])}:
+        kind = "wrong_function"
+    else:
+        kind = "wrong_argument"
+    return json.dumps({"error_type": kind})
+
+
+for _version, _fn in ((BACK_VERSION, back), (FORTH_VERSION, forth), (ASSIST_VERSION, assistant), (JUDGE_VERSION, judge)):
+    register_template(_version, _fn)

@@ -1,0 +1,312 @@
+"""`magnet-graph synthesize` end to end: the embedded store, BFCL's real classes, the offline teacher,
+a teacher over real HTTP, a killed and resumed run, and BFCL's own checker."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from magnet_graph.environments import initial_state, open_environment
+from magnet_graph.execution import Executor
+from magnet_graph.store import open_store
+from magnet_graph.synthesis import offline_templates, prompts
+from magnet_graph.synthesis.run import SynthesisConfig, synthesize
+from magnet_graph.teachers import OfflineTeacher, OpenAICompatibleTeacher
+from tests.openai_stub_server import ScriptedChatServer, chat_completion
+
+RUN_FILES = ("manifest.json", "paths.jsonl", "trajectories.jsonl", "sft.jsonl", "dpo.jsonl", "mdpo.jsonl",
+             "report.json", "sharegpt.jsonl")
+BFCL_FILES = ("entries.jsonl", "ground_truth.jsonl", "positive_result.jsonl", "negative_result.jsonl")
+SMALL_MIX = "multi_turn=1,single=0.3,parallel=0.2,multiple=0.2,irrelevance=0.3"
+
+
+def cli(*args, env=None, check=True, timeout=600):
+    done = subprocess.run([sys.executable, "-m", "magnet_graph.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{args}: rc {done.returncode}: {done.stderr}")
+    return done
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def bfcl_store(tmp_path_factory):
+    """An embedded store holding the BFCL graph (loaded once, edges inferred)."""
+    root = tmp_path_factory.mktemp("synth") / "store"
+    uri = f"embedded://{root}"
+    cli("load", "bfcl", "--store", uri)
+    yield uri
+    cli("store", "stop", "--store", uri, check=False)
+
+
+@pytest.fixture(scope="module")
+def offline_run(bfcl_store, tmp_path_factory):
+    """The README's main command: synthesize -n 30 on the embedded store with the offline teacher."""
+    out = tmp_path_factory.mktemp("run") / "out"
+    done = cli("synthesize", "--catalog", "bfcl", "-n", "30", "--seed", "0", "--out", str(out), "--store", bfcl_store)
+    assert "bfcl checker: positives accepted" in done.stdout
+    return out
+
+
+def test_run_directory_has_every_file_and_bfcl_formats(offline_run):
+    for name in RUN_FILES:
+        assert (offline_run / name).stat().st_size > 0, name
+    for name in BFCL_FILES:
+        assert (offline_run / "bfcl" / name).stat().st_size > 0, name
+    manifest = json.loads((offline_run / "manifest.json").read_text())
+    assert manifest["teacher"] == "offline-template"
+    assert manifest["config"]["n"] == 30 and manifest["versions"]["bfcl-eval"] == "2026.3.23"
+    assert manifest["counts"]["records"] == len(rows(offline_run / "trajectories.jsonl"))
+    assert manifest["counts"]["records"] + manifest["counts"]["dropped"] == len(rows(offline_run / "paths.jsonl"))
+    assert sum(manifest["drops"].values()) == manifest["counts"]["dropped"]
+    entry = rows(offline_run / "bfcl" / "entries.jsonl")[0]
+    assert set(entry) >= {"id", "question", "initial_config", "involved_classes", "function", "missed_function"}
+    truth = rows(offline_run / "bfcl" / "ground_truth.jsonl")[0]
+    assert all("=" in call or call.endswith("()") for turn in truth["ground_truth"] for call in turn)
+
+
+def test_bfcl_checker_accepts_positives_and_rejects_negatives(offline_run):
+    bfcl = json.loads((offline_run / "report.json").read_text())["bfcl"]
+    assert bfcl["positive"]["checked"] >= 10
+    assert bfcl["positive_accept_rate"] == 1.0, bfcl["positive"]["unexpected"]
+    assert bfcl["negative"]["checked"] >= 10
+    assert bfcl["negative_reject_rate"] >= 0.9, bfcl["negative"]["unexpected"]
+
+
+def test_every_reference_call_executes_again_from_the_initial_state(offline_run, bfcl_store):
+    """Independent of the run: replay each record's reference calls in a fresh environment."""
+    with open_store(bfcl_store, "default") as store:
+        signatures = {s.name: s for s in store.functions()}
+    checked = 0
+    for record in rows(offline_run / "trajectories.jsonl")[:40]:
+        sigs = [signatures[t["function"]["name"]] for t in record["tools"]] + \
+            [signatures[n] for t in record["turns"] for n in t["added"]]
+        sigs += [signatures[t["missing"]["function"]] for t in record["turns"] if t["missing"]]
+        env = open_environment(list({s.name: s for s in sigs}.values()))
+        try:
+            env.reset(record["initial_state"])
+            executor = Executor(env)
+            for turn in record["turns"]:
+                for step, outputs in zip(turn["calls"], turn["outputs"]):
+                    for call, expected in zip(step, outputs):
+                        obs = executor.execute(call)
+                        assert obs.ok, (record["id"], call, obs.error)
+                        assert json.dumps(obs.output, sort_keys=True) == json.dumps(expected, sort_keys=True)
+                        checked += 1
+                assert env.state_hash() == turn["state_hash"]
+        finally:
+            env.close()
+    assert checked >= 20
+
+
+def test_records_carry_lineage_and_no_hints(offline_run):
+    records = rows(offline_run / "trajectories.jsonl")
+    kinds = {r["kind"] for r in records}
+    assert {"multi_turn", "single", "irrelevance"} <= kinds
+    for r in records:
+        lineage = r["lineage"]
+        assert lineage["teacher"] == "offline-template" and lineage["prompt_versions"] == prompts.PROMPT_VERSIONS
+        assert lineage["environment"] == "bfcl" and len(lineage["state_hashes"]) == len(r["turns"])
+        text = json.dumps(r["messages"])
+        assert "hint" not in text and prompts.TASK_MARKER not in text
+        assert sum(m["role"] == "user" for m in r["messages"]) == len(r["turns"])
+    phenomena = json.loads((offline_run / "report.json").read_text())["phenomena"]
+    assert phenomena["merge"] > 0 and phenomena["irrelevance"] > 0 and phenomena["miss_func"] > 0
+
+
+def test_dpo_prompts_are_byte_identical_prefixes(offline_run):
+    sft = {json.dumps(r["messages"], sort_keys=True) for r in rows(offline_run / "sft.jsonl")}
+    pairs = rows(offline_run / "dpo.jsonl")
+    mdpo = rows(offline_run / "mdpo.jsonl")
+    assert len(pairs) == len(mdpo) > 0
+    by_id = {r["id"]: r for r in rows(offline_run / "trajectories.jsonl")}
+    for pair in pairs:
+        chosen = by_id[pair["id"]]["messages"]
+        prefix = json.dumps(chosen[: len(pair["prompt"])], sort_keys=True)
+        assert json.dumps(pair["prompt"], sort_keys=True) == prefix
+        assert pair["chosen"][0] != pair["rejected"][0] and pair["chosen"][0]["role"] == "assistant"
+    assert all(any(row["chosen_assistant_mask"]) for row in mdpo)
+    assert len(sft) == len(rows(offline_run / "sft.jsonl"))
+
+
+def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_run):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    template = Path(importlib.util.find_spec("trl").submodule_search_locations[0]) / "chat_templates" / "qwen2_5_training.jinja"
+    sft = rows(offline_run / "sft.jsonl")
+    corpus = [json.dumps(r) for r in sft[:50]]
+    raw = Tokenizer(models.BPE(unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    raw.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=600, special_tokens=["<unk>", "<|im_start|>", "<|im_end|>"],
+                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="<unk>", eos_token="<|im_end|>")
+    tokenizer.chat_template = template.read_text()
+    for row in sft:
+        for m in row["messages"]:
+            for call in m.get("tool_calls") or []:
+                assert isinstance(call["function"]["arguments"], dict)
+                assert None not in call["function"]["arguments"].values()
+        out = tokenizer.apply_chat_template(row["messages"], tools=json.loads(row["tools"]), tokenize=True,
+                                            return_dict=True, return_assistant_tokens_mask=True)
+        mask = out["assistant_masks"]
+        assert 0 < sum(mask) < len(mask)
+        text = tokenizer.decode([t for t, keep in zip(out["input_ids"], mask) if keep])
+        last = row["messages"][-1]
+        assert last["role"] == "assistant" and last["content"] in text  # the closing reply is trained on
+        assert all(m["content"] not in text for m in row["messages"] if m["role"] == "user")
+
+
+def test_offline_round_trip_needs_the_values_in_the_query():
+    """The forth template reads values from the query text: a withheld value is not recovered."""
+    function = {"name": "mv", "description": "Move a file. More text.",
+                "parameters": {"type": "object", "properties": {"source": {"type": "string"}, "destination": {"type": "string"}},
+                               "required": ["source", "destination"]}}
+    calls = [{"function": "mv", "description": function["description"], "say": {"source": "a.txt", "destination": "docs"},
+              "refer": {}, "nested": False}]
+
+    def forth_of(withhold):
+        back = prompts.prompt(prompts.BACK_INSTRUCTIONS, {"mode": "ask", "calls": calls, "withhold": withhold, "history": []})
+        query = json.loads(offline_templates.back(back))["query"]
+        forth = prompts.prompt(prompts.FORTH_INSTRUCTIONS, {"messages": [query], "functions": [function], "earlier": [],
+                                                            "turn_outputs": [], "done": []})
+        return query, json.loads(offline_templates.forth(forth))["tool_calls"]
+
+    query, got = forth_of(None)
+    assert "mv" not in query.split() and got == [{"name": "mv", "arguments": {"source": "a.txt", "destination": "docs"}}]
+    query, got = forth_of({"function": "mv", "param": "destination"})
+    assert "docs" not in query and got == [{"name": "mv", "arguments": {"source": "a.txt"}}]
+
+
+def _offline_over_http(request: dict):
+    """An OpenAI-compatible endpoint answering with the offline templates, chosen by system prompt."""
+    by_instructions = {prompts.BACK_INSTRUCTIONS: offline_templates.back, prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
+                       prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant, prompts.JUDGE_INSTRUCTIONS: offline_templates.judge}
+    template = by_instructions[request["messages"][0]["content"]]
+    return 200, chat_completion(template(request["messages"]))
+
+
+def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
+    config = SynthesisConfig(n=4, seed=5, mix={"multi_turn": 1, "single": 0.5, "irrelevance": 0.5}, concurrency=2)
+    server = ScriptedChatServer(_offline_over_http)
+    student = ScriptedChatServer(lambda request: (200, chat_completion('{"content": "All done."}')))
+    try:
+        with open_store(bfcl_store, "default") as store:
+            offline = synthesize(store, config, tmp_path / "offline", OfflineTeacher())
+            teacher = OpenAICompatibleTeacher("scripted", server.base_url, tmp_path / "cache")
+            http = synthesize(store, config, tmp_path / "http", teacher,
+                              student=OpenAICompatibleTeacher("student", student.base_url, tmp_path / "cache"))
+    finally:
+        server.close()
+        student.close()
+    offline_rows, http_rows = rows(offline.out / "sft.jsonl"), rows(http.out / "sft.jsonl")
+    assert offline_rows == http_rows and len(http_rows) > 0
+    assert http.manifest["teacher_usage"]["calls"] == len(server.requests) > 0
+    sources = http.report["negatives_by_source"]
+    assert sources.get("student", 0) > 0
+    labelled = [n for r in rows(http.out / "trajectories.jsonl") for n in r["negatives"] if n["source"] == "student"]
+    assert all(n["error_type"] in prompts.ERROR_TYPES for n in labelled)
+
+
+def test_killed_run_resumes_with_nothing_lost_or_duplicated(bfcl_store, tmp_path):
+    server = ScriptedChatServer(lambda request: (time.sleep(0.02), _offline_over_http(request))[1])
+    args = ["-n", "6", "--seed", "11", "--mix", SMALL_MIX, "--store", bfcl_store, "--teacher", "openai:scripted",
+            "--base-url", server.base_url, "--concurrency", "2"]
+    env = {**os.environ, "OPENAI_API_KEY": "test"}
+    try:
+        whole = tmp_path / "whole"
+        cli("synthesize", "--out", str(whole), *args, "--cache-dir", str(tmp_path / "warm"), env=env)
+        cut = tmp_path / "cut"
+        args += ["--cache-dir", str(tmp_path / "cold")]
+        proc = subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "synthesize", "--out", str(cut), *args],
+                                env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and len(rows(cut / "trajectories.jsonl") if (cut / "trajectories.jsonl").exists() else []) < 2:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        partial = len(rows(cut / "trajectories.jsonl"))
+        total = len(rows(whole / "paths.jsonl"))
+        assert 2 <= partial and not (cut / "manifest.json").exists()
+        assert partial + (len(rows(cut / "dropped.jsonl")) if (cut / "dropped.jsonl").exists() else 0) < total
+        cli("synthesize", "--out", str(cut), "--resume", *args, env=env)
+    finally:
+        server.close()
+    for name in ("trajectories.jsonl", "sft.jsonl", "dpo.jsonl", "mdpo.jsonl", "dropped.jsonl"):
+        assert (cut / name).read_text() == (whole / name).read_text(), name
+    ids = [r["id"] for r in rows(cut / "trajectories.jsonl")]
+    assert len(ids) == len(set(ids))
+
+
+def test_bad_resume_and_bad_teacher_are_one_line_errors(bfcl_store, tmp_path):
+    out = tmp_path / "run"
+    cli("synthesize", "-n", "2", "--mix", SMALL_MIX, "--out", str(out), "--store", bfcl_store)
+    before = (out / "trajectories.jsonl").read_bytes()
+    for args, needle in ((["-n", "2", "--mix", SMALL_MIX, "--out", str(out)], "already holds a run"),
+                         (["-n", "3", "--mix", SMALL_MIX, "--out", str(out), "--resume"], "config.n"),
+                         (["-n", "2", "--out", str(tmp_path / "x"), "--teacher", "gpt-4"], "unknown teacher"),
+                         (["-n", "2", "--out", str(tmp_path / "y"), "--mix", "multi_turn=x"], "--mix")):
+        done = cli("synthesize", *args, "--store", bfcl_store, check=False)
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1 and needle in done.stderr, done.stderr
+    assert (out / "trajectories.jsonl").read_bytes() == before
+
+
+def test_dry_run_estimates_and_writes_nothing(bfcl_store, tmp_path):
+    done = cli("synthesize", "-n", "5", "--out", str(tmp_path / "dry"), "--dry-run", "--store", bfcl_store)
+    estimate = json.loads(done.stdout)
+    assert estimate["paths"] > 5 and estimate["teacher_calls"] > estimate["paths"] and estimate["prompt_tokens"] > 0
+    assert not (tmp_path / "dry").exists()
+
+
+def test_checkpoint_and_rollback_restore_tool_state(bfcl_store):
+    with open_store(bfcl_store, "default") as store:
+        sigs = [s for s in store.functions() if s.toolkit == "GorillaFileSystem"]
+    env = open_environment(sigs)
+    try:
+        env.reset(initial_state(sigs, 1))
+        before = env.state_hash()
+        env.checkpoint()
+        assert env.call("mkdir", {"dir_name": "fresh_dir"})[0]
+        assert env.state_hash() != before
+        env.rollback()
+        assert env.state_hash() == before
+    finally:
+        env.close()
+
+
+def test_paths_file_round_trips_and_refuses_edits(offline_run):
+    from magnet_graph.errors import MagnetGraphError
+    from magnet_graph.paths import SignaturePath
+
+    lines = (offline_run / "paths.jsonl").read_text().splitlines()
+    assert [SignaturePath.from_json(line).to_json() for line in lines] == lines
+    edited = json.loads(lines[0])
+    edited["turns"][0]["op"] = "forged"
+    with pytest.raises(MagnetGraphError, match="do not match its id"):
+        SignaturePath.from_json(json.dumps(edited))
+
+
+def test_state_values_are_named_by_what_holds_them():
+    from magnet_graph.execution.values import qualified_values, ranked_matches
+
+    snapshot = {"TicketAPI": {"ticket_counter": 9, "ticket_queue": [{"id": 4, "status": "open"}, {"id": 7, "status": "x"}],
+                              "_private": {"id": 1}},
+                "FS": {"root": {"__class__": "Directory", "contents": {"a.txt": {"__class__": "File", "name": "a.txt"}}}}}
+    pairs = qualified_values(snapshot)
+    assert ranked_matches("ticket_id", "integer", pairs)[:2] == [4, 7]  # {ticket, id} beats {ticket, counter}
+    assert 1 not in ranked_matches("ticket_id", "integer", pairs)  # private attributes are not values
+    assert ranked_matches("file_name", "string", pairs) == ["a.txt"]
+    assert "status" not in [v for _, v in pairs]  # a record's field names are not values
