@@ -4,7 +4,7 @@ A local OpenAI-compatible server answers every request after ``--latency`` secon
 templates' text, so the pipeline does its real work). For concurrency c the ideal is
 c / (latency x teacher calls per path): what the run would reach if nothing but the teacher took
 time and every worker always had a request in flight. Printed per concurrency, measured in one run
-on the same paths: paths attempted (kept = trajectories written), paths/s over the translation and
+(n grows to 2 x concurrency walks so every worker has paths to do): paths attempted (kept = trajectories written), paths/s over the translation and
 distillation stage (exports and the BFCL checker excluded), the ideal and their ratio.
 
     python bench/synthesize.py [--latency 0.2] [--n 8] [--concurrency 1 8 32]
@@ -36,7 +36,7 @@ TEMPLATES = {prompts.BACK_INSTRUCTIONS: offline_templates.back, prompts.FORTH_IN
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--n", type=int, default=8, help="multi-turn walks (single-turn shapes come on top)")
+    parser.add_argument("--n", type=int, default=6, help="least multi-turn walks (single-turn shapes come on top)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
 
@@ -54,7 +54,8 @@ def main() -> None:
             print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
             print(f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}")
             for c in args.concurrency:
-                config = SynthesisConfig(n=args.n, seed=0, concurrency=c,
+                # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
+                config = SynthesisConfig(n=max(args.n, 2 * c), seed=0, concurrency=c,
                                          mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2})
                 teacher = OpenAICompatibleTeacher("bench", server.base_url, cache_dir=None)
                 marks = {}
