@@ -28,9 +28,9 @@ BFCL_FILES = ("entries.jsonl", "ground_truth.jsonl", "positive_result.jsonl", "n
 SMALL_MIX = "multi_turn=1,single=0.3,parallel=0.2,multiple=0.2,irrelevance=0.3"
 
 
-def cli(*args, env=None, check=True, timeout=600):
+def cli(*args, env=None, check=True, timeout=600, cwd=None):
     done = subprocess.run([sys.executable, "-m", "magnet_graph.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env, cwd=cwd)
     if check and done.returncode != 0:
         raise AssertionError(f"{args}: rc {done.returncode}: {done.stderr}")
     return done
@@ -53,10 +53,11 @@ def bfcl_store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def offline_run(bfcl_store, tmp_path_factory):
     """The README's main command: synthesize -n 30 on the embedded store with the offline teacher."""
-    out = tmp_path_factory.mktemp("run") / "out"
-    done = cli("synthesize", "--catalog", "bfcl", "-n", "30", "--seed", "0", "--out", str(out), "--store", bfcl_store)
+    here = tmp_path_factory.mktemp("run")
+    done = cli("synthesize", "--catalog", "bfcl", "-n", "30", "--seed", "0", "--out", "out", "--store", bfcl_store,
+               cwd=here)  # a relative --out, as users type it
     assert "bfcl checker: positives accepted" in done.stdout
-    return out
+    return here / "out"
 
 
 def test_run_directory_has_every_file_and_bfcl_formats(offline_run):

@@ -24,7 +24,7 @@ def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
     """Run the checker on ``bfcl_dir`` in a child process; its JSON summary."""
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "BFCL_PROJECT_ROOT": root}
-        done = subprocess.run([sys.executable, "-m", __name__, str(bfcl_dir)], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())], capture_output=True, text=True,
                               timeout=timeout, env=env, cwd=root)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -54,6 +54,8 @@ def _accepts(result, truth, entry, name) -> tuple[bool, str]:
 
 def main(bfcl_dir: str) -> None:
     root = Path(bfcl_dir)
+    if not (root / "entries.jsonl").exists():
+        sys.exit(f"no entries.jsonl in {root}")
     entries = {e["id"]: e for e in _read(root / "entries.jsonl")}
     truths = {t["id"]: t["ground_truth"] for t in _read(root / "ground_truth.jsonl")}
     summary: dict[str, Any] = {}
