@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .files import read_jsonl
+
 
 def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
     """Run the checker on ``bfcl_dir`` in a child process; its JSON summary."""
@@ -30,11 +32,6 @@ def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": f"bfcl checker failed: {tail}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if path.exists() else []
 
 
 def _accepts(result, truth, entry, name) -> tuple[bool, str]:
@@ -56,11 +53,11 @@ def main(bfcl_dir: str) -> None:
     root = Path(bfcl_dir)
     if not (root / "entries.jsonl").exists():
         sys.exit(f"no entries.jsonl in {root}")
-    entries = {e["id"]: e for e in _read(root / "entries.jsonl")}
-    truths = {t["id"]: t["ground_truth"] for t in _read(root / "ground_truth.jsonl")}
+    entries = {e["id"]: e for e in read_jsonl(root / "entries.jsonl")}
+    truths = {t["id"]: t["ground_truth"] for t in read_jsonl(root / "ground_truth.jsonl")}
     summary: dict[str, Any] = {}
     for kind in ("positive", "negative"):
-        rows = _read(root / f"{kind}_result.jsonl")
+        rows = read_jsonl(root / f"{kind}_result.jsonl")
         verdicts, reasons, failures = Counter(), Counter(), []
         for n, row in enumerate(rows):
             ok, reason = _accepts(row["result"], truths[row["id"]], entries[row["id"]], f"magnet_{kind}_{n}")

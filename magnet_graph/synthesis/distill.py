@@ -17,7 +17,7 @@ from ..execution import Executor
 from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
-from .planner import json_key
+from .planner import json_key, same_calls
 from .record import openai_tool
 from .translate import TurnRecord
 
@@ -83,8 +83,7 @@ def positive(teacher: Teacher, executor: Executor, turns: list[TurnRecord], stat
         visible = offered_tools(tools, turns, k, signatures)
         for s, (step, outputs) in enumerate(zip(turn.calls, turn.outputs)):
             move = assistant_move(teacher, messages, visible, {"tool_calls": step})
-            if sorted(json_key(c["name"], c["arguments"]) for c in move.get("tool_calls", [])) != \
-                    sorted(json_key(c["name"], c["arguments"]) for c in step):
+            if not same_calls(move.get("tool_calls", []), step):
                 raise DistillFailed("teacher_disagrees")
             msg = message(move, k, s)
             replayed = []

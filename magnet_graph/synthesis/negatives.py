@@ -29,7 +29,7 @@ from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
 from .distill import Positive, assistant_move, message, offered_tools, tool_messages
-from .planner import json_key
+from .planner import json_key, same_calls
 from .translate import TurnRecord
 
 
@@ -165,6 +165,5 @@ def _move_of(msg: dict[str, Any]) -> dict[str, Any]:
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if "tool_calls" in a and "tool_calls" in b:
-        return sorted(json_key(c["name"], c["arguments"]) for c in a["tool_calls"]) == \
-            sorted(json_key(c["name"], c["arguments"]) for c in b["tool_calls"])
+        return same_calls(a["tool_calls"], b["tool_calls"])
     return "tool_calls" not in a and "tool_calls" not in b  # two text replies: both a reply, not an error

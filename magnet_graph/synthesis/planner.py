@@ -152,3 +152,8 @@ def _latest(name: str, turn: int, planned: list[PlannedCall], history: list[Exec
 def json_key(name: str, arguments: dict[str, Any]) -> str:
     """A canonical text for a call, for equality checks."""
     return json.dumps({"name": name, "arguments": arguments}, sort_keys=True, default=str)
+
+
+def same_calls(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    """The same calls (names and arguments), in any order."""
+    return sorted(json_key(c["name"], c["arguments"]) for c in a) == sorted(json_key(c["name"], c["arguments"]) for c in b)

@@ -31,6 +31,7 @@ from ..teachers import Teacher
 from . import offline_templates  # noqa: F401 - registers the offline teacher's synthesis templates
 from . import prompts
 from .distill import DistillFailed, positive
+from .files import atomic_write
 from .negatives import graph_negatives, student_negative
 from .record import openai_tool
 from .translate import Translator
@@ -159,8 +160,8 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
         return [SignaturePath.from_json(line) for line in (out / "paths.jsonl").read_text().splitlines() if line]
     out.mkdir(parents=True, exist_ok=True)
     paths = make_paths()
-    _atomic_write(out / "paths.jsonl", "".join(p.to_json() + "\n" for p in paths))
-    _atomic_write(start, json.dumps(identity, indent=2, sort_keys=True))
+    atomic_write(out / "paths.jsonl", "".join(p.to_json() + "\n" for p in paths))
+    atomic_write(start, json.dumps(identity, indent=2, sort_keys=True))
     return paths
 
 
@@ -247,9 +248,3 @@ class _PathWorker:
     def _count(self, stats: Counter) -> None:
         with self._lock:
             self.stats.update(stats)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -7,7 +7,6 @@ ends with the same files as an uninterrupted one.
 from __future__ import annotations
 
 import json
-import os
 import platform
 from collections import Counter
 from importlib import metadata
@@ -20,33 +19,22 @@ from ..signature import FunctionSignature
 from . import bfcl_format
 from .bfcl_check import check_directory
 from .export import dpo_row, mdpo_row, sft_row, sharegpt_row
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line] if path.exists() else []
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+from .files import read_jsonl, write_jsonl
 
 
 def write_outputs(out: Path, paths: list[SignaturePath], signatures: dict[str, FunctionSignature],
                   identity: dict[str, Any], session_stats: Counter, teacher_usage: dict[str, Any],
                   timing: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     order = {p.id: i for i, p in enumerate(paths)}
-    records = sorted({r["id"]: r for r in _read(out / "trajectories.jsonl")}.values(), key=lambda r: order[r["id"]])
-    dropped = sorted({d["id"]: d for d in _read(out / "dropped.jsonl")}.values(), key=lambda d: order[d["id"]])
-    _write_jsonl(out / "trajectories.jsonl", records)
-    _write_jsonl(out / "dropped.jsonl", dropped)
-    _write_jsonl(out / "sft.jsonl", [sft_row(r) for r in records])
-    _write_jsonl(out / "sharegpt.jsonl", [sharegpt_row(r) for r in records])
+    records = sorted({r["id"]: r for r in read_jsonl(out / "trajectories.jsonl")}.values(), key=lambda r: order[r["id"]])
+    dropped = sorted({d["id"]: d for d in read_jsonl(out / "dropped.jsonl")}.values(), key=lambda d: order[d["id"]])
+    write_jsonl(out / "trajectories.jsonl", records)
+    write_jsonl(out / "dropped.jsonl", dropped)
+    write_jsonl(out / "sft.jsonl", [sft_row(r) for r in records])
+    write_jsonl(out / "sharegpt.jsonl", [sharegpt_row(r) for r in records])
     pairs = [{**r, "rejected": n} for r in records for n in r["negatives"]]
-    _write_jsonl(out / "dpo.jsonl", [{**dpo_row(p), "id": p["id"]} for p in pairs])
-    _write_jsonl(out / "mdpo.jsonl", [{**mdpo_row(p), "id": p["id"]} for p in pairs])
+    write_jsonl(out / "dpo.jsonl", [{**dpo_row(p), "id": p["id"]} for p in pairs])
+    write_jsonl(out / "mdpo.jsonl", [{**mdpo_row(p), "id": p["id"]} for p in pairs])
     bfcl = _write_bfcl(out / "bfcl", records, signatures)
     report = _report(paths, records, dropped, signatures, bfcl, teacher_usage)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
@@ -62,12 +50,12 @@ def _write_bfcl(root: Path, records: list[dict[str, Any]], signatures) -> dict[s
     if not chosen:
         return None
     root.mkdir(exist_ok=True)
-    _write_jsonl(root / "entries.jsonl", [bfcl_format.entry(r, signatures) for r in chosen])
-    _write_jsonl(root / "ground_truth.jsonl", [bfcl_format.ground_truth(r, signatures) for r in chosen])
-    _write_jsonl(root / "positive_result.jsonl",
+    write_jsonl(root / "entries.jsonl", [bfcl_format.entry(r, signatures) for r in chosen])
+    write_jsonl(root / "ground_truth.jsonl", [bfcl_format.ground_truth(r, signatures) for r in chosen])
+    write_jsonl(root / "positive_result.jsonl",
                  [{"id": bfcl_format.entry_id(r), "result": bfcl_format.result(r, r["messages"], signatures)}
                   for r in chosen])
-    _write_jsonl(root / "negative_result.jsonl",
+    write_jsonl(root / "negative_result.jsonl",
                  [{"id": bfcl_format.entry_id(r), "negative": k, "error_type": n["error_type"],
                    "result": bfcl_format.negative_result(r, n, signatures)}
                   for r in chosen for k, n in enumerate(r["negatives"])])
