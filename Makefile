@@ -7,9 +7,8 @@ BIN    := $(VENV)/bin
 # bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data and
 # backends, so it goes in with --no-deps (magnet_graph/catalogs/bfcl.py pins the same version).
 BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
-# trl's chat templates (qwen2_5_training.jinja) for the SFT rendering tests; its training
-# dependencies (torch, accelerate) belong to the train extra, so here it goes in with --no-deps.
-TRL    := trl==1.16.0
+# torch goes in before anything that depends on it (pyproject's train extra pins the same version).
+TORCH  := torch==2.13.0
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test bench clean
@@ -18,8 +17,9 @@ $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps $(BFCL) $(TRL)
+	$(BIN)/pip install -q --no-deps $(BFCL)
 	touch $@
 
 install: $(BIN)/.installed

@@ -252,6 +252,54 @@ def synthesize(catalogs, count, seed, out_dir, teacher, base_url, student, stude
 
 
 @main.group()
+def train():
+    """Train on a synthesized run: SFT, then multi-turn DPO (needs the train extra: torch, trl)."""
+
+
+def _train_command(method, summary):
+    @train.command(name=method, help=summary)
+    @click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
+    @click.option("--model", required=True, metavar="PATH_OR_NAME", help="Starting checkpoint (local path or hub name).")
+    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+    @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+                  help="YAML with sections args / model / lora (see trainer/configs/).")
+    @click.option("--set", "overrides", multiple=True, metavar="SECTION.FIELD=VALUE", help="Override a config entry.")
+    @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in --out.")
+    def command(data_dir, model, out_dir, config_path, overrides, resume):
+        import warnings
+
+        # transformers/trl deprecation notices about their own defaults are not the user's to act on
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
+        from .training.run import train as run_training
+
+        summary = run_training(method, data_dir, model, out_dir, config_path, overrides, resume)
+        if summary["examples"] < summary["rows"]:
+            click.echo(f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
+                       "token left within args.max_length (or nothing to compare) and were skipped", err=True)
+        click.echo(f"{method}: {summary['steps']} steps on {summary['examples']} examples, train loss "
+                   f"{summary['train_loss']:.4f}, saved to {out_dir}")
+
+    return command
+
+
+_train_command("sft", "Supervised fine-tuning on the run's positives (sft.jsonl), loss on assistant tokens only.")
+_train_command("mdpo", "Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assistant-turn log-ratios + SFT term.")
+
+
+@train.command(name="tiny-model")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to write it.")
+@click.option("--data", "data_dir", default=None, type=click.Path(file_okay=False),
+              help="Learn the tokenizer from this run's conversations.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def tiny_model(out_dir, data_dir, seed):
+    """Build a ~1M-parameter Qwen2-shaped model and tokenizer locally (no hub), for smoke runs."""
+    from .training.tiny import build_tiny_model, corpus_from_run
+
+    path = build_tiny_model(out_dir, corpus_from_run(data_dir) if data_dir else [], seed=seed)
+    click.echo(f"wrote a tiny model and tokenizer to {path}")
+
+
+@main.group()
 def graph():
     """Inspect or clear a graph partition."""
 

@@ -10,12 +10,12 @@ import pytest
 
 from magnet_graph.store import embedded
 
+from . import helpers
 from .conftest import FIXTURES
 
 
 def cli(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "magnet_graph.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return helpers.cli(*args, cwd=cwd, env=env, check=False, timeout=300)
 
 
 @pytest.fixture(scope="module")

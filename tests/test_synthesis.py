@@ -3,7 +3,6 @@ a teacher over real HTTP, a killed and resumed run, and BFCL's own checker."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -20,24 +19,13 @@ from magnet_graph.store import open_store
 from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.synthesis.run import SynthesisConfig, synthesize
 from magnet_graph.teachers import OfflineTeacher, OpenAICompatibleTeacher
+from tests.helpers import cli, rows
 from tests.openai_stub_server import ScriptedChatServer, chat_completion
 
 RUN_FILES = ("manifest.json", "paths.jsonl", "trajectories.jsonl", "sft.jsonl", "dpo.jsonl", "mdpo.jsonl",
              "report.json", "sharegpt.jsonl")
 BFCL_FILES = ("entries.jsonl", "ground_truth.jsonl", "positive_result.jsonl", "negative_result.jsonl")
 SMALL_MIX = "multi_turn=1,single=0.3,parallel=0.2,multiple=0.2,irrelevance=0.3"
-
-
-def cli(*args, env=None, check=True, timeout=600, cwd=None):
-    done = subprocess.run([sys.executable, "-m", "magnet_graph.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=cwd)
-    if check and done.returncode != 0:
-        raise AssertionError(f"{args}: rc {done.returncode}: {done.stderr}")
-    return done
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 @pytest.fixture(scope="module")
@@ -142,19 +130,10 @@ def test_dpo_prompts_are_byte_identical_prefixes(offline_run):
 
 
 def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_run):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from magnet_graph.training.tiny import build_tiny_tokenizer
 
-    template = Path(importlib.util.find_spec("trl").submodule_search_locations[0]) / "chat_templates" / "qwen2_5_training.jinja"
     sft = rows(offline_run / "sft.jsonl")
-    corpus = [json.dumps(r) for r in sft[:50]]
-    raw = Tokenizer(models.BPE(unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    raw.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=600, special_tokens=["<unk>", "<|im_start|>", "<|im_end|>"],
-                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="<unk>", eos_token="<|im_end|>")
-    tokenizer.chat_template = template.read_text()
+    tokenizer = build_tiny_tokenizer([json.dumps(r) for r in sft[:50]], vocab_size=600)
     for row in sft:
         for m in row["messages"]:
             for call in m.get("tool_calls") or []:

@@ -1,0 +1,282 @@
+"""`magnet-graph train`: SFT and multi-turn DPO on a tiny local Qwen2-shaped model, on CPU.
+
+The data is a real `magnet-graph synthesize` run on the embedded store; the loss values are checked
+against a hand computation from plain logits, not against the trainer's own helpers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from magnet_graph.training.data import mdpo_dataset, read_rows, sft_dataset
+from magnet_graph.training.mdpo import MDPOConfig, MultiTurnDPOTrainer
+from magnet_graph.training.render import render, training_chat_template
+from magnet_graph.training.tiny import build_tiny_model, corpus_from_run
+from tests.helpers import cli, rows
+
+CPU = ["--set", "args.bf16=false", "--set", "args.gradient_checkpointing=false", "--set", "args.max_length=3072",
+       "--set", "args.per_device_train_batch_size=2", "--set", "args.logging_steps=1"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A real synthesize run: BFCL on the embedded store, offline teacher."""
+    here = tmp_path_factory.mktemp("train")
+    store = f"embedded://{here / 'store'}"
+    cli("synthesize", "--catalog", "bfcl", "-n", "6", "--seed", "3", "--out", str(here / "run"), "--store", store)
+    cli("store", "stop", "--store", store, check=False)
+    assert rows(here / "run" / "mdpo.jsonl"), "the run has preference pairs to train on"
+    return here / "run"
+
+
+@pytest.fixture(scope="module")
+def tiny(run_dir, tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", corpus_from_run(run_dir))
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny)
+
+
+def _losses(out: Path, key: str) -> list[float]:
+    state = json.loads((out / "trainer_state.json").read_text())
+    return [entry[key] for entry in state["log_history"] if key in entry]
+
+
+def test_sft_labels_are_minus_100_everywhere_but_assistant_turns(run_dir, tiny, tokenizer):
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    template = training_chat_template(tokenizer)
+    data = read_rows(run_dir, "sft")[:6]
+    dataset = sft_dataset(data, tokenizer, template, None)
+    trainer = SFTTrainer(model=AutoModelForCausalLM.from_pretrained(tiny), processing_class=tokenizer,
+                         train_dataset=dataset, args=SFTConfig(output_dir="unused", report_to="none", max_length=None, bf16=False))
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(len(data))])
+    for i, row in enumerate(data):
+        labels, ids = batch["labels"][i].tolist(), batch["input_ids"][i].tolist()
+        trained = [t for t, label in zip(ids, labels) if label != -100]
+        assert all(label in (-100, t) for t, label in zip(ids, labels))
+        # what each assistant message adds to the rendered text, found from prefix renderings, is what is trained
+        expected, tools = [], json.loads(row["tools"])
+        for k, message in enumerate(row["messages"]):
+            if message["role"] == "assistant":
+                before = tokenizer.apply_chat_template(row["messages"][:k], tools=tools, chat_template=template,
+                                                       tokenize=False) + "<|im_start|>assistant"
+                after = tokenizer.apply_chat_template(row["messages"][:k + 1], tools=tools, chat_template=template,
+                                                      tokenize=False)
+                assert after.startswith(before)
+                expected.append(after[len(before):])
+        assert tokenizer.decode(trained) == "".join(expected)
+        assert all(m["content"] not in tokenizer.decode(trained) for m in row["messages"] if m["role"] == "user")
+
+
+def _toy_rows():
+    """Two pairs over one tool: both assistant turns differ; the first turn is shared, the second differs."""
+    tools = [{"type": "function", "function": {"name": "lookup", "description": "Look a word up.",
+                                                "parameters": {"type": "object", "properties": {"word": {"type": "string"}},
+                                                               "required": ["word"]}}}]
+
+    def conversation(word, reply):
+        call = {"id": "c0", "type": "function", "function": {"name": "lookup", "arguments": {"word": word}}}
+        return [{"role": "user", "content": "What does apple mean?"},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c0", "name": "lookup", "content": '{"meaning": "a fruit"}'},
+                {"role": "assistant", "content": reply}]
+
+    both_differ = {"chosen": conversation("apple", "It is a fruit."), "rejected": conversation("pear", "No idea."),
+                   "tools": json.dumps(tools)}
+    shared_first = {"chosen": conversation("apple", "It is a fruit."), "rejected": conversation("apple", "No idea."),
+                    "tools": json.dumps(tools)}
+    return both_differ, shared_first
+
+
+def _turn_logps_by_hand(model, tokenizer, template, messages, tools):
+    """Per-assistant-turn sums of log p(token), from plain logits, and the assistant tokens' log-probs."""
+    rendered = render(tokenizer, messages, tools, template)
+    ids = torch.tensor([rendered["input_ids"]])
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(input_ids=ids).logits[0].double(), dim=-1)
+    sums, tokens = {}, []
+    for position in range(1, ids.size(1)):
+        turn = rendered["turn_ids"][position]
+        if turn >= 0:
+            value = logprobs[position - 1, ids[0, position]].item()
+            sums[turn] = sums.get(turn, 0.0) + value
+            tokens.append(value)
+    return [sums[k] for k in sorted(sums)], tokens
+
+
+def _sigmoid_loss(x):
+    return math.log1p(math.exp(-x))  # -log sigmoid(x)
+
+
+@pytest.mark.parametrize("form", ["sequence", "turn"])
+def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, tokenizer, form, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    template = training_chat_template(tokenizer)
+    reference = AutoModelForCausalLM.from_pretrained(tiny).eval()
+    policy = copy.deepcopy(reference)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for p in policy.parameters():
+            p.add_(0.05 * torch.randn_like(p))  # a policy that differs from the reference
+    beta, sft_weight = 0.3, 0.5
+    args = MDPOConfig(output_dir=str(tmp_path), report_to="none", beta=beta, mdpo_form=form, sft_weight=sft_weight,
+                      max_length=None, bf16=False)
+    pairs = _toy_rows()
+    trainer = MultiTurnDPOTrainer(model=policy, ref_model=reference, args=args, processing_class=tokenizer,
+                                  train_dataset=mdpo_dataset(list(pairs), tokenizer, template, None))
+    trainer.model.eval()
+    for index, row in enumerate(pairs):
+        tools = json.loads(row["tools"])
+        turns = {}
+        for side in ("chosen", "rejected"):
+            pol, tokens = _turn_logps_by_hand(policy, tokenizer, template, row[side], tools)
+            ref, _ = _turn_logps_by_hand(reference, tokenizer, template, row[side], tools)
+            turns[side] = [p - r for p, r in zip(pol, ref)]
+            if side == "chosen":
+                sft = -sum(tokens) / len(tokens)
+        assert len(turns["chosen"]) == len(turns["rejected"]) == 2
+        shared = index == 1
+        if shared:  # the shared turn has a real, non-zero log-ratio, equal on both sides ...
+            assert abs(turns["chosen"][0]) > 1e-3
+            assert turns["chosen"][0] == pytest.approx(turns["rejected"][0], abs=1e-6)
+        counted = range(1 if shared else 0, 2)  # ... and is left out of the loss
+        deltas = [turns["chosen"][k] - turns["rejected"][k] for k in counted]
+        if form == "sequence":
+            preference = _sigmoid_loss(beta * sum(deltas))
+        else:
+            preference = sum(_sigmoid_loss(beta * d) for d in deltas)
+        expected = preference + sft_weight * sft
+
+        batch = trainer.data_collator([trainer.train_dataset[index]])
+        with torch.no_grad():
+            loss = trainer._compute_loss(trainer.model, batch, return_outputs=False).item()
+        assert loss == pytest.approx(expected, rel=1e-4, abs=1e-5)
+        assert trainer._metrics["eval"]["turns/compared"][-1] == (1 if shared else 2)
+
+
+def test_precomputed_reference_gives_the_same_loss(tiny, tokenizer, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    template = training_chat_template(tokenizer)
+    dataset = mdpo_dataset(list(_toy_rows()), tokenizer, template, None)
+    losses = []
+    for precompute in (False, True):
+        args = MDPOConfig(output_dir=str(tmp_path / str(precompute)), report_to="none", max_length=None,
+                          precompute_ref_log_probs=precompute, per_device_train_batch_size=2, bf16=False)
+        trainer = MultiTurnDPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny), args=args,
+                                      processing_class=tokenizer, train_dataset=dataset)
+        if precompute:
+            assert "ref_chosen_logps" in trainer.train_dataset.column_names
+            assert len(trainer.train_dataset[0]["ref_chosen_logps"]) == 2  # one value per assistant turn
+        with torch.no_grad():
+            policy = trainer.model
+            for p in policy.parameters():
+                p.mul_(1.01)  # move the policy off the reference after any precomputation
+            batch = trainer.data_collator([trainer.train_dataset[i] for i in range(2)])
+            losses.append(trainer._compute_loss(policy, batch, return_outputs=False).item())
+        preference = trainer._metrics["train"]["mdpo_loss"] + trainer._metrics["eval"]["mdpo_loss"]
+        assert preference[-1] != pytest.approx(math.log(2), abs=1e-4)  # the policy moved off the reference
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+
+
+def test_sft_then_mdpo_end_to_end_on_a_synthesize_run(run_dir, tiny, tmp_path):
+    sft_out, mdpo_out = tmp_path / "sft", tmp_path / "mdpo"
+    done = cli("train", "sft", "--data", str(run_dir), "--model", str(tiny), "--out", str(sft_out), *CPU,
+               "--set", "args.max_steps=12", "--set", "args.learning_rate=3e-3")
+    assert "sft: 12 steps" in done.stdout
+    losses = _losses(sft_out, "loss")
+    assert len(losses) == 12 and sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3, losses
+    for name in ("model.safetensors", "tokenizer.json", "trainer_state.json", "magnet_train.json", "config.json"):
+        assert (sft_out / name).is_file(), name
+
+    done = cli("train", "mdpo", "--data", str(run_dir), "--model", str(sft_out), "--out", str(mdpo_out), *CPU,
+               "--set", "args.max_steps=8", "--set", "args.learning_rate=2e-3", "--set", "args.beta=0.1",
+               "--set", "args.sft_weight=0.1")
+    assert "mdpo: 8 steps" in done.stdout
+    preference = _losses(mdpo_out, "mdpo_loss")
+    assert len(preference) == 8
+    assert sum(preference[-3:]) / 3 < sum(preference[:3]) / 3 < 0.75, preference  # starts near log 2, falls
+    assert _losses(mdpo_out, "rewards/accuracies")[-1] > 0.5
+    summary = json.loads((mdpo_out / "magnet_train.json").read_text())
+    assert summary["method"] == "mdpo" and summary["model"] == str(sft_out) and summary["steps"] == 8
+
+    # the checkpoint reloads, differs from where it started, and generates
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(mdpo_out).eval()
+    start = AutoModelForCausalLM.from_pretrained(sft_out)
+    assert any(not torch.equal(a, b) for a, b in zip(model.state_dict().values(), start.state_dict().values()))
+    tok = AutoTokenizer.from_pretrained(mdpo_out)
+    row = read_rows(run_dir, "sft")[0]
+    prompt = tok.apply_chat_template(row["messages"][:2], tools=json.loads(row["tools"]), add_generation_prompt=True,
+                                     return_tensors="pt", return_dict=True)
+    generated = model.generate(**prompt, max_new_tokens=6, do_sample=False)
+    assert generated.shape[1] > prompt["input_ids"].shape[1]
+    assert isinstance(tok.decode(generated[0, prompt["input_ids"].shape[1]:]), str)
+
+
+def test_resume_continues_from_the_newest_checkpoint(run_dir, tiny, tmp_path):
+    out = tmp_path / "sft"
+    common = ["train", "sft", "--data", str(run_dir), "--model", str(tiny), "--out", str(out), *CPU,
+              "--set", "args.save_steps=2"]
+    cli(*common, "--set", "args.max_steps=2")
+    refused = cli(*common, "--set", "args.max_steps=4", check=False)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "--resume" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    cli(*common, "--set", "args.max_steps=4", "--resume")
+    steps = [e["step"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    assert steps == [1, 2, 3, 4]  # no step trained twice
+    assert json.loads((out / "magnet_train.json").read_text())["resumed_from"].endswith("checkpoint-2")
+
+
+def test_lora_mdpo_saves_an_adapter(run_dir, tiny, tmp_path):
+    out = tmp_path / "lora"
+    config = tmp_path / "lora.yaml"
+    config.write_text("args:\n  max_steps: 2\n  learning_rate: 1e-3\nlora:\n  r: 4\n  lora_alpha: 8\n"
+                      "  target_modules: all-linear\n")
+    cli("train", "mdpo", "--data", str(run_dir), "--model", str(tiny), "--out", str(out), "--config", str(config), *CPU)
+    adapter = json.loads((out / "adapter_config.json").read_text())
+    assert adapter["r"] == 4 and adapter["peft_type"] == "LORA"
+    assert (out / "adapter_model.safetensors").is_file() and not (out / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("problem, expected", [
+    ("config", "bad.yaml: args.learnin_rate: not a field of MDPOConfig"),
+    ("row", "mdpo.jsonl:2: field 'rejected': expected list, got NoneType"),
+    ("json", "mdpo.jsonl:2: not JSON"),
+    ("form", "mdpo_form: 'both' is not one of sequence, turn"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, problem, expected):
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = (run_dir / "mdpo.jsonl").read_text().splitlines()[:3]
+    if problem == "row":
+        broken = json.loads(lines[1])
+        broken["rejected"] = None
+        lines[1] = json.dumps(broken)
+    if problem == "json":
+        lines[1] = lines[1][:40]
+    (data / "mdpo.jsonl").write_text("\n".join(lines) + "\n")
+    config = tmp_path / "bad.yaml"
+    config.write_text("args:\n  learnin_rate: 0.1\n" if problem == "config" else "args: {}\n")
+    extra = ["--set", "args.mdpo_form=both"] if problem == "form" else []
+    out = tmp_path / "out"
+    done = cli("train", "mdpo", "--data", str(data), "--model", str(tiny), "--out", str(out), "--config", str(config),
+               *extra, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert expected in done.stderr
+    assert not out.exists()
