@@ -280,3 +280,58 @@ def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, probl
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert expected in done.stderr
     assert not out.exists()
+
+
+TRAINER = Path(__file__).parent.parent / "trainer"
+
+
+@pytest.mark.parametrize("config", sorted(p.name for p in (TRAINER / "configs").glob("qwen*.yaml")))
+def test_shipped_configs_build_their_trainer_configs(config):
+    from peft import LoraConfig
+    from trl import SFTConfig
+
+    from magnet_graph.training.config import check_fields, load_config
+
+    loaded = load_config(TRAINER / "configs" / config)
+    config_class = SFTConfig if "-sft" in config else MDPOConfig
+    check_fields(loaded, "args", config_class)
+    args = config_class(output_dir="unused", **{**loaded["args"], "bf16": False})
+    assert args.max_length == 8192 and args.learning_rate > 0
+    if loaded["lora"]:
+        check_fields(loaded, "lora", LoraConfig)
+        assert LoraConfig(**loaded["lora"]).r == 32
+
+
+def test_grid_expands_to_the_papers_search():
+    from magnet_graph.training.config import grid_points, load_config
+
+    sft = grid_points(TRAINER / "configs" / "grid.yaml", "sft")
+    mdpo = grid_points(TRAINER / "configs" / "grid.yaml", "mdpo")
+    assert [p[2] for p in sft] == [["args.learning_rate=1e-05"], ["args.learning_rate=2e-05"], ["args.learning_rate=5e-05"]]
+    assert len(mdpo) == 9 and len({name for name, _, _ in mdpo}) == 9
+    name, base, overrides = mdpo[-1]
+    assert load_config(base, tuple(overrides))["args"]["beta"] == 0.3
+
+
+@pytest.mark.parametrize("name", ["single_gpu", "multi_gpu", "zero2", "zero3"])
+def test_accelerate_configs_load(name):
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    config = load_config_from_file(str(TRAINER / "accelerate" / f"{name}.yaml"))
+    assert config.mixed_precision == "bf16"
+    assert (config.deepspeed_config or {}).get("zero_stage") == {"zero2": 2, "zero3": 3}.get(name)
+
+
+def test_throughput_bench_runs_and_reports_mfu():
+    import subprocess
+    import sys
+
+    bench = Path(__file__).parent.parent / "bench" / "train_throughput.py"
+    done = subprocess.run([sys.executable, str(bench), "--shape", "tiny", "--steps", "2", "--warmup", "1",
+                           "--seq-len", "256"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [r["method"] for r in results] == ["sft", "mdpo"]
+    for r in results:
+        assert r["tokens_per_s"] > 0 and r["step_s"] > 0 and 0 <= r["mfu_vs_989_tflops"] < 1
+        assert r["params_b"] == pytest.approx(0.0009, abs=0.0003)

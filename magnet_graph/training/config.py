@@ -69,3 +69,21 @@ def check_fields(config: dict[str, Any], section: str, cls: type) -> None:
     for name in config[section]:
         if name not in known:
             raise MagnetGraphError(f"{config['source']}: {section}.{name}: not a field of {cls.__name__}")
+
+
+def grid_points(grid_path: str | Path, method: str) -> list[tuple[str, str, list[str]]]:
+    """``(name, base config path, --set overrides)`` for every combination in a grid file's ``method`` section."""
+    import itertools
+
+    import yaml
+
+    grid_path = Path(grid_path)
+    section = (yaml.safe_load(grid_path.read_text(encoding="utf-8")) or {}).get(method)
+    if not isinstance(section, dict) or "config" not in section:
+        raise MagnetGraphError(f"{grid_path}: section {method!r}: expected a mapping with 'config' and 'grid'")
+    keys = list(section.get("grid", {}))
+    points = []
+    for values in itertools.product(*(section["grid"][k] for k in keys)):
+        name = "_".join(f"{k.split('.')[-1]}{v}" for k, v in zip(keys, values)) or "base"
+        points.append((name, str(grid_path.parent / section["config"]), [f"{k}={v}" for k, v in zip(keys, values)]))
+    return points
