@@ -264,3 +264,30 @@ def test_backend_bugs_are_one_counted_error_and_409_is_not_retried(tmp_path):
         assert len(server.requests) == 1
     finally:
         server.close()
+
+
+def test_respond_offers_tools_and_returns_tool_calls_also_from_the_cache(serve, tmp_path):
+    body = chat_completion("")
+    body["choices"][0]["message"]["tool_calls"] = [
+        {"id": "c1", "type": "function", "function": {"name": "cd", "arguments": '{"folder": "docs"}'}},
+        {"type": "function", "function": {"name": "ls", "arguments": {"a": True}}}]  # no id, dict arguments
+    server = serve(lambda request: (200, body))
+    tools = [{"type": "function", "function": {"name": "cd", "parameters": {"type": "object", "properties": {}}}}]
+    first = teacher(server, tmp_path).respond(HELLO, prompt_version="t-v1", tools=tools)
+    assert server.requests[0]["tools"] == tools
+    assert first["tool_calls"] == [
+        {"id": "c1", "type": "function", "function": {"name": "cd", "arguments": '{"folder": "docs"}'}},
+        {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": '{"a": true}'}}]
+    again = teacher(server, tmp_path)
+    assert again.respond(HELLO, prompt_version="t-v1", tools=tools) == first and again.cached == 1
+    plain = serve(echo)  # plain chat keeps its old request (and cache key) shape
+    teacher(plain, None).chat(HELLO, prompt_version="t-v1")
+    assert "tools" not in plain.requests[0]
+
+
+def test_malformed_tool_calls_are_one_clear_error(serve, tmp_path):
+    body = chat_completion("")
+    body["choices"][0]["message"]["tool_calls"] = [{"type": "function", "function": {"arguments": "{}"}}]
+    server = serve(lambda request: (200, body))
+    with pytest.raises(MagnetGraphError, match="malformed tool_calls"):
+        teacher(server, tmp_path).respond(HELLO, prompt_version="t-v1", tools=[])

@@ -50,6 +50,7 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     truncated: bool = False
+    tool_calls: list[dict[str, Any]] | None = None  # OpenAI wire format, arguments as JSON strings
 
 
 @runtime_checkable
@@ -98,7 +99,16 @@ class BaseTeacher:
     def chat(self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0,
              max_tokens: int = 1024) -> str:
         """The assistant's text for ``messages`` (from the cache when seen before); raises MagnetGraphError."""
-        params = {"temperature": temperature, "max_tokens": max_tokens}
+        return self.respond(messages, prompt_version=prompt_version, temperature=temperature,
+                            max_tokens=max_tokens)["content"]
+
+    def respond(self, messages: list[dict[str, Any]], *, prompt_version: str, tools: list[dict[str, Any]] | None = None,
+                temperature: float = 0.0, max_tokens: int = 1024) -> dict[str, Any]:
+        """The assistant message ``{"role", "content", "tool_calls"?}``; ``tools`` are offered natively
+        (function calling) to backends that support it."""
+        params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        if tools:
+            params["tools"] = tools
         try:
             key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
             hit = self._cache.get(key) if self._cache else None
@@ -107,7 +117,7 @@ class BaseTeacher:
             raise MagnetGraphError(f"teacher {self.name}: cannot look up the cache: {type(exc).__name__}: {exc}") from None
         if hit is not None:
             self._count("cached")
-            return hit["content"]
+            return _message(hit["content"], hit.get("tool_calls"))
         try:
             reply = self._complete(messages, params, prompt_version)
         except MagnetGraphError:
@@ -125,8 +135,8 @@ class BaseTeacher:
             raise TeacherTruncated(f"teacher {self.name} stopped at max_tokens={max_tokens} (finish_reason "
                                    f"'length'); raise max_tokens or shorten the prompt ({prompt_version})")
         if self._cache:
-            self._cache.put(key, {"content": reply.text, "model": self.name})
-        return reply.text
+            self._cache.put(key, {"content": reply.text, "model": self.name, "tool_calls": reply.tool_calls})
+        return _message(reply.text, reply.tool_calls)
 
     def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]:
         """``chat`` for each request, at most ``max_workers`` at a time; texts in input order.
@@ -150,3 +160,10 @@ class BaseTeacher:
         if errors:
             raise TeacherBatchError(results, errors)
         return results  # type: ignore[return-value]  # no None left when nothing failed
+
+
+def _message(content: str, tool_calls: list[dict[str, Any]] | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return message

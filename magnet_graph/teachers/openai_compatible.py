@@ -100,7 +100,26 @@ class OpenAICompatibleTeacher(BaseTeacher):
             raise MagnetGraphError(f"{self._where} sent non-text content: {_snippet(body)}")
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         return Completion(text or "", _count_of(usage.get("prompt_tokens")), _count_of(usage.get("completion_tokens")),
-                          truncated=choice.get("finish_reason") == "length")
+                          truncated=choice.get("finish_reason") == "length",
+                          tool_calls=self._tool_calls(choice["message"].get("tool_calls"), body))
+
+    def _tool_calls(self, calls: Any, body: str) -> list[dict[str, Any]] | None:
+        """``message.tool_calls`` kept in the wire format (arguments a JSON string); None when absent."""
+        if not calls:
+            return None
+        try:
+            return [{"id": str(c.get("id") or f"call_{i}"), "type": "function",
+                     "function": {"name": str(c["function"]["name"]), "arguments": _arguments(c["function"])}}
+                    for i, c in enumerate(calls)]
+        except (KeyError, TypeError, AttributeError):
+            raise MagnetGraphError(f"{self._where} sent malformed tool_calls: {_snippet(body)}") from None
+
+
+def _arguments(function: dict[str, Any]) -> str:
+    arguments = function.get("arguments")
+    if arguments is None:
+        return "{}"
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
 
 
 def _count_of(value: Any) -> int:
