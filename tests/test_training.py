@@ -330,7 +330,7 @@ def test_throughput_bench_runs_and_reports_mfu():
     done = subprocess.run([sys.executable, str(bench), "--shape", "tiny", "--steps", "2", "--warmup", "1",
                            "--seq-len", "256"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"method"')]
     assert [r["method"] for r in results] == ["sft", "mdpo"]
     for r in results:
         assert r["tokens_per_s"] > 0 and r["step_s"] > 0 and 0 <= r["mfu_vs_989_tflops"] < 1
