@@ -165,6 +165,21 @@ def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, 
             click.echo(f"{path.id}  {turns}")
 
 
+def _progress_bars():
+    """A ``progress(stage, done, total)`` callback drawing one bar per stage on stderr."""
+    bars = {}
+
+    def progress(stage, done, total):
+        if stage not in bars:
+            bars[stage] = click.progressbar(length=total, label=f"{stage:<13}", file=sys.stderr)
+            bars[stage].__enter__()
+        bars[stage].update(done - bars[stage].pos)
+        if done >= total:
+            bars.pop(stage).__exit__(None, None, None)
+
+    return progress
+
+
 def _mix(text):
     from .synthesis.run import PAPER_SFT_MIX
 
@@ -229,18 +244,8 @@ def synthesize(catalogs, count, seed, out_dir, teacher, base_url, student, stude
             found = plan_paths(store, config)
             click.echo(json.dumps(estimate(found, {s.name: s for s in store.functions()}, bool(student)), sort_keys=True))
             return
-        bars = {}
-
-        def progress(stage, done, total):
-            if stage not in bars:
-                bars[stage] = click.progressbar(length=total, label=f"{stage:<13}", file=sys.stderr)
-                bars[stage].__enter__()
-            bars[stage].update(done - bars[stage].pos)
-            if done >= total:
-                bars.pop(stage).__exit__(None, None, None)
-
         run = run_synthesis(store, config, Path(out_dir), the_teacher, student=the_student, resume=resume,
-                            progress=progress)
+                            progress=_progress_bars())
     counts, bfcl = run.manifest["counts"], run.report.get("bfcl") or {}
     click.echo(f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
                f"negatives) to {run.out}")
@@ -297,6 +302,82 @@ def tiny_model(out_dir, data_dir, seed):
 
     path = build_tiny_model(out_dir, corpus_from_run(data_dir) if data_dir else [], seed=seed)
     click.echo(f"wrote a tiny model and tokenizer to {path}")
+
+
+@main.group(name="eval")
+def evaluate():
+    """Evaluate synthesized data, and models on BFCL's multi-turn categories."""
+
+
+@evaluate.command(name="data")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Report folder (default RUN_DIR/eval).")
+@click.option("--store", "store_uri", default=None, metavar="URI", help="Read the graph's edge count from this store.")
+@GRAPH_OPTION
+@click.option("--allow-contamination", is_flag=True, help="Exit 0 even when data matches BFCL test entries.")
+def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
+    """Quality report of a synthesize run: executability, checker rates, phenomena, coverage,
+    diversity, lengths, teacher cost and the BFCL contamination guard (JSON, Markdown, plots)."""
+    from pathlib import Path
+
+    from .evaluation.data_report import data_report, write_report
+
+    edges = None
+    if store_uri:
+        with _open(store_uri, graph) as store:
+            edges = store.stats()["edges"]
+    report = data_report(run_dir, edges_in_graph=edges)
+    written = write_report(report, out_dir or Path(run_dir) / "eval")
+    cont = report["contamination"]
+    click.echo(f"wrote {written['markdown']} and {written['json']}: {report['records']} records, "
+               f"contamination {cont['query_hits']} query / {cont['state_hits']} state hits")
+    if (cont["query_hits"] or cont["state_hits"]) and not allow_contamination:
+        first = cont["examples"][0]
+        raise click.ClickException(f"contamination: {cont['query_hits']} queries and {cont['state_hits']} initial "
+                                   f"states match BFCL test entries (first: record {first['record']} "
+                                   f"{first['what']} ~ {first['test_id']}); see {written['json']}")
+
+
+@evaluate.command(name="bfcl")
+@click.option("--model", required=True, metavar="NAME", help="Model name at the endpoint (or a label for --local).")
+@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint serving --model.")
+@click.option("--local", "local_path", default=None, type=click.Path(file_okay=False),
+              help="A local transformers checkpoint instead of an endpoint.")
+@click.option("--category", "categories", default="base,miss_func,miss_param,long_context", show_default=True,
+              help="Comma-separated multi-turn categories.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="First N entries of each category.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Results folder (default runs/eval-bfcl/MODEL); a rerun resumes there.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Entries in flight at once (endpoint only).")
+@click.option("--max-new-tokens", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Longest reply per step.")
+def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurrency, max_new_tokens):
+    """Score a model on BFCL's multi-turn categories with BFCL's protocol and checker; prints JSON."""
+    import re
+    from pathlib import Path
+
+    from .evaluation.bfcl_multi_turn import CATEGORIES, evaluate
+
+    if bool(base_url) == bool(local_path):
+        raise click.UsageError("give exactly one of --base-url URL and --local PATH")
+    chosen = tuple(c.strip() for c in categories.split(",") if c.strip())
+    for category in chosen:
+        if category not in CATEGORIES:
+            raise click.UsageError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
+    if local_path:
+        from .evaluation.models import LocalModel
+
+        the_model, concurrency = LocalModel(local_path, max_new_tokens), 1
+        the_model.name = f"local:{model}"
+    else:
+        from .evaluation.models import EndpointModel
+
+        the_model = EndpointModel(model, base_url, max_new_tokens)
+    out = Path(out_dir) if out_dir else Path("runs") / "eval-bfcl" / re.sub(r"[^A-Za-z0-9_.-]+", "_", model)
+    summary = evaluate(the_model, chosen, out, limit=limit, concurrency=concurrency, progress=_progress_bars())
+    click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
 @main.group()

@@ -22,34 +22,37 @@ from typing import Any
 from .files import read_jsonl
 
 
-def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
-    """Run the checker on ``bfcl_dir`` in a child process; its JSON summary."""
+def check_directory(bfcl_dir: Path, timeout: float = 600, official: bool = False) -> dict[str, Any]:
+    """Run the checker on ``bfcl_dir`` in a child process; its JSON summary. ``official``: only what
+    BFCL's own multi-turn runner checks (turn count, then ``multi_turn_checker``), as for model scores."""
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "BFCL_PROJECT_ROOT": root}
-        done = subprocess.run([sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())], capture_output=True, text=True,
-                              timeout=timeout, env=env, cwd=root)
+        command = [sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())] + (["--official"] if official else [])
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": f"bfcl checker failed: {tail}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _accepts(result, truth, entry, name) -> tuple[bool, str]:
+def _accepts(result, truth, entry, name, official=False) -> tuple[bool, str]:
     from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import (
         multi_turn_checker,
         multi_turn_irrelevance_checker,
     )
 
+    if len(result) != len(truth):  # BFCL: the model was force-terminated (step limit) before the last turn
+        return False, "multi_turn:force_terminated"
     try:
         verdict = multi_turn_checker(result, truth, entry, entry["id"].rsplit("_", 1)[0], name)
-        if verdict["valid"]:
+        if verdict["valid"] and not official:
             verdict = multi_turn_irrelevance_checker(result, truth)
     except Exception as exc:  # noqa: BLE001 - the checker's own crash is a rejection, reported
         return False, f"checker_error:{type(exc).__name__}"
     return verdict["valid"], verdict.get("error_type", "")
 
 
-def main(bfcl_dir: str) -> None:
+def main(bfcl_dir: str, official: bool = False) -> None:
     root = Path(bfcl_dir)
     if not (root / "entries.jsonl").exists():
         sys.exit(f"no entries.jsonl in {root}")
@@ -58,16 +61,17 @@ def main(bfcl_dir: str) -> None:
     summary: dict[str, Any] = {}
     for kind in ("positive", "negative"):
         rows = read_jsonl(root / f"{kind}_result.jsonl")
-        verdicts, reasons, failures = Counter(), Counter(), []
+        verdicts, reasons, failures, by_id = Counter(), Counter(), [], {}
         for n, row in enumerate(rows):
-            ok, reason = _accepts(row["result"], truths[row["id"]], entries[row["id"]], f"magnet_{kind}_{n}")
+            ok, reason = _accepts(row["result"], truths[row["id"]], entries[row["id"]], f"magnet_{kind}_{n}", official)
             verdicts[ok] += 1
+            by_id[row["id"]] = "" if ok else reason
             if not ok:
                 reasons[reason] += 1
             if ok == (kind == "negative"):
                 failures.append({"id": row["id"], "error_type": row.get("error_type", ""), "reason": reason})
         summary[kind] = {"checked": len(rows), "accepted": verdicts[True], "rejected": verdicts[False],
-                         "reasons": dict(sorted(reasons.items())), "unexpected": failures[:20]}
+                         "reasons": dict(sorted(reasons.items())), "unexpected": failures[:20], "verdicts": by_id}
         if kind == "negative":
             types = Counter(r.get("error_type", "") for r in rows)
             accepted = Counter(f["error_type"] for f in failures)
@@ -76,4 +80,4 @@ def main(bfcl_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], official="--official" in sys.argv[2:])

@@ -26,7 +26,7 @@ def _tools(record: dict[str, Any]) -> str:
     return json.dumps(record["tools"], ensure_ascii=False, sort_keys=True)
 
 
-def _dict_arguments(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def dict_arguments(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A copy whose tool-call arguments are dicts (a JSON-string form is decoded)."""
     out = copy.deepcopy(messages)
     for m in out:
@@ -37,20 +37,20 @@ def _dict_arguments(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def sft_row(record: dict[str, Any]) -> dict[str, Any]:
-    return {"messages": _dict_arguments(record["messages"]), "tools": _tools(record)}
+    return {"messages": dict_arguments(record["messages"]), "tools": _tools(record)}
 
 
 def dpo_row(record: dict[str, Any]) -> dict[str, Any]:
-    chosen = _dict_arguments(record["messages"])
-    rejected = _dict_arguments(record["rejected"]["messages"])
+    chosen = dict_arguments(record["messages"])
+    rejected = dict_arguments(record["rejected"]["messages"])
     at = divergence(chosen, rejected)
     return {"prompt": chosen[:at], "chosen": [chosen[at]], "rejected": [rejected[at]], "tools": _tools(record),
             "error_type": record["rejected"].get("error_type", "")}
 
 
 def mdpo_row(record: dict[str, Any]) -> dict[str, Any]:
-    chosen = _dict_arguments(record["messages"])
-    rejected = _dict_arguments(record["rejected"]["messages"])
+    chosen = dict_arguments(record["messages"])
+    rejected = dict_arguments(record["rejected"]["messages"])
     return {"chosen": chosen, "rejected": rejected,
             "chosen_assistant_mask": [m["role"] == "assistant" for m in chosen],
             "rejected_assistant_mask": [m["role"] == "assistant" for m in rejected],
@@ -61,7 +61,7 @@ def mdpo_row(record: dict[str, Any]) -> dict[str, Any]:
 
 def sharegpt_row(record: dict[str, Any]) -> dict[str, Any]:
     conversations, system = [], ""
-    for m in _dict_arguments(record["messages"]):
+    for m in dict_arguments(record["messages"]):
         if m["role"] == "system":
             system = m["content"]
         elif m["role"] == "user":

@@ -48,3 +48,23 @@ def turn_numbers(messages: list[dict[str, Any]]) -> list[int]:
             turn += 1
         numbers.append(turn)
     return numbers
+
+
+PHENOMENA = ("nested", "long_dependency", "merge", "miss_func", "miss_param", "irrelevance", "parallel")
+
+
+def turn_phenomena(turn: dict[str, Any]) -> set[str]:
+    """The paper's phenomena one record turn shows (nested and long-dependency calls, merged turns,
+    miss_func / miss_param splits, irrelevance, parallel calls in one step)."""
+    ops = set(turn["op"].split("+"))
+    missing = (turn.get("missing") or {}).get("kind")
+    found = {missing} if missing in ("miss_func", "miss_param", "irrelevance") else set()
+    if "insert" in ops and len(turn["calls"]) >= 2:
+        found.add("nested")
+    if "insert_long" in ops:
+        found.add("long_dependency")
+    if "merge" in ops:
+        found.add("merge")
+    if any(len(step) >= 2 for step in turn["calls"]):
+        found.add("parallel")
+    return found

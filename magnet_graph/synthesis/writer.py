@@ -20,6 +20,7 @@ from . import bfcl_format
 from .bfcl_check import check_directory
 from .export import dpo_row, mdpo_row, sft_row, sharegpt_row
 from .files import read_jsonl, write_jsonl
+from .record import PHENOMENA, turn_phenomena
 
 
 def write_outputs(out: Path, paths: list[SignaturePath], signatures: dict[str, FunctionSignature],
@@ -59,7 +60,10 @@ def _write_bfcl(root: Path, records: list[dict[str, Any]], signatures) -> dict[s
                  [{"id": bfcl_format.entry_id(r), "negative": k, "error_type": n["error_type"],
                    "result": bfcl_format.negative_result(r, n, signatures)}
                   for r in chosen for k, n in enumerate(r["negatives"])])
-    return {"entries": len(chosen), **check_directory(root)}
+    checked = check_directory(root)
+    for kind in ("positive", "negative"):
+        checked.get(kind, {}).pop("verdicts", None)  # per-entry detail: the checker's concern, not the report's
+    return {"entries": len(chosen), **checked}
 
 
 def _report(paths, records, dropped, signatures, bfcl, teacher_usage) -> dict[str, Any]:
@@ -67,15 +71,10 @@ def _report(paths, records, dropped, signatures, bfcl, teacher_usage) -> dict[st
     turns = [t for r in records for t in r["turns"]]
     calls = [c for t in turns for step in t["calls"] for c in step]
     multi = [r for r in records if r["kind"] == "multi_turn"]
-    phenomena = {
-        "nested": sum(1 for t in turns if "insert" in t["op"].split("+") and len(t["calls"]) >= 2),
-        "long_dependency": sum(1 for t in turns if "insert_long" in t["op"].split("+")),
-        "merge": sum(1 for t in turns if "merge" in t["op"].split("+")),
-        "miss_func": sum(1 for t in turns if (t["missing"] or {}).get("kind") == "miss_func"),
-        "miss_param": sum(1 for t in turns if (t["missing"] or {}).get("kind") == "miss_param"),
-        "irrelevance": sum(1 for t in turns if (t["missing"] or {}).get("kind") == "irrelevance"),
-        "parallel": sum(1 for t in turns for step in t["calls"] if len(step) >= 2),
-    }
+    shown = Counter(p for t in turns for p in turn_phenomena(t))
+    phenomena = {p: shown[p] for p in PHENOMENA}
+    # parallel counts steps, not turns: a turn can hold several parallel steps
+    phenomena["parallel"] = sum(1 for t in turns for step in t["calls"] if len(step) >= 2)
     negatives = [n for r in records for n in r["negatives"]]
     used = {c["name"] for c in calls}
     report = {

@@ -1,0 +1,1 @@
+"""Evaluation: dataset quality reports of a synthesize run and the BFCL contamination guard."""

@@ -1,0 +1,185 @@
+"""``magnet-graph eval bfcl``: a model on BFCL's multi-turn categories, with BFCL's protocol and checker.
+
+The protocol is BFCL's function-calling inference (``base_handler.inference_multi_turn_FC`` in
+bfcl-eval 2026.3.23): the entry's questions turn by turn; tools are the involved classes' function
+docs minus ``excluded_function`` and the held-out ``missed_function`` ones, which come back in their
+turn with BFCL's "I have updated some more functions…" message; the model takes steps until it
+answers without a tool call, at most 20 steps per turn (beyond that the entry is force-terminated);
+every call runs against the entry's ``initial_config`` (long_context: the classes' long-context
+scenario) and its output goes back as a tool message. Calls run in our ast-based worker environment
+(not BFCL's ``eval``). Scores come from ``multi_turn_checker`` in a child process, exactly the checks
+BFCL's multi-turn runner makes.
+
+Data: the ``BFCL_v4_multi_turn_*`` files inside bfcl-eval are BFCL's revised, v4-named set; scores
+are not directly comparable with papers that used the v3 files (the Magnet paper among them).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from ..catalogs.bfcl import load_bfcl
+from ..environments import open_environment
+from ..errors import MagnetGraphError
+from ..execution.call_parser import CallRejected, structured_call
+from ..synthesis.bfcl_check import check_directory
+from ..synthesis.files import read_jsonl, write_jsonl
+from ..synthesis.record import openai_tool
+from ..synthesis.translate import ADDED_FUNCTIONS_MESSAGE
+
+CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
+MAX_STEPS_PER_TURN = 20  # bfcl_eval.constants.default_prompts.MAXIMUM_STEP_LIMIT
+DATA_NOTE = ("BFCL_v4_multi_turn_* files from bfcl-eval (BFCL's revised v4-named multi-turn set); "
+             "not directly comparable with scores on the v3 files")
+
+
+class ChatModel(Protocol):
+    """What eval needs of a model: the next assistant message given the conversation and tools."""
+
+    name: str
+
+    def respond(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+
+def bfcl_version() -> str:
+    return importlib.metadata.version("bfcl-eval")
+
+
+def load_category(category: str, limit: int | None = None) -> tuple[list[dict], dict[str, list]]:
+    """The category's test entries (first ``limit``) and their ground truth by id."""
+    if category not in CATEGORIES:
+        raise MagnetGraphError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
+    root = Path(importlib.util.find_spec("bfcl_eval").submodule_search_locations[0]) / "data"
+    name = f"BFCL_v4_multi_turn_{category}.json"
+    entries = read_jsonl(root / name)[:limit]
+    truths = {t["id"]: t["ground_truth"] for t in read_jsonl(root / "possible_answer" / name)}
+    return entries, {e["id"]: truths[e["id"]] for e in entries}
+
+
+@dataclass
+class EntryResult:
+    id: str
+    result: list[list[list[str]]]  # per turn, per step with calls, BFCL call strings
+    force_terminated: bool
+    steps: int
+    messages: list[dict[str, Any]]
+
+
+def _output_text(ok: bool, output: Any) -> str:
+    """A tool message's content as BFCL's executor writes it."""
+    if not ok:
+        return f"Error during execution: {output}"
+    if isinstance(output, str):
+        return output
+    try:
+        return json.dumps(output)
+    except (TypeError, ValueError):
+        return str(output)
+
+
+def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
+    """One test entry through ``model`` with BFCL's multi-turn function-calling protocol."""
+    signatures = [s for cls in entry["involved_classes"] for s in load_bfcl(f"bfcl:{cls}")]
+    by_name = {s.name: s for s in signatures}
+    held_out = {int(turn): names for turn, names in (entry.get("missed_function") or {}).items()}
+    hidden = set(entry.get("excluded_function") or []) | {n for names in held_out.values() for n in names}
+    offered = [n for n in by_name if n not in hidden]
+    environment = open_environment(signatures)
+    messages: list[dict[str, Any]] = []
+    result: list[list[list[str]]] = []
+    steps, force_terminated = 0, False
+    try:
+        environment.reset(entry.get("initial_config") or {}, long_context=long_context)
+        for turn, question in enumerate(entry["question"]):
+            if turn in held_out:
+                offered += held_out[turn]
+                question = [{"role": "user", "content": ADDED_FUNCTIONS_MESSAGE}]
+            messages += question
+            tools = [openai_tool(by_name[n]) for n in offered]
+            turn_result: list[list[str]] = []
+            for step in range(MAX_STEPS_PER_TURN + 1):
+                reply = model.respond(messages, tools)
+                messages.append(reply)
+                steps += 1
+                try:
+                    calls = [structured_call(c, by_name) for c in reply.get("tool_calls") or []]
+                except CallRejected:
+                    break  # BFCL: a response that does not decode ends the turn
+                if not calls:
+                    break
+                turn_result.append([f"{c.name}(" + ", ".join(f"{k}={v!r}" for k, v in c.arguments.items()) + ")"
+                                    for c in calls])
+                for wire, call in zip(reply["tool_calls"], calls):
+                    ok, output = environment.call(call.name, call.arguments)
+                    messages.append({"role": "tool", "tool_call_id": wire.get("id", ""), "name": call.name,
+                                     "content": _output_text(ok, output)})
+            else:
+                force_terminated = True
+            result.append(turn_result)
+            if force_terminated:
+                break
+    finally:
+        environment.close()
+    return EntryResult(entry["id"], result, force_terminated, steps, messages)
+
+
+def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path, limit: int | None = None,
+             concurrency: int = 1, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Run and score ``categories``; per-entry results stay in ``out_dir/<category>/`` (a rerun skips them)."""
+    out = Path(out_dir)
+    scores: dict[str, Any] = {}
+    for category in categories:
+        entries, truths = load_category(category, limit)
+        folder = out / category
+        folder.mkdir(parents=True, exist_ok=True)
+        write_jsonl(folder / "entries.jsonl", entries)
+        write_jsonl(folder / "ground_truth.jsonl", [{"id": i, "ground_truth": t} for i, t in truths.items()])
+        results_path = folder / "positive_result.jsonl"  # the checker's name for the results it scores
+        kept = _complete_rows(results_path) if results_path.exists() else []
+        write_jsonl(results_path, kept)  # drops a line a crash cut short
+        done = {r["id"] for r in kept}
+        todo = [e for e in entries if e["id"] not in done]
+        with open(results_path, "a", encoding="utf-8") as sink, ThreadPoolExecutor(max_workers=concurrency) as pool:
+            finished = len(done)
+            for item in pool.map(lambda e: run_entry(e, model, category == "long_context"), todo):
+                sink.write(json.dumps({"id": item.id, "result": item.result, "force_terminated": item.force_terminated,
+                                       "steps": item.steps, "messages": item.messages}, ensure_ascii=False) + "\n")
+                sink.flush()
+                os.fsync(sink.fileno())
+                finished += 1
+                if progress:
+                    progress(category, finished, len(entries))
+        # keep only this run's ids, in entry order (a result line cut by a crash is dropped)
+        rows = {r["id"]: r for r in _complete_rows(results_path)}
+        write_jsonl(results_path, [rows[e["id"]] for e in entries if e["id"] in rows])
+        checked = check_directory(folder, official=True)
+        if "error" in checked:
+            raise MagnetGraphError(f"{folder}: {checked['error']}")
+        positive = checked["positive"]
+        scores[category] = {"accuracy": round(positive["accepted"] / max(1, positive["checked"]), 4),
+                            "correct": positive["accepted"], "total": positive["checked"],
+                            "errors": positive["reasons"]}
+        (folder / "verdicts.json").write_text(json.dumps(positive["verdicts"], indent=1, sort_keys=True) + "\n")
+    accuracies = [s["accuracy"] for s in scores.values()]
+    summary = {"model": model.name, "bfcl_eval": bfcl_version(), "data": DATA_NOTE, "limit": limit,
+               "categories": scores,
+               "multi_turn_overall": round(sum(accuracies) / len(accuracies), 4) if accuracies else None}
+    (out / "scores.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary
+
+
+def _complete_rows(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # the last line of a killed run
+    return rows

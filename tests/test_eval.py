@@ -1,0 +1,195 @@
+"""`magnet-graph eval`: BFCL multi-turn scoring against scripted endpoints over real HTTP (and a local
+tiny model), and the data report of a real synthesize run with its contamination guard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from magnet_graph.evaluation.bfcl_multi_turn import CATEGORIES, load_category
+from tests.bfcl_endpoints import EntryIndex, coin, replay, silent
+from tests.helpers import cli, rows
+from tests.openai_stub_server import ScriptedChatServer
+
+
+def _eval(server, out, *extra):
+    done = cli("eval", "bfcl", "--model", "scripted", "--base-url", server.base_url, "--out", str(out), *extra)
+    return json.loads(done.stdout)
+
+
+def test_ground_truth_replay_scores_100_percent_on_every_category(tmp_path):
+    limit = 12
+    server = ScriptedChatServer(replay(EntryIndex(CATEGORIES, limit)))
+    try:
+        summary = _eval(server, tmp_path / "replay", "--limit", str(limit), "--concurrency", "2")
+    finally:
+        server.close()
+    assert set(summary["categories"]) == set(CATEGORIES)
+    for category, score in summary["categories"].items():
+        assert (score["correct"], score["total"], score["accuracy"]) == (limit, limit, 1.0), (category, score)
+    assert summary["multi_turn_overall"] == 1.0
+    assert summary["bfcl_eval"] == "2026.3.23" and "v4" in summary["data"]
+    assert any(m.get("tool_calls") for r in rows(tmp_path / "replay" / "base" / "positive_result.jsonl")
+               for m in r["messages"])  # the calls really went through the protocol
+    # miss_func: the held-out function is offered only from its turn on, with BFCL's own message
+    entry = next(e for e in load_category("miss_func", limit)[0] if e.get("missed_function"))
+    held = next(iter(entry["missed_function"].values()))[0]
+    conversation = [r for r in server.requests if f"[entry {entry['id']}]" in json.dumps(r["messages"])]
+    offered = [held in {t["function"]["name"] for t in r["tools"]} for r in conversation]
+    told = ["I have updated some more functions" in json.dumps(r["messages"]) for r in conversation]
+    assert offered == told and any(offered) and not all(offered)
+
+
+def test_an_endpoint_that_never_calls_a_tool_scores_near_zero(tmp_path):
+    server = ScriptedChatServer(silent)
+    try:
+        summary = _eval(server, tmp_path / "silent", "--category", "base", "--limit", "30")
+    finally:
+        server.close()
+    assert summary["categories"]["base"]["total"] == 30
+    assert summary["categories"]["base"]["accuracy"] <= 0.05
+
+
+def test_a_coin_flipping_endpoint_lands_in_between_exactly_on_its_heads(tmp_path):
+    limit = 30
+    server = ScriptedChatServer(coin(EntryIndex(("base",), limit), seed=3))
+    try:
+        summary = _eval(server, tmp_path / "coin", "--category", "base", "--limit", str(limit), "--concurrency", "1")
+    finally:
+        server.close()
+    heads = {e["id"] for e in load_category("base", limit)[0]
+             if hashlib.sha256(f"3:{e['id']}".encode()).digest()[0] % 2 == 0}
+    verdicts = json.loads((tmp_path / "coin" / "base" / "verdicts.json").read_text())
+    assert {i for i, reason in verdicts.items() if not reason} == heads
+    assert 0.2 < summary["categories"]["base"]["accuracy"] == round(len(heads) / limit, 4) < 0.8
+
+
+def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
+    server = ScriptedChatServer(replay(EntryIndex(("base",), 4)))
+    try:
+        _eval(server, tmp_path / "r", "--category", "base", "--limit", "2", "--concurrency", "1")
+        first = len(server.requests)
+        summary = _eval(server, tmp_path / "r", "--category", "base", "--limit", "4", "--concurrency", "1")
+    finally:
+        server.close()
+    asked = {r["messages"][0]["content"] for r in server.requests[first:]}
+    entries = load_category("base", 4)[0]
+    assert asked == {e["question"][0][0]["content"] for e in entries[2:]}
+    assert summary["categories"]["base"] == {"accuracy": 1.0, "correct": 4, "total": 4, "errors": {}}
+    assert [r["id"] for r in rows(tmp_path / "r" / "base" / "positive_result.jsonl")] == [e["id"] for e in entries]
+
+
+def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
+    from magnet_graph.training.tiny import build_tiny_model
+
+    from magnet_graph.catalogs.bfcl import function_docs
+
+    entry = load_category("base", 1)[0][0]
+    corpus = [json.dumps(d) for cls in entry["involved_classes"] for d in function_docs(cls)]
+    model = build_tiny_model(tmp_path / "tiny", corpus + [json.dumps(entry["question"])])
+    done = cli("eval", "bfcl", "--model", "tiny", "--local", str(model), "--category", "base", "--limit", "1",
+               "--max-new-tokens", "16", "--out", str(tmp_path / "local"))
+    summary = json.loads(done.stdout)
+    assert summary["model"] == "local:tiny" and summary["categories"]["base"]["total"] == 1
+    result = rows(tmp_path / "local" / "base" / "positive_result.jsonl")[0]
+    assert len(result["result"]) == len(load_category("base", 1)[0][0]["question"])  # every turn was asked
+    assert result["messages"][-1]["role"] == "assistant"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "m"], "give exactly one of --base-url URL and --local PATH"),
+    (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "web_search"], "--category 'web_search'"),
+])
+def test_bad_eval_arguments_are_one_line(args, message, tmp_path):
+    done = cli("eval", "bfcl", *args, "--out", str(tmp_path / "x"), check=False)
+    assert done.returncode == 1 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+
+
+# --- eval data -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    here = tmp_path_factory.mktemp("evaldata")
+    store = f"embedded://{here / 'store'}"
+    cli("synthesize", "--catalog", "bfcl", "-n", "12", "--seed", "5", "--out", str(here / "run"), "--store", store)
+    cli("store", "stop", "--store", store, check=False)
+    return here / "run"
+
+
+def test_data_report_matches_the_run_files(run_dir, tmp_path):
+    out = tmp_path / "report"
+    done = cli("eval", "data", str(run_dir), "--out", str(out))
+    assert "contamination 0 query / 0 state hits" in done.stdout
+    report = json.loads((out / "eval_data.json").read_text())
+    records = rows(run_dir / "trajectories.jsonl")
+    multi = [r for r in records if r["kind"] == "multi_turn"]
+    assert report["records"] == len(records) == sum(report["records_by_kind"].values())
+    assert report["paths"] == len(rows(run_dir / "paths.jsonl"))
+    assert sum(report["lengths"]["turns_per_multi_turn"].values()) == len(multi)
+    assert report["phenomena"]["irrelevance"] == report["records_by_kind"].get("irrelevance", 0)
+    assert report["phenomena"]["miss_func"] == sum(
+        1 for r in records if any((t.get("missing") or {}).get("kind") == "miss_func" for t in r["turns"]))
+    used = {c["name"] for r in records for t in r["turns"] for s in t["calls"] for c in s}
+    assert report["coverage"]["functions_used"] == len(used) and report["coverage"]["functions_in_graph"] == 128
+    assert report["executability"]["executed_ok"] == report["executability"]["reference_calls"] > 0
+    assert report["bfcl_checker"]["positive_accept_rate"] == 1.0
+    assert 0 < report["diversity"]["function_usage_entropy"] <= 1
+    assert report["contamination"]["queries_checked"] > 0 and report["contamination"]["states_checked"] > 0
+    markdown = (out / "eval_data.md").read_text()
+    for plot in ("kinds", "phenomena", "turns", "calls", "negatives"):
+        png = out / f"{plot}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert f"({plot}.png)" in markdown
+
+
+def test_data_report_reads_the_graph_edge_count_from_the_store(run_dir, tmp_path):
+    store = f"embedded://{tmp_path / 'store'}"
+    cli("load", "bfcl", "--store", store)
+    try:
+        cli("eval", "data", str(run_dir), "--out", str(tmp_path / "r"), "--store", store)
+        stats = json.loads(cli("graph", "stats", "--json", "--store", store).stdout)
+    finally:
+        cli("store", "stop", "--store", store, check=False)
+    coverage = json.loads((tmp_path / "r" / "eval_data.json").read_text())["coverage"]
+    assert coverage["edges_in_graph"] == stats["edges"] > 0
+    assert coverage["edge_share"] == round(coverage["edges_walked"] / stats["edges"], 4)
+
+
+@pytest.mark.parametrize("leak", ["query", "state"])
+def test_contamination_guard_catches_a_test_entry(run_dir, tmp_path, leak):
+    leaked = tmp_path / "leaked"
+    leaked.mkdir()
+    for name in ("paths.jsonl", "dropped.jsonl", "report.json"):
+        (leaked / name).write_text((run_dir / name).read_text())
+    test = load_category("base", 5)[0][4]
+    records = rows(run_dir / "trajectories.jsonl")
+    target = next(r for r in records if r["kind"] == "multi_turn")
+    if leak == "query":
+        next(m for m in target["messages"] if m["role"] == "user")["content"] = test["question"][0][0]["content"]
+    else:
+        cls, state = next((c, s) for c, s in test["initial_config"].items() if s)
+        target["initial_state"] = {cls: state}
+    (leaked / "trajectories.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    done = cli("eval", "data", str(leaked), check=False)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert f"record {target['id']}" in done.stderr and test["id"] in done.stderr
+    report = json.loads((leaked / "eval" / "eval_data.json").read_text())  # the report is still written
+    assert report["contamination"][f"{leak}_hits"] == 1
+    assert cli("eval", "data", str(leaked), "--allow-contamination").returncode == 0
+
+
+def test_near_copies_of_test_questions_are_caught_by_13_grams():
+    from magnet_graph.evaluation.contamination import TestIndex
+
+    test = load_category("long_context", 3)[0][2]
+    question = test["question"][0][0]["content"]
+    index = TestIndex([test])
+    assert len(question.split()) >= 13
+    words = question.split()
+    assert index.query_hit("Please, " + " ".join(words[:13]).upper() + " thanks") == ("13-gram", test["id"])
+    assert index.query_hit(" ".join(words[:12])) is None
+    assert index.query_hit("Tell me the weather in Paris.") is None
