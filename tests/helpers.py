@@ -19,3 +19,12 @@ def cli(*args, env=None, check=True, timeout=600, cwd=None) -> subprocess.Comple
 
 def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line]
+
+
+def synthesize_run(folder: Path, n: int, seed: int) -> Path:
+    """A real `magnet-graph synthesize` run (BFCL, embedded store in ``folder``, offline teacher); its directory."""
+    store = f"embedded://{folder / 'store'}"
+    cli("synthesize", "--catalog", "bfcl", "-n", str(n), "--seed", str(seed), "--out", str(folder / "run"),
+        "--store", store)
+    cli("store", "stop", "--store", store, check=False)
+    return folder / "run"

@@ -11,7 +11,7 @@ import pytest
 
 from magnet_graph.evaluation.bfcl_multi_turn import CATEGORIES, load_category
 from tests.bfcl_endpoints import EntryIndex, coin, replay, silent
-from tests.helpers import cli, rows
+from tests.helpers import cli, rows, synthesize_run
 from tests.openai_stub_server import ScriptedChatServer
 
 
@@ -113,11 +113,7 @@ def test_bad_eval_arguments_are_one_line(args, message, tmp_path):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    here = tmp_path_factory.mktemp("evaldata")
-    store = f"embedded://{here / 'store'}"
-    cli("synthesize", "--catalog", "bfcl", "-n", "12", "--seed", "5", "--out", str(here / "run"), "--store", store)
-    cli("store", "stop", "--store", store, check=False)
-    return here / "run"
+    return synthesize_run(tmp_path_factory.mktemp("evaldata"), n=12, seed=5)
 
 
 def test_data_report_matches_the_run_files(run_dir, tmp_path):

@@ -18,7 +18,7 @@ from magnet_graph.training.data import mdpo_dataset, read_rows, sft_dataset
 from magnet_graph.training.mdpo import MDPOConfig, MultiTurnDPOTrainer
 from magnet_graph.training.render import render, training_chat_template
 from magnet_graph.training.tiny import build_tiny_model, corpus_from_run
-from tests.helpers import cli, rows
+from tests.helpers import cli, rows, synthesize_run
 
 CPU = ["--set", "args.bf16=false", "--set", "args.gradient_checkpointing=false", "--set", "args.max_length=3072",
        "--set", "args.per_device_train_batch_size=2", "--set", "args.logging_steps=1"]
@@ -27,12 +27,9 @@ CPU = ["--set", "args.bf16=false", "--set", "args.gradient_checkpointing=false",
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A real synthesize run: BFCL on the embedded store, offline teacher."""
-    here = tmp_path_factory.mktemp("train")
-    store = f"embedded://{here / 'store'}"
-    cli("synthesize", "--catalog", "bfcl", "-n", "6", "--seed", "3", "--out", str(here / "run"), "--store", store)
-    cli("store", "stop", "--store", store, check=False)
-    assert rows(here / "run" / "mdpo.jsonl"), "the run has preference pairs to train on"
-    return here / "run"
+    run = synthesize_run(tmp_path_factory.mktemp("train"), n=6, seed=3)
+    assert rows(run / "mdpo.jsonl"), "the run has preference pairs to train on"
+    return run
 
 
 @pytest.fixture(scope="module")
