@@ -10,8 +10,9 @@ BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
 # torch goes in before anything that depends on it (pyproject's train extra pins the same version).
 TORCH  := torch==2.13.0
 PYTEST_WORKERS ?= 2
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test app bench clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required")'
@@ -20,12 +21,18 @@ $(BIN)/.installed: pyproject.toml Makefile
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps $(BFCL)
+	@# the browser test drives Debian's chromium (never `playwright install`, which downloads one)
+	command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 	touch $@
 
 install: $(BIN)/.installed
 
 demo: install  ## the main job on the embedded default: BFCL catalog -> graph -> 30 walks -> datasets in runs/demo
 	$(BIN)/magnet-graph synthesize --catalog bfcl -n 30 --seed 0 --out runs/demo --resume
+
+app: install  ## the Streamlit explorer on the demo run (after `make demo`)
+	$(BIN)/magnet-graph app --run runs/demo
 
 test: install  ## the whole suite, on embedded ArcadeDB and on real Neo4j
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -v --timeout 900
@@ -35,4 +42,4 @@ bench: install
 
 clean:
 	-$(BIN)/magnet-graph store stop
-	rm -rf $(VENV) .magnet-graph runs
+	rm -rf $(VENV) .magnet-graph runs test-artifacts

@@ -380,6 +380,30 @@ def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurren
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
+@main.command()
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False, exists=True),
+              help="A synthesize run directory for the Trajectories and Run dashboard pages.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+def app(store_uri, graph, run_dir, port, address):
+    """Serve the Streamlit explorer: graph, path lab, trajectories, run dashboard (needs the app extra)."""
+    from importlib import resources
+    from pathlib import Path
+
+    script = Path(str(resources.files("magnet_graph.app").joinpath("explorer.py")))
+    env = dict(os.environ)
+    for name, value in (("MAGNET_GRAPH_STORE", store_uri), ("MAGNET_GRAPH_GRAPH", graph),
+                        ("MAGNET_GRAPH_RUN", str(Path(run_dir).resolve()) if run_dir else None)):
+        if value:
+            env[name] = value
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    click.echo(f"serving the explorer on http://{address}:{port}", err=True)
+    os.execvpe(command[0], command, env)
+
+
 @main.group()
 def graph():
     """Inspect or clear a graph partition."""

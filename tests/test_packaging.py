@@ -11,4 +11,5 @@ def test_every_package_is_listed_in_pyproject():
     listed = set(config["packages"])
     on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "magnet_graph").rglob("__init__.py")}
     assert on_disk <= listed, sorted(on_disk - listed)
-    assert config["package-dir"] == {"magnet_graph.cypher": "cypher"} and "magnet_graph.cypher" in listed
+    assert config["package-dir"] == {"magnet_graph.cypher": "cypher", "magnet_graph.app": "app"}
+    assert {"magnet_graph.cypher", "magnet_graph.app"} <= listed

@@ -1,0 +1,70 @@
+"""Trajectories: a run's records as chat rows, a positive beside a negative, and where they part."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import MagnetGraphError
+from ..synthesis.files import read_jsonl
+from ..synthesis.record import divergence
+
+
+def load_records(run_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(run_dir) / "trajectories.jsonl"
+    if not path.is_file():
+        raise MagnetGraphError(f"{run_dir}: no trajectories.jsonl (not a synthesize run directory)")
+    return read_jsonl(path)
+
+
+def label(record: dict[str, Any]) -> str:
+    """A short name for a picker: kind, first functions, negatives count."""
+    functions = record["lineage"]["functions"]
+    more = f" +{len(functions) - 3}" if len(functions) > 3 else ""
+    return (f"{record['kind']} · {', '.join(functions[:3])}{more} · {len(record['negatives'])} negatives"
+            f" · {record['id']}")
+
+
+def chat_rows(messages: list[dict[str, Any]], diverge_at: int | None = None) -> list[dict[str, Any]]:
+    """One row per message: role, text (tool calls written as name(arguments)), and whether it is the
+    first message where a negative departs from the positive."""
+    rows = []
+    for i, m in enumerate(messages):
+        calls = [f"{c['function']['name']}({_arguments(c['function']['arguments'])})" for c in m.get("tool_calls") or []]
+        text = "\n".join(calls) if calls else (m.get("content") or "")
+        rows.append({"index": i, "role": m["role"], "text": text, "calls": bool(calls), "name": m.get("name", ""),
+                     "diverges": diverge_at is not None and i == diverge_at})
+    return rows
+
+
+def side_by_side(record: dict[str, Any], negative_index: int) -> dict[str, Any]:
+    """The positive and one negative, from the shared prefix on, with the divergence point marked."""
+    negative = record["negatives"][negative_index]
+    at = divergence(record["messages"], negative["messages"])
+    return {"diverge_at": at, "error_type": negative["error_type"], "source": negative["source"],
+            "shared": chat_rows(record["messages"][:at]),
+            "positive": chat_rows(record["messages"], at)[at:], "negative": chat_rows(negative["messages"], at)[at:]}
+
+
+def hints(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the teacher was hinted with per turn: the reference calls (the student never sees them)."""
+    return [{"turn": t["index"], "user": t["user"],
+             "reference calls": "; ".join(f"{c['name']}({_arguments(c['arguments'])})" for s in t["calls"] for c in s)}
+            for t in record["turns"]]
+
+
+def _arguments(arguments: Any) -> str:
+    values = json.loads(arguments) if isinstance(arguments, str) else arguments
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def lineage_path(run_dir: str | Path, record: dict[str, Any]):
+    """The signature path the record was translated from (``paths.jsonl``), or None."""
+    from ..paths.model import SignaturePath
+
+    wanted = record["lineage"]["path_id"]
+    for line in (Path(run_dir) / "paths.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip() and json.loads(line)["id"] == wanted:
+            return SignaturePath.from_json(line)
+    return None

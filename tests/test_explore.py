@@ -1,0 +1,80 @@
+"""The explorer's library functions (magnet_graph.explore): filtering, layout, figure, details, chat rows."""
+
+from __future__ import annotations
+
+from magnet_graph.catalogs.bfcl import load_bfcl
+from magnet_graph.explore.graph_view import filter_graph, function_detail, layout, network_figure
+from magnet_graph.explore.trajectories import chat_rows, hints, side_by_side
+from magnet_graph.synthesis.record import divergence
+
+FUNCTIONS = load_bfcl("bfcl:MathAPI") + load_bfcl("bfcl:MessageAPI")
+EDGES = [
+    {"source": "add", "target": "multiply", "source_field": "result", "target_param": "a", "kind": "full", "score": 0.9,
+     "evidence": [{"type": "schema"}]},
+    {"source": "multiply", "target": "send_message", "source_field": "result", "target_param": "message",
+     "kind": "partial", "score": 0.4, "evidence": []},
+    {"source": "add", "target": "mean", "source_field": "result", "target_param": "numbers", "kind": "partial",
+     "score": 0.7, "evidence": []},
+]
+
+
+def test_filters_keep_edges_only_between_kept_functions():
+    math_only = filter_graph(FUNCTIONS, EDGES, toolkits=["MathAPI"])
+    assert {f.toolkit for f in math_only.functions} == {"MathAPI"}
+    assert {(e["source"], e["target"]) for e in math_only.edges} == {("add", "multiply"), ("add", "mean")}
+    assert [e["target"] for e in filter_graph(FUNCTIONS, EDGES, kinds=["partial"], min_score=0.5).edges] == ["mean"]
+    assert len(filter_graph(FUNCTIONS, EDGES).edges) == 3
+
+
+def test_layout_is_reproducible_and_places_every_function():
+    view = filter_graph(FUNCTIONS, EDGES)
+    first = layout(view)
+    rounded = lambda positions: {n: (round(x, 6), round(y, 6)) for n, (x, y) in positions.items()}
+    assert rounded(first) == rounded(layout(filter_graph(list(reversed(FUNCTIONS)), EDGES)))  # order-free
+    assert set(first) == {f.name for f in FUNCTIONS}
+    assert len({(round(x, 6), round(y, 6)) for x, y in first.values()}) == len(first)  # no two on one spot
+
+
+def test_the_figure_carries_every_function_name_for_clicks():
+    view = filter_graph(FUNCTIONS, EDGES)
+    figure = network_figure(view, layout(view), selected="add")
+    names = [n for trace in figure.data if trace.customdata is not None for n in trace.customdata]
+    assert sorted(names) == sorted(f.name for f in FUNCTIONS)
+    assert {t.name for t in figure.data} == {"edge: full", "edge: partial", "MathAPI", "MessageAPI"}
+    sizes = {n: s for t in figure.data if t.customdata is not None for n, s in zip(t.customdata, t.marker.size)}
+    assert sizes["add"] > sizes["mean"]
+
+
+def test_function_detail_lists_schema_and_edges_with_evidence():
+    detail = function_detail(FUNCTIONS, EDGES, "multiply")
+    assert detail["toolkit"] == "MathAPI" and {p["name"] for p in detail["parameters"]} == {"a", "b"}
+    assert [e["source"] for e in detail["incoming"]] == ["add"] and detail["incoming"][0]["evidence"] == [{"type": "schema"}]
+    assert [e["target"] for e in detail["outgoing"]] == ["send_message"]
+
+
+def _record():
+    call = lambda value: {"id": "c", "type": "function", "function": {"name": "add", "arguments": {"a": value, "b": 1}}}
+    shared = [{"role": "user", "content": "add 2 and 1"}]
+    good = shared + [{"role": "assistant", "content": None, "tool_calls": [call(2)]},
+                     {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 3}'}]
+    bad = shared + [{"role": "assistant", "content": None, "tool_calls": [call(5)]},
+                    {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 6}'}]
+    return {"messages": good, "negatives": [{"messages": bad, "error_type": "wrong_argument", "source": "graph"}],
+            "turns": [{"index": 0, "user": "add 2 and 1", "calls": [[{"name": "add", "arguments": {"a": 2, "b": 1}}]]}]}
+
+
+def test_side_by_side_starts_where_the_negative_departs():
+    record = _record()
+    pair = side_by_side(record, 0)
+    assert pair["diverge_at"] == divergence(record["messages"], record["negatives"][0]["messages"]) == 1
+    assert [r["role"] for r in pair["shared"]] == ["user"]
+    assert pair["positive"][0]["diverges"] and pair["negative"][0]["diverges"]
+    assert (pair["positive"][0]["text"], pair["negative"][0]["text"]) == ("add(a=2, b=1)", "add(a=5, b=1)")
+    assert not any(r["diverges"] for r in pair["positive"][1:])
+
+
+def test_chat_rows_and_hints_write_calls_readably():
+    rows = chat_rows(_record()["messages"])
+    assert [(r["role"], r["calls"]) for r in rows] == [("user", False), ("assistant", True), ("tool", False)]
+    assert rows[2]["name"] == "add" and rows[2]["text"] == '{"result": 3}'
+    assert hints(_record()) == [{"turn": 0, "user": "add 2 and 1", "reference calls": "add(a=2, b=1)"}]
