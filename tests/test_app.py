@@ -153,6 +153,12 @@ def test_the_served_app_in_a_real_browser(world):
             view.goto(url)
             view.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=90_000)
             settle("graph", "functions,")
+            # a click on a function in the network selects it: its schema and edges replace the first one's
+            first = view.locator("h3").first.inner_text()
+            view.locator(".scatterlayer .trace .points path").nth(60).click(force=True)
+            view.wait_for_function(f"document.querySelector('h3') && !document.querySelector('h3').innerText"
+                                   f".startsWith({first.split(' ')[0]!r})", timeout=60_000)
+            settle("graph", "Incoming edges")
             view.get_by_role("link", name="Path lab").click()
             view.get_by_role("button", name="Run walk").wait_for(timeout=60_000)
             view.get_by_role("button", name="Run walk").click()
@@ -161,6 +167,13 @@ def test_the_served_app_in_a_real_browser(world):
             settle("path_lab", "2. insert")
             view.get_by_role("link", name="Trajectories").click()
             settle("trajectories", "Lineage")
+            view.locator('[data-testid="stSelectbox"]').first.click()  # open another trajectory
+            option = view.get_by_role("option").nth(2)
+            chosen = option.inner_text()
+            option.click()
+            settle("trajectories", "Lineage")
+            shown = view.locator('[data-testid="stSelectbox"]').first
+            assert chosen.split(" · ")[-1] in shown.inner_text() + shown.locator("input").input_value()
             view.get_by_role("link", name="Run dashboard").click()
             settle("dashboard", "Records by kind")
             browser.close()
