@@ -59,6 +59,9 @@ def test_structured_calls():
     wire = {"type": "function", "function": {"name": "ls", "arguments": "{}"}}
     assert structured_call(wire, TOOLS) == ToolCall("ls", {})
     for bad, reason in [({"name": "rm", "arguments": {}}, "not a tool"), ({"name": "ls", "arguments": "{"}, "not valid JSON"),
-                        ({"name": "ls", "arguments": "[1]"}, "must be a JSON object"), ("ls()", "must be a JSON object")]:
+                        ({"name": "ls", "arguments": "[1]"}, "must be a JSON object"), ("ls()", "must be a JSON object"),
+                        # a key that would smuggle code into a call string (BFCL's checker evals them)
+                        ({"name": "ls", "arguments": {"a=__import__('os').system('id'),b": 1}}, "not a Python identifier"),
+                        ({"name": "ls", "arguments": {"lambda": 1}}, "not a Python identifier")]:
         with pytest.raises(CallRejected, match=reason):
             structured_call(bad, TOOLS)

@@ -78,7 +78,8 @@ def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
     asked = {r["messages"][0]["content"] for r in server.requests[first:]}
     entries = load_category("base", 4)[0]
     assert asked == {e["question"][0][0]["content"] for e in entries[2:]}
-    assert summary["categories"]["base"] == {"accuracy": 1.0, "correct": 4, "total": 4, "errors": {}}
+    assert summary["categories"]["base"] == {"accuracy": 1.0, "correct": 4, "total": 4, "errors": {},
+                                             "inference_errors": 0}
     assert [r["id"] for r in rows(tmp_path / "r" / "base" / "positive_result.jsonl")] == [e["id"] for e in entries]
 
 
@@ -189,3 +190,78 @@ def test_near_copies_of_test_questions_are_caught_by_13_grams():
     assert index.query_hit("Please, " + " ".join(words[:13]).upper() + " thanks") == ("13-gram", test["id"])
     assert index.query_hit(" ".join(words[:12])) is None
     assert index.query_hit("Tell me the weather in Paris.") is None
+
+
+def test_a_failed_inference_fails_its_entry_and_is_retried_on_rerun(tmp_path):
+    index = EntryIndex(("base",), 3)
+    play, broken = replay(index), {"multi_turn_base_1"}
+
+    def flaky(request):
+        if index.locate(request)[0] in broken:
+            return 400, {"error": {"message": "context length exceeded"}}
+        return play(request)
+
+    server = ScriptedChatServer(flaky)
+    try:
+        first = _eval(server, tmp_path / "f", "--category", "base", "--limit", "3", "--concurrency", "1")
+        assert first["categories"]["base"]["correct"] == 2 and first["categories"]["base"]["inference_errors"] == 1
+        failed = next(r for r in rows(tmp_path / "f" / "base" / "positive_result.jsonl") if r["error"])
+        assert failed["id"] == "multi_turn_base_1" and "rejected the request" in failed["error"]
+        broken.clear()
+        index.started.clear()
+        again = _eval(server, tmp_path / "f", "--category", "base", "--limit", "3", "--concurrency", "1")
+        assert again["categories"]["base"]["correct"] == 3 and again["categories"]["base"]["inference_errors"] == 0
+        other = cli("eval", "bfcl", "--model", "another", "--base-url", server.base_url, "--out", str(tmp_path / "f"),
+                    "--category", "base", "--limit", "3", check=False)
+        assert other.returncode == 1 and "choose another --out" in other.stderr
+    finally:
+        server.close()
+
+
+def test_every_entry_failing_is_one_error_not_a_zero_score(tmp_path):
+    server = ScriptedChatServer(lambda request: (400, {"error": {"message": "no such model"}}))
+    try:
+        done = cli("eval", "bfcl", "--model", "nope", "--base-url", server.base_url, "--out", str(tmp_path / "x"),
+                   "--category", "base", "--limit", "2", check=False)
+    finally:
+        server.close()
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]  # besides the progress label
+    assert done.returncode == 1 and len(errors) == 1 and "Traceback" not in done.stderr
+    assert "every entry failed at inference" in errors[0] and "no such model" in errors[0]
+
+
+class _Scripted:
+    """A model that answers from a list, for the protocol's own edge cases (no network involved)."""
+
+    name = "scripted-list"
+
+    def __init__(self, replies):
+        self.replies, self.seen = list(replies), []
+
+    def respond(self, messages, tools):
+        self.seen.append([m["role"] for m in messages])
+        return self.replies.pop(0) if self.replies else {"role": "assistant", "content": "done"}
+
+
+def _call(name, arguments, call_id="c"):
+    return {"id": call_id, "type": "function",
+            "function": {"name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}}
+
+
+def test_rejected_calls_are_answered_with_errors_and_undecodable_ones_end_the_turn():
+    from magnet_graph.evaluation.bfcl_multi_turn import run_entry
+
+    entry = load_category("base", 1)[0][0]
+    model = _Scripted([
+        {"role": "assistant", "content": "", "tool_calls": [_call("rm_everything", {}, "a"), _call("ls", {"a": True}, "b")]},
+        {"role": "assistant", "content": "", "tool_calls": [_call("cd", {"folder=1,x": "y"}, "c")]},
+        {"role": "assistant", "content": "", "tool_calls": [_call("pwd", "{not json", "d")]},
+    ])
+    result = run_entry(entry, model, long_context=False)
+    first_turn = [m for m in result.messages if m["role"] == "tool"][:4]
+    assert first_turn[0]["tool_call_id"] == "a" and first_turn[0]["content"].startswith("Error during execution")
+    assert first_turn[1]["tool_call_id"] == "b" and "error" not in first_turn[1]["content"].lower()
+    assert first_turn[2]["content"].startswith("Error during execution") and "identifier" in first_turn[2]["content"]
+    assert first_turn[3]["tool_call_id"] == "d" and "could not be decoded" in first_turn[3]["content"]
+    assert result.result[0] == [["ls(a=True)"]]  # only what really ran is scored; the bad key never reaches a string
+    assert len(result.result) == len(entry["question"]) and not result.force_terminated

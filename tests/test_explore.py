@@ -78,3 +78,25 @@ def test_chat_rows_and_hints_write_calls_readably():
     assert [(r["role"], r["calls"]) for r in rows] == [("user", False), ("assistant", True), ("tool", False)]
     assert rows[2]["name"] == "add" and rows[2]["text"] == '{"result": 3}'
     assert hints(_record()) == [{"turn": 0, "user": "add 2 and 1", "reference calls": "add(a=2, b=1)"}]
+
+
+def test_recording_store_notes_queries_without_touching_the_store():
+    from magnet_graph.explore.path_lab import RecordingStore
+
+    class Store:  # the smallest store: what RecordingStore delegates to
+        graph = "g"
+
+        def run(self, name, /, **params):
+            return [{"name": name, **params}]
+
+        def run_many(self, steps):
+            return [[{"name": n}] for n, _ in steps]
+
+    store = Store()
+    first, second = RecordingStore(store), RecordingStore(store)
+    assert first.run("walk/step", walkers=[]) == [{"name": "walk/step", "walkers": []}]
+    second.run_many([("path/split_params", {}), ("walk/step", {})])
+    first.run("walk/step", walkers=[])
+    assert [q["name"] for q in first.queries] == ["walk/step"] and "$walkers" in first.queries[0]["cypher"]
+    assert [q["name"] for q in second.queries] == ["path/split_params", "walk/step"]
+    assert first.graph == "g" and "run" not in vars(store)

@@ -234,6 +234,12 @@ def test_resume_continues_from_the_newest_checkpoint(run_dir, tiny, tmp_path):
     assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "--resume" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     cli(*common, "--set", "args.max_steps=4", "--resume")
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("not a run")
+    refused = cli(*[a if a != str(out) else str(stray) for a in common], "--resume", check=False)
+    assert refused.returncode == 1 and "found no checkpoint" in refused.stderr
+    assert [p.name for p in stray.iterdir()] == ["notes.txt"]
     steps = [e["step"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
     assert steps == [1, 2, 3, 4]  # no step trained twice
     assert json.loads((out / "magnet_train.json").read_text())["resumed_from"].endswith("checkpoint-2")
@@ -255,6 +261,7 @@ def test_lora_mdpo_saves_an_adapter(run_dir, tiny, tmp_path):
     ("row", "mdpo.jsonl:2: field 'rejected': expected list, got NoneType"),
     ("json", "mdpo.jsonl:2: not JSON"),
     ("form", "mdpo_form: 'both' is not one of sequence, turn"),
+    ("ipo", "loss_type: the multi-turn loss does not use it"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, problem, expected):
     data = tmp_path / "data"
@@ -269,7 +276,7 @@ def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, probl
     (data / "mdpo.jsonl").write_text("\n".join(lines) + "\n")
     config = tmp_path / "bad.yaml"
     config.write_text("args:\n  learnin_rate: 0.1\n" if problem == "config" else "args: {}\n")
-    extra = ["--set", "args.mdpo_form=both"] if problem == "form" else []
+    extra = {"form": ["--set", "args.mdpo_form=both"], "ipo": ["--set", "args.loss_type=[ipo]"]}.get(problem, [])
     out = tmp_path / "out"
     done = cli("train", "mdpo", "--data", str(data), "--model", str(tiny), "--out", str(out), "--config", str(config),
                *extra, check=False)

@@ -6,9 +6,13 @@ docs minus ``excluded_function`` and the held-out ``missed_function`` ones, whic
 turn with BFCL's "I have updated some more functions…" message; the model takes steps until it
 answers without a tool call, at most 20 steps per turn (beyond that the entry is force-terminated);
 every call runs against the entry's ``initial_config`` (long_context: the classes' long-context
-scenario) and its output goes back as a tool message. Calls run in our ast-based worker environment
-(not BFCL's ``eval``). Scores come from ``multi_turn_checker`` in a child process, exactly the checks
-BFCL's multi-turn runner makes.
+scenario) and its output goes back as a tool message. Calls run in our worker environment, not
+through BFCL's ``eval``; a call naming no tool of the entry, or with an argument name that is not a
+Python identifier, is answered "Error during execution: ..." and never becomes a call string, so the
+strings BFCL's checker later ``eval``s (in a child process) hold only tool names and ``repr``'d JSON
+values. Scores come from ``multi_turn_checker``, exactly the checks BFCL's multi-turn runner makes.
+An entry whose inference fails (a refused or truncated reply) counts as wrong, as in BFCL, and a
+rerun retries it; a results folder belongs to one model and endpoint.
 
 Data: the ``BFCL_v4_multi_turn_*`` files inside bfcl-eval are BFCL's revised, v4-named set; scores
 are not directly comparable with papers that used the v3 files (the Magnet paper among them).
@@ -70,6 +74,7 @@ class EntryResult:
     force_terminated: bool
     steps: int
     messages: list[dict[str, Any]]
+    error: str = ""  # inference failed (the entry counts as wrong, as in BFCL); a rerun retries it
 
 
 def _output_text(ok: bool, output: Any) -> str:
@@ -82,6 +87,21 @@ def _output_text(ok: bool, output: Any) -> str:
         return json.dumps(output)
     except (TypeError, ValueError):
         return str(output)
+
+
+def _decode(wire: dict[str, Any]) -> dict[str, Any] | None:
+    """A call's arguments as BFCL decodes them (a JSON object), or None when they do not decode."""
+    arguments = (wire.get("function") or {}).get("arguments", "{}")
+    try:
+        value = json.loads(arguments) if isinstance(arguments, str) else arguments
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _tool_message(wire: dict[str, Any], content: str) -> dict[str, Any]:
+    return {"role": "tool", "tool_call_id": wire.get("id", ""), "name": (wire.get("function") or {}).get("name", ""),
+            "content": content}
 
 
 def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
@@ -108,18 +128,26 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
                 reply = model.respond(messages, tools)
                 messages.append(reply)
                 steps += 1
-                try:
-                    calls = [structured_call(c, by_name) for c in reply.get("tool_calls") or []]
-                except CallRejected:
-                    break  # BFCL: a response that does not decode ends the turn
-                if not calls:
+                wire_calls = reply.get("tool_calls") or []
+                decoded = [_decode(wire) for wire in wire_calls]
+                if not wire_calls or None in decoded:
+                    # BFCL: no call, or a response that does not decode, ends the turn (the calls are
+                    # still answered, so the conversation stays valid for the next request)
+                    messages += [_tool_message(w, "Error: the call could not be decoded; nothing ran.")
+                                 for w in wire_calls]
                     break
-                turn_result.append([f"{c.name}(" + ", ".join(f"{k}={v!r}" for k, v in c.arguments.items()) + ")"
-                                    for c in calls])
-                for wire, call in zip(reply["tool_calls"], calls):
+                strings = []
+                for wire in wire_calls:
+                    try:
+                        call = structured_call(wire, by_name)
+                    except CallRejected as exc:  # BFCL would try to run it and answer with the error
+                        messages.append(_tool_message(wire, f"Error during execution: {exc}"))
+                        continue
+                    strings.append(f"{call.name}(" + ", ".join(f"{k}={v!r}" for k, v in call.arguments.items()) + ")")
                     ok, output = environment.call(call.name, call.arguments)
-                    messages.append({"role": "tool", "tool_call_id": wire.get("id", ""), "name": call.name,
-                                     "content": _output_text(ok, output)})
+                    messages.append(_tool_message(wire, _output_text(ok, output)))
+                if strings:
+                    turn_result.append(strings)
             else:
                 force_terminated = True
             result.append(turn_result)
@@ -134,6 +162,7 @@ def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path,
              concurrency: int = 1, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Run and score ``categories``; per-entry results stay in ``out_dir/<category>/`` (a rerun skips them)."""
     out = Path(out_dir)
+    _claim(out, model)
     scores: dict[str, Any] = {}
     for category in categories:
         entries, truths = load_category(category, limit)
@@ -144,28 +173,32 @@ def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path,
         results_path = folder / "positive_result.jsonl"  # the checker's name for the results it scores
         kept = _complete_rows(results_path) if results_path.exists() else []
         write_jsonl(results_path, kept)  # drops a line a crash cut short
-        done = {r["id"] for r in kept}
+        done = {r["id"] for r in kept if not r.get("error")}  # a failed inference is retried
         todo = [e for e in entries if e["id"] not in done]
         with open(results_path, "a", encoding="utf-8") as sink, ThreadPoolExecutor(max_workers=concurrency) as pool:
             finished = len(done)
-            for item in pool.map(lambda e: run_entry(e, model, category == "long_context"), todo):
+            for item in pool.map(lambda e: _run_or_record(e, model, category == "long_context"), todo):
                 sink.write(json.dumps({"id": item.id, "result": item.result, "force_terminated": item.force_terminated,
-                                       "steps": item.steps, "messages": item.messages}, ensure_ascii=False) + "\n")
+                                       "steps": item.steps, "messages": item.messages, "error": item.error},
+                                      ensure_ascii=False) + "\n")
                 sink.flush()
                 os.fsync(sink.fileno())
                 finished += 1
                 if progress:
                     progress(category, finished, len(entries))
         # keep only this run's ids, in entry order (a result line cut by a crash is dropped)
-        rows = {r["id"]: r for r in _complete_rows(results_path)}
+        rows = {r["id"]: r for r in _complete_rows(results_path)}  # the newest row of an id wins
         write_jsonl(results_path, [rows[e["id"]] for e in entries if e["id"] in rows])
+        failed = [rows[e["id"]]["error"] for e in entries if rows.get(e["id"], {}).get("error")]
+        if entries and len(failed) == len(entries):
+            raise MagnetGraphError(f"eval bfcl {category}: every entry failed at inference; first: {failed[0]}")
         checked = check_directory(folder, official=True)
         if "error" in checked:
             raise MagnetGraphError(f"{folder}: {checked['error']}")
         positive = checked["positive"]
         scores[category] = {"accuracy": round(positive["accepted"] / max(1, positive["checked"]), 4),
                             "correct": positive["accepted"], "total": positive["checked"],
-                            "errors": positive["reasons"]}
+                            "errors": positive["reasons"], "inference_errors": len(failed)}
         (folder / "verdicts.json").write_text(json.dumps(positive["verdicts"], indent=1, sort_keys=True) + "\n")
     accuracies = [s["accuracy"] for s in scores.values()]
     summary = {"model": model.name, "bfcl_eval": bfcl_version(), "data": DATA_NOTE, "limit": limit,
@@ -173,6 +206,31 @@ def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path,
                "multi_turn_overall": round(sum(accuracies) / len(accuracies), 4) if accuracies else None}
     (out / "scores.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+def _run_or_record(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
+    """``run_entry``, or, when inference fails (a refused or truncated reply, a dead environment), an
+    empty result that the checker fails, as BFCL scores an entry whose inference errored."""
+    try:
+        return run_entry(entry, model, long_context)
+    except Exception as exc:  # noqa: BLE001 - one entry's failure is that entry's score, not the run's
+        reason = str(exc) if isinstance(exc, MagnetGraphError) else f"{type(exc).__name__}: {exc}"
+        return EntryResult(entry["id"], [], True, 0, [], error=reason)
+
+
+def _claim(out: Path, model: ChatModel) -> None:
+    """Results in ``out`` belong to one model and settings: a rerun with others is refused, not mixed in."""
+    out.mkdir(parents=True, exist_ok=True)
+    owner = {"model": model.name, "endpoint": getattr(model, "base_url", None), "bfcl_eval": bfcl_version(),
+             "max_tokens": getattr(model, "max_tokens", None)}
+    path = out / "eval.json"
+    if path.exists():
+        found = json.loads(path.read_text())
+        if found != owner:
+            raise MagnetGraphError(f"{out}: holds results of {found.get('model')} ({found}); "
+                                   f"choose another --out for {model.name}")
+    else:
+        path.write_text(json.dumps(owner, sort_keys=True) + "\n")
 
 
 def _complete_rows(path: Path) -> list[dict[str, Any]]:

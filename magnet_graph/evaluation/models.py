@@ -16,6 +16,7 @@ class EndpointModel:
 
     def __init__(self, model: str, base_url: str | None, max_tokens: int = 1024):
         self.name = f"openai:{model}"
+        self.base_url = base_url
         self.max_tokens = max_tokens
         self._client = OpenAICompatibleTeacher(model, base_url=base_url, cache_dir=None)
 
@@ -32,7 +33,7 @@ class LocalModel:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.name = f"local:{path}"
-        self.max_new_tokens = max_new_tokens
+        self.max_tokens = max_new_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = torch.bfloat16 if device == "cuda" else torch.float32
@@ -46,7 +47,7 @@ class LocalModel:
         inputs = self.tokenizer.apply_chat_template(dict_arguments(messages), tools=tools, add_generation_prompt=True,
                                                     return_tensors="pt", return_dict=True).to(self.model.device)
         with torch.no_grad():
-            output = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
+            output = self.model.generate(**inputs, max_new_tokens=self.max_tokens, do_sample=False,
                                          pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
         text = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
         return parse_tool_calls(text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import keyword
 import tokenize
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -102,6 +103,9 @@ def structured_call(call: dict[str, Any], allowed: Collection[str]) -> ToolCall:
         raise CallRejected(f"{name!r} is not a tool of this environment")
     if not isinstance(arguments, dict):
         raise CallRejected("arguments must be a JSON object")
+    for key in arguments:  # keys become keyword arguments, and call strings (which BFCL's checker evals)
+        if not key.isidentifier() or keyword.iskeyword(key):
+            raise CallRejected(f"argument name {key[:40]!r} is not a Python identifier")
     _check_data(arguments, "arguments", 0)
     return ToolCall(name, arguments)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import MagnetGraphError
 from ..paths.model import SignaturePath
@@ -27,50 +26,57 @@ class LabStep:
     queries: list[dict[str, str]] = field(default_factory=list)
 
 
-@contextlib.contextmanager
-def recorded_queries(store: GraphStore) -> Iterator[list[dict[str, str]]]:
-    """Within the block, every named query the store runs is appended as ``{"name", "cypher"}``."""
-    seen: list[dict[str, str]] = []
-    original = store.run_many
+class RecordingStore:
+    """Delegates to a store and notes every named query run through it, with its text. The store
+    itself is untouched, so sessions sharing one store never see each other's queries."""
 
-    def run_many(steps, *args, **kwargs):
+    def __init__(self, store: GraphStore):
+        self._store = store
+        self.queries: list[dict[str, str]] = []
+
+    def _note(self, name: str) -> None:
+        if name not in {q["name"] for q in self.queries}:
+            self.queries.append({"name": name, "cypher": load_query(name).text})
+
+    def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        self._note(name)
+        return self._store.run(name, **params)
+
+    def run_many(self, steps, *args, **kwargs):
         for name, _ in steps:
-            seen.append({"name": name, "cypher": load_query(name).text})
-        return original(steps, *args, **kwargs)
+            self._note(name)
+        return self._store.run_many(steps, *args, **kwargs)
 
-    store.run_many = run_many
-    try:
-        yield seen
-    finally:
-        del store.run_many  # back to the class's method
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._store, attribute)
 
 
 def walk(store: GraphStore, seed: int, start: str | None = None, max_steps: int = 7) -> LabStep:
     """One seeded random walk (from ``start``, or from any function)."""
     config = WalkConfig(max_steps=max_steps, max_rounds=10)
-    with recorded_queries(store) as queries:
-        found = random_walks(store, 1, seed, config, starts=[start] if start else None)
+    recorder = RecordingStore(store)
+    found = random_walks(recorder, 1, seed, config, starts=[start] if start else None)
     if not found:
         raise MagnetGraphError(f"no walk of 2+ functions starts at {start!r} (it has no successor)" if start
                                else "no walk found: the graph has no edges")
-    return LabStep("walk", found[0], _unique(queries))
+    return LabStep("walk", found[0], recorder.queries)
 
 
 def apply(store: GraphStore, path: SignaturePath, operation: str, seed: int,
           config: OperationConfig = LAB_CONFIG) -> LabStep:
     """``merge``, ``insert`` or ``split`` on ``path`` (split returns the copy; None if it made none)."""
     rng = random.Random(seed)
-    with recorded_queries(store) as queries:
-        if operation == "merge":
-            result: SignaturePath | None = merge(path, rng, config)
-        elif operation == "insert":
-            result = insert(store, [path], rng, config)[0]
-        elif operation == "split":
-            copies = split(store, [path], rng, config)
-            result = copies[0] if copies else None
-        else:
-            raise MagnetGraphError(f"unknown operation {operation!r}; choose merge, insert or split")
-    return LabStep(operation, result, _unique(queries))
+    recorder = RecordingStore(store)
+    if operation == "merge":
+        result: SignaturePath | None = merge(path, rng, config)
+    elif operation == "insert":
+        result = insert(recorder, [path], rng, config)[0]
+    elif operation == "split":
+        copies = split(recorder, [path], rng, config)
+        result = copies[0] if copies else None
+    else:
+        raise MagnetGraphError(f"unknown operation {operation!r}; choose merge, insert or split")
+    return LabStep(operation, result, recorder.queries)
 
 
 def turn_rows(path: SignaturePath) -> list[dict[str, Any]]:
@@ -84,12 +90,3 @@ def turn_rows(path: SignaturePath) -> list[dict[str, Any]]:
                      "withholds": f"{turn.missing.kind}: {turn.missing.function}"
                                   + (f".{turn.missing.param}" if turn.missing.param else "") if turn.missing else ""})
     return rows
-
-
-def _unique(queries: list[dict[str, str]]) -> list[dict[str, str]]:
-    names, out = set(), []
-    for q in queries:
-        if q["name"] not in names:
-            names.add(q["name"])
-            out.append(q)
-    return out

@@ -51,9 +51,10 @@ def load_config(path: str | Path | None, overrides: tuple[str, ...] = ()) -> dic
             raise MagnetGraphError(f"{where}: section {section!r}: unknown (expected {', '.join(SECTIONS)})")
         if not isinstance(body, dict):
             raise MagnetGraphError(f"{where}: section {section!r}: expected a mapping")
-    args = {name: _number(value) for name, value in config.get("args", {}).items()}
-    return {"args": {**DEFAULT_ARGS, **args}, "model": dict(config.get("model", {})),
-            "lora": dict(config.get("lora", {})), "source": where}
+    sections = {section: {name: _number(value) for name, value in config.get(section, {}).items()}
+                for section in SECTIONS}
+    return {"args": {**DEFAULT_ARGS, **sections["args"]}, "model": sections["model"], "lora": sections["lora"],
+            "source": where}
 
 
 def _number(value: Any) -> Any:

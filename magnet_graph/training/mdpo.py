@@ -28,6 +28,9 @@ from trl.models.utils import disable_gradient_checkpointing
 from trl.trainer.utils import pad, use_adapter
 
 FORMS = ("sequence", "turn")
+# DPOConfig options the multi-turn loss does not implement: set otherwise, they would be silently ignored.
+UNSUPPORTED = {"loss_type": ["sigmoid"], "loss_weights": None, "label_smoothing": 0.0, "ld_alpha": None,
+               "use_weighting": False, "f_divergence_type": "reverse_kl", "truncation_mode": "keep_start"}
 
 
 @dataclass
@@ -41,6 +44,9 @@ class MDPOConfig(DPOConfig):
         super().__post_init__()
         if self.mdpo_form not in FORMS:
             raise ValueError(f"mdpo_form: {self.mdpo_form!r} is not one of {', '.join(FORMS)}")
+        for name, default in UNSUPPORTED.items():
+            if getattr(self, name) != default:
+                raise ValueError(f"{name}: the multi-turn loss does not use it (leave it at {default!r})")
 
 
 def turn_logps(per_token_logps: torch.Tensor, turn_ids: torch.Tensor, num_turns: int) -> torch.Tensor:

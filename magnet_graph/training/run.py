@@ -20,12 +20,17 @@ METHODS = ("sft", "mdpo")
 
 def _check_out(out: Path, resume: bool) -> str | None:
     """The checkpoint to resume from (None for a fresh run); refuses to train over an earlier run unasked."""
-    checkpoints = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
-    if resume:
-        return str(checkpoints[-1]) if checkpoints else None
-    if out.exists() and any(out.iterdir()):
+    from transformers.trainer_utils import get_last_checkpoint
+
+    used = out.exists() and any(out.iterdir())
+    if not used:
+        return None
+    if not resume:
         raise MagnetGraphError(f"{out}: not empty; pass --resume to continue the run there, or choose another --out")
-    return None
+    checkpoint = get_last_checkpoint(str(out))
+    if checkpoint is None:
+        raise MagnetGraphError(f"{out}: --resume found no checkpoint-* to continue from; choose another --out")
+    return checkpoint
 
 
 def _load_model(model: str, model_kwargs: dict[str, Any]):
