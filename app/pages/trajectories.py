@@ -3,14 +3,15 @@ import streamlit as st
 
 from magnet_graph.explore.path_lab import turn_rows
 from magnet_graph.explore.settings import run_dir
-from magnet_graph.explore.trajectories import chat_rows, hints, label, lineage_path, load_records, side_by_side
+from magnet_graph.explore.trajectories import chat_rows, hints, label, lineage_path, side_by_side
+from magnet_graph.synthesis.files import read_records
 
 st.title("Trajectories")
 run = run_dir()
 if run is None:
     st.info("No run directory: start with `magnet-graph app --run RUN_DIR`.")
     st.stop()
-records = load_records(run)
+records = read_records(run)
 kinds = st.multiselect("Kind", sorted({r["kind"] for r in records}))
 shown = [r for r in records if not kinds or r["kind"] in kinds]
 labels = {label(r): r for r in shown}

@@ -23,9 +23,8 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -34,7 +33,7 @@ from ..environments import open_environment
 from ..errors import MagnetGraphError
 from ..execution.call_parser import CallRejected, structured_call
 from ..synthesis.bfcl_check import check_directory
-from ..synthesis.files import read_jsonl, write_jsonl
+from ..synthesis.files import JsonlAppender, read_jsonl, recover_jsonl, write_jsonl
 from ..synthesis.record import openai_tool
 from ..synthesis.translate import ADDED_FUNCTIONS_MESSAGE
 
@@ -171,23 +170,18 @@ def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path,
         write_jsonl(folder / "entries.jsonl", entries)
         write_jsonl(folder / "ground_truth.jsonl", [{"id": i, "ground_truth": t} for i, t in truths.items()])
         results_path = folder / "positive_result.jsonl"  # the checker's name for the results it scores
-        kept = _complete_rows(results_path) if results_path.exists() else []
-        write_jsonl(results_path, kept)  # drops a line a crash cut short
-        done = {r["id"] for r in kept if not r.get("error")}  # a failed inference is retried
+        done = {r["id"] for r in recover_jsonl(results_path) if not r.get("error")}  # a failed inference is retried
         todo = [e for e in entries if e["id"] not in done]
-        with open(results_path, "a", encoding="utf-8") as sink, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        sink = JsonlAppender()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
             finished = len(done)
             for item in pool.map(lambda e: _run_or_record(e, model, category == "long_context"), todo):
-                sink.write(json.dumps({"id": item.id, "result": item.result, "force_terminated": item.force_terminated,
-                                       "steps": item.steps, "messages": item.messages, "error": item.error},
-                                      ensure_ascii=False) + "\n")
-                sink.flush()
-                os.fsync(sink.fileno())
+                sink.append(results_path, asdict(item))
                 finished += 1
                 if progress:
                     progress(category, finished, len(entries))
-        # keep only this run's ids, in entry order (a result line cut by a crash is dropped)
-        rows = {r["id"]: r for r in _complete_rows(results_path)}  # the newest row of an id wins
+        # keep only this run's ids, in entry order; the newest row of an id wins
+        rows = {r["id"]: r for r in read_jsonl(results_path)}
         write_jsonl(results_path, [rows[e["id"]] for e in entries if e["id"] in rows])
         failed = [rows[e["id"]]["error"] for e in entries if rows.get(e["id"], {}).get("error")]
         if entries and len(failed) == len(entries):
@@ -231,13 +225,3 @@ def _claim(out: Path, model: ChatModel) -> None:
                                    f"choose another --out for {model.name}")
     else:
         path.write_text(json.dumps(owner, sort_keys=True) + "\n")
-
-
-def _complete_rows(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # the last line of a killed run
-    return rows

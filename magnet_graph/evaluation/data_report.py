@@ -13,8 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..errors import MagnetGraphError
-from ..synthesis.files import atomic_write, read_jsonl
+from ..synthesis.files import atomic_write, read_jsonl, read_records
 from ..synthesis.record import PHENOMENA, turn_phenomena
 from .contamination import check_records
 
@@ -42,9 +41,7 @@ def data_report(run_dir: str | Path, edges_in_graph: int | None = None,
                 contamination_index=None) -> dict[str, Any]:
     """The quality figures of one run directory."""
     run = Path(run_dir)
-    if not (run / "trajectories.jsonl").is_file():
-        raise MagnetGraphError(f"{run}: no trajectories.jsonl (not a synthesize run directory)")
-    records = read_jsonl(run / "trajectories.jsonl")
+    records = read_records(run)
     paths = read_jsonl(run / "paths.jsonl")
     dropped = read_jsonl(run / "dropped.jsonl")
     synthesis = json.loads((run / "report.json").read_text()) if (run / "report.json").exists() else {}

@@ -6,16 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import MagnetGraphError
-from ..synthesis.files import read_jsonl
 from ..synthesis.record import divergence
-
-
-def load_records(run_dir: str | Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / "trajectories.jsonl"
-    if not path.is_file():
-        raise MagnetGraphError(f"{run_dir}: no trajectories.jsonl (not a synthesize run directory)")
-    return read_jsonl(path)
 
 
 def label(record: dict[str, Any]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import threading
 import time
@@ -31,7 +30,7 @@ from ..teachers import Teacher
 from . import offline_templates  # noqa: F401 - registers the offline teacher's synthesis templates
 from . import prompts
 from .distill import DistillFailed, positive
-from .files import atomic_write
+from .files import JsonlAppender, atomic_write, recover_jsonl
 from .negatives import graph_negatives, student_negative
 from .record import openai_tool
 from .translate import Translator
@@ -119,14 +118,14 @@ def synthesize(store: GraphStore, config: SynthesisConfig, out: Path, teacher: T
     done = _finished_ids(out)
     todo = [p for p in paths if p.id not in done]
     started = time.time()
-    writer = _Appender(out)
+    writer = JsonlAppender()
     worker = _PathWorker(signatures, teacher, student, config.seed)
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
     with ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth") as pool:
         for kind, row in pool.map(worker, todo):
-            writer.append(kind, row)
+            writer.append(out / ("trajectories.jsonl" if kind == "record" else "dropped.jsonl"), row)
             finished += 1
             if progress:
                 progress("trajectories", finished, len(paths))
@@ -166,31 +165,8 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
 
 
 def _finished_ids(out: Path) -> set[str]:
-    ids = set()
-    for name in ("trajectories.jsonl", "dropped.jsonl"):
-        path = out / name
-        if not path.exists():
-            continue
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):  # a line cut by a crash: that path is done again
-            data = data[: data.rfind(b"\n") + 1]
-            path.write_bytes(data)
-        ids |= {json.loads(line)["id"] for line in data.decode().splitlines() if line}
-    return ids
-
-
-class _Appender:
-    """Appends one line per finished path, flushed and fsynced, under a lock."""
-
-    def __init__(self, out: Path):
-        self.out, self.lock = out, threading.Lock()
-
-    def append(self, kind: str, row: dict[str, Any]) -> None:
-        name = "trajectories.jsonl" if kind == "record" else "dropped.jsonl"
-        with self.lock, open(self.out / name, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+    """Ids of paths already written; a line cut by a crash is dropped, so that path is done again."""
+    return {row["id"] for name in ("trajectories.jsonl", "dropped.jsonl") for row in recover_jsonl(out / name)}
 
 
 class _PathWorker:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MagnetGraphError
+from ..synthesis.files import iter_jsonl
 from .render import render, shared_turns
 
 FILES = {"sft": "sft.jsonl", "mdpo": "mdpo.jsonl"}
@@ -24,13 +25,7 @@ def read_rows(data_dir: str | Path, method: str) -> list[dict[str, Any]]:
     if not path.is_file():
         raise MagnetGraphError(f"{path}: not found (run `magnet-graph synthesize --out {data_dir}` first)")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MagnetGraphError(f"{path}:{number}: not JSON ({exc.msg})") from None
+    for number, row in iter_jsonl(path):
         for field, kind in REQUIRED[method].items():
             if not isinstance(row.get(field), kind):
                 raise MagnetGraphError(f"{path}:{number}: field {field!r}: expected {kind.__name__}, "
