@@ -33,6 +33,7 @@ from ..environments import open_environment
 from ..errors import MagnetGraphError
 from ..execution.call_parser import CallRejected, structured_call
 from ..synthesis.bfcl_check import check_directory
+from ..synthesis.bfcl_format import call_string
 from ..synthesis.files import JsonlAppender, read_jsonl, recover_jsonl, write_jsonl
 from ..synthesis.record import openai_tool
 from ..synthesis.translate import ADDED_FUNCTIONS_MESSAGE
@@ -142,7 +143,7 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
                     except CallRejected as exc:  # BFCL would try to run it and answer with the error
                         messages.append(_tool_message(wire, f"Error during execution: {exc}"))
                         continue
-                    strings.append(f"{call.name}(" + ", ".join(f"{k}={v!r}" for k, v in call.arguments.items()) + ")")
+                    strings.append(call_string(call.name, call.arguments, by_name))
                     ok, output = environment.call(call.name, call.arguments)
                     messages.append(_tool_message(wire, _output_text(ok, output)))
                 if strings:

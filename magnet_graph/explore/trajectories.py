@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..synthesis.bfcl_format import call_text
 from ..synthesis.record import divergence
 
 
@@ -22,7 +23,7 @@ def chat_rows(messages: list[dict[str, Any]], diverge_at: int | None = None) -> 
     first message where a negative departs from the positive."""
     rows = []
     for i, m in enumerate(messages):
-        calls = [f"{c['function']['name']}({_arguments(c['function']['arguments'])})" for c in m.get("tool_calls") or []]
+        calls = [call_text(c["function"]["name"], _arguments(c["function"]["arguments"])) for c in m.get("tool_calls") or []]
         text = "\n".join(calls) if calls else (m.get("content") or "")
         rows.append({"index": i, "role": m["role"], "text": text, "calls": bool(calls), "name": m.get("name", ""),
                      "diverges": diverge_at is not None and i == diverge_at})
@@ -41,13 +42,13 @@ def side_by_side(record: dict[str, Any], negative_index: int) -> dict[str, Any]:
 def hints(record: dict[str, Any]) -> list[dict[str, Any]]:
     """What the teacher was hinted with per turn: the reference calls (the student never sees them)."""
     return [{"turn": t["index"], "user": t["user"],
-             "reference calls": "; ".join(f"{c['name']}({_arguments(c['arguments'])})" for s in t["calls"] for c in s)}
+             "reference calls": "; ".join(call_text(c["name"], c["arguments"]) for s in t["calls"] for c in s)}
             for t in record["turns"]]
 
 
-def _arguments(arguments: Any) -> str:
-    values = json.loads(arguments) if isinstance(arguments, str) else arguments
-    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+def _arguments(arguments: Any) -> dict[str, Any]:
+    """Wire-format arguments (a JSON string) or a dict, as a dict."""
+    return json.loads(arguments) if isinstance(arguments, str) else arguments
 
 
 def lineage_path(run_dir: str | Path, record: dict[str, Any]):

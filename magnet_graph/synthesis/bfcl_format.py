@@ -29,9 +29,14 @@ def entry_id(record: dict[str, Any]) -> str:
     return f"magnet_{category}_{record['id']}"
 
 
+def call_text(name: str, arguments: dict[str, Any]) -> str:
+    """``name(k=v, ...)`` with keyword arguments and ``repr``'d values: BFCL's call-string form."""
+    return f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in arguments.items()) + ")"
+
+
 def call_string(name: str, arguments: dict[str, Any], signatures: dict[str, FunctionSignature]) -> str:
-    method = signatures[name].execution.get("method", name)
-    return f"{method}(" + ", ".join(f"{k}={v!r}" for k, v in arguments.items()) + ")"
+    """The BFCL call string of a call, under the BFCL method's own name."""
+    return call_text(signatures[name].execution.get("method", name), arguments)
 
 
 def entry(record: dict[str, Any], signatures: dict[str, FunctionSignature]) -> dict[str, Any]:
