@@ -369,8 +369,7 @@ def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurren
     if local_path:
         from .evaluation.models import LocalModel
 
-        the_model, concurrency = LocalModel(local_path, max_new_tokens), 1
-        the_model.name = f"local:{model}"
+        the_model, concurrency = LocalModel(local_path, max_new_tokens, label=model), 1
     else:
         from .evaluation.models import EndpointModel
 

@@ -20,6 +20,7 @@ are not directly comparable with papers that used the v3 files (the Magnet paper
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import json
@@ -89,6 +90,12 @@ def _output_text(ok: bool, output: Any) -> str:
         return str(output)
 
 
+@functools.cache
+def _class_signatures(cls: str) -> tuple:
+    """A BFCL class's signatures, read and normalised once per process, not once per entry (~60 ms)."""
+    return tuple(load_bfcl(f"bfcl:{cls}"))
+
+
 def _decode(wire: dict[str, Any]) -> dict[str, Any] | None:
     """A call's arguments as BFCL decodes them (a JSON object), or None when they do not decode."""
     arguments = (wire.get("function") or {}).get("arguments", "{}")
@@ -106,7 +113,7 @@ def _tool_message(wire: dict[str, Any], content: str) -> dict[str, Any]:
 
 def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
     """One test entry through ``model`` with BFCL's multi-turn function-calling protocol."""
-    signatures = [s for cls in entry["involved_classes"] for s in load_bfcl(f"bfcl:{cls}")]
+    signatures = [s for cls in entry["involved_classes"] for s in _class_signatures(cls)]
     by_name = {s.name: s for s in signatures}
     held_out = {int(turn): names for turn, names in (entry.get("missed_function") or {}).items()}
     hidden = set(entry.get("excluded_function") or []) | {n for names in held_out.values() for n in names}

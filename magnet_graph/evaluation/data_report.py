@@ -47,11 +47,11 @@ def data_report(run_dir: str | Path, edges_in_graph: int | None = None,
     synthesis = json.loads((run / "report.json").read_text()) if (run / "report.json").exists() else {}
     multi = [r for r in records if r["kind"] == "multi_turn"]
 
-    calls = [c for r in records for step in _calls(r) for c in step]
-    functions = Counter(c["name"] for c in calls)
-    sequences = Counter(tuple(c["name"] for step in _calls(r) for c in step) for r in records)
-    bigrams = {(a["name"], b["name"]) for r in records
-               for a, b in zip([c for s in _calls(r) for c in s], [c for s in _calls(r) for c in s][1:])}
+    named = [[c["name"] for step in _calls(r) for c in step] for r in records]  # each record's calls in order
+    calls = [name for names in named for name in names]
+    functions = Counter(calls)
+    sequences = Counter(tuple(names) for names in named)
+    bigrams = {pair for names in named for pair in zip(names, names[1:])}
     edges_used = {(d["source"], d["target"]) for p in paths for t in p["turns"] for d in t.get("depends_on") or []}
     phenomena = Counter(p for r in records for p in _phenomena(r))
     teacher = synthesis.get("teacher", {})

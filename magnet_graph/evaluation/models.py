@@ -28,11 +28,11 @@ class LocalModel:
     """A transformers checkpoint: its chat template renders the tools; ``<tool_call>{json}</tool_call>``
     blocks in the output (the Qwen2.5 / Hermes convention) become tool calls. Greedy decoding."""
 
-    def __init__(self, path: str, max_new_tokens: int = 1024):
+    def __init__(self, path: str, max_new_tokens: int = 1024, label: str | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.name = f"local:{path}"
+        self.name = f"local:{label or path}"
         self.max_tokens = max_new_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         device = "cuda" if torch.cuda.is_available() else "cpu"

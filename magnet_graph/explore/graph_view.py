@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,25 +30,33 @@ def filter_graph(functions: list[FunctionSignature], edges: list[dict[str, Any]]
 
 def layout(view: GraphSlice) -> dict[str, tuple[float, float]]:
     """Force-directed positions (networkx spring layout) from fixed starting points, toolkits in their
-    own sectors: the same graph gets the same picture in every process."""
+    own sectors: the same graph gets the same picture in every process. Memoised, since the app
+    redraws the page on every click."""
+    nodes = tuple(sorted((f.name, f.toolkit) for f in view.functions))
+    links = tuple(sorted({(e["source"], e["target"]) for e in view.edges}))
+    return dict(_positions(nodes, links))
+
+
+@functools.lru_cache(maxsize=32)
+def _positions(nodes: tuple[tuple[str, str], ...], links: tuple[tuple[str, str], ...]):
     import math
     import zlib
 
     import networkx as nx
 
+    if not nodes:
+        return ()
     graph = nx.DiGraph()
-    graph.add_nodes_from(f.name for f in view.functions)
-    graph.add_edges_from((e["source"], e["target"]) for e in view.edges)
-    toolkits = sorted({f.toolkit for f in view.functions})
+    graph.add_nodes_from(name for name, _ in nodes)
+    graph.add_edges_from(links)
+    toolkits = sorted({toolkit for _, toolkit in nodes})
     start = {}
-    for f in view.functions:
-        angle = 2 * math.pi * toolkits.index(f.toolkit) / max(1, len(toolkits))
-        jitter = zlib.crc32(f.name.encode()) % 1000 / 1e4  # stable across processes, unlike hash()
-        start[f.name] = (math.cos(angle) + jitter, math.sin(angle) - jitter)
-    if not graph:
-        return {}
+    for name, toolkit in nodes:
+        angle = 2 * math.pi * toolkits.index(toolkit) / len(toolkits)
+        jitter = zlib.crc32(name.encode()) % 1000 / 1e4  # stable across processes, unlike hash()
+        start[name] = (math.cos(angle) + jitter, math.sin(angle) - jitter)
     positions = nx.spring_layout(graph, pos=start, k=1.5 / math.sqrt(len(graph)), iterations=60)
-    return {name: (float(x), float(y)) for name, (x, y) in positions.items()}
+    return tuple((name, (float(x), float(y))) for name, (x, y) in positions.items())
 
 
 def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], selected: str | None = None):
