@@ -8,14 +8,13 @@ entry. Test entries are read from the pinned bfcl-eval package's ``BFCL_v4_multi
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from pathlib import Path
 from typing import Any, Iterable
 
+from .bfcl_multi_turn import CATEGORIES, load_category
+
 NGRAM = 13
-CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 
 
 def _normal(text: str) -> str:
@@ -33,12 +32,7 @@ def _canonical(value: Any) -> str:
 
 def bfcl_test_entries() -> list[dict[str, Any]]:
     """Every multi-turn test entry of the installed bfcl-eval (800 in 2026.3.23)."""
-    root = Path(importlib.util.find_spec("bfcl_eval").submodule_search_locations[0]) / "data"
-    entries = []
-    for category in CATEGORIES:
-        path = root / f"BFCL_v4_multi_turn_{category}.json"
-        entries += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return entries
+    return [entry for category in CATEGORIES for entry in load_category(category)[0]]
 
 
 class TestIndex:
