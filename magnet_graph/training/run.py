@@ -101,12 +101,12 @@ def train(method: str, data_dir: str | Path, model: str, out: str | Path, config
         trainer = MultiTurnDPOTrainer(model=policy, args=args, train_dataset=dataset, processing_class=tokenizer,
                                       peft_config=_lora(config))
     result = trainer.train(resume_from_checkpoint=checkpoint)
-    trainer.save_model(str(out))
-    tokenizer.save_pretrained(str(out))
+    trainer.save_model(str(out))  # the model or adapter, and the tokenizer, from the writing rank only
     trainer.save_state()
     summary = {"method": method, "data": str(Path(data_dir).resolve()), "model": model, "rows": len(rows),
                "examples": len(dataset), "steps": result.global_step, "train_loss": result.training_loss,
                "seconds": round(time.perf_counter() - started, 1), "resumed_from": checkpoint,
                "config": {k: config[k] for k in ("args", "model", "lora")}}
-    (out / "magnet_train.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    if trainer.is_world_process_zero():  # one writer under accelerate / DeepSpeed
+        (out / "magnet_train.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return summary
