@@ -1,6 +1,6 @@
 """Edge quality on the labelled BFCL set: precision/recall overall, per class, per evidence kind.
 
-    python bench/edge_quality.py [--no-verify] [--min-score 0.4]
+python bench/edge_quality.py [--no-verify] [--min-score 0.4]
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from magnet_graph.edges.execution import ExecutionVerifier  # noqa: E402
 from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges  # noqa: E402
 
 
+def _target(label: tuple) -> str:
+    """The target function of a label: (source, target) for a prerequisite, (source, field, target, param) for a feed."""
+    return label[-1] if len(label) == 2 else label[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-verify", action="store_true")
@@ -32,21 +37,40 @@ def main() -> None:
     edges = infer_edges(sigs, config, verify=None if args.no_verify else ExecutionVerifier(config))
     toolkit = {s.name: s.toolkit for s in sigs}
 
-    print(f"BFCL: {len(sigs)} functions, {len(edges)} edges {dict(Counter(e.kind for e in edges))}, "
-          f"{len(labels)} labelled true edges; min_score={config.min_score}, execution={not args.no_verify}")
+    print(
+        f"BFCL: {len(sigs)} functions, {len(edges)} edges {dict(Counter(e.kind for e in edges))}, "
+        f"{len(labels)} labelled true edges; min_score={config.min_score}, execution={not args.no_verify}"
+    )
     out_degree = Counter(e.source for e in edges)
     degrees = [out_degree.get(s.name, 0) for s in sigs]
-    print(f"out-degree: mean {statistics.mean(degrees):.2f}, median {statistics.median(degrees):.0f}, "
-          f"max {max(degrees)} ({max(out_degree, key=out_degree.get)}), zero {degrees.count(0)} functions; "
-          f"histogram {dict(sorted(Counter(min(d, 10) for d in degrees).items()))} (10 = 10+)")
+    print(
+        f"out-degree: mean {statistics.mean(degrees):.2f}, median {statistics.median(degrees):.0f}, "
+        f"max {max(degrees)} ({max(out_degree, key=out_degree.get)}), zero {degrees.count(0)} functions; "
+        f"histogram {dict(sorted(Counter(min(d, 10) for d in degrees).items()))} (10 = 10+)"
+    )
     rows = [("all", edges, labels)]
-    rows.append(("all but MathAPI", [e for e in edges if toolkit[e.source] != "MathAPI"],
-                 {l for l in labels if toolkit[l[0]] != "MathAPI"}))
+    rows.append(
+        (
+            "all but MathAPI",
+            [e for e in edges if toolkit[e.source] != "MathAPI"],
+            {label for label in labels if toolkit[label[0]] != "MathAPI"},
+        )
+    )
     for tk in sorted(set(toolkit.values())):
-        rows.append((tk, [e for e in edges if toolkit[e.source] == tk == toolkit[e.target]],
-                     {l for l in labels if toolkit[l[0]] == tk and toolkit[l[-1] if len(l) == 2 else l[2]] == tk}))
-    rows.append(("cross-toolkit", [e for e in edges if toolkit[e.source] != toolkit[e.target]],
-                 {l for l in labels if toolkit[l[0]] != toolkit[l[-1] if len(l) == 2 else l[2]]}))
+        rows.append(
+            (
+                tk,
+                [e for e in edges if toolkit[e.source] == tk == toolkit[e.target]],
+                {label for label in labels if toolkit[label[0]] == tk == toolkit[_target(label)]},
+            )
+        )
+    rows.append(
+        (
+            "cross-toolkit",
+            [e for e in edges if toolkit[e.source] != toolkit[e.target]],
+            {label for label in labels if toolkit[label[0]] != toolkit[_target(label)]},
+        )
+    )
     print(f"{'slice':<20}{'predicted':>10}{'correct':>9}{'labelled':>9}{'precision':>11}{'recall':>8}")
     for name, subset, truth in rows:
         s = score_edges(subset, truth)

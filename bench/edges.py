@@ -1,6 +1,6 @@
 """Edge inference throughput: candidate pairs scored per second, on BFCL and a synthetic catalog.
 
-    python bench/edges.py                 # BFCL (128 functions) and 10,000 synthetic functions
+python bench/edges.py                 # BFCL (128 functions) and 10,000 synthetic functions
 """
 
 from __future__ import annotations
@@ -28,12 +28,16 @@ def measure(label: str, sigs, verify: bool) -> None:
     infer_s = time.perf_counter() - start
     n = len(sigs)
     all_pairs = sum(len(s.response_fields()) for s in sigs) * sum(len(s.parameter_fields()) for s in sigs)
-    print(f"{label}: {n:,} functions, {len(candidates):,} candidate pairs "
-          f"({len(candidates) / max(all_pairs, 1):.4f} of all {all_pairs:,} field x parameter pairs)")
+    print(
+        f"{label}: {n:,} functions, {len(candidates):,} candidate pairs "
+        f"({len(candidates) / max(all_pairs, 1):.4f} of all {all_pairs:,} field x parameter pairs)"
+    )
     print(f"  schema+text scoring: {len(candidates) / scored_s:,.0f} pairs/s ({scored_s:.2f}s)")
     extra = f", {verifier.runs:,} tool calls ({verifier.runs / infer_s:,.0f} calls/s)" if verifier else ""
-    print(f"  full inference{' with execution' if verify else ''}: {len(edges):,} edges in {infer_s:.2f}s "
-          f"= {len(candidates) / infer_s:,.0f} pairs/s{extra}")
+    print(
+        f"  full inference{' with execution' if verify else ''}: {len(edges):,} edges in {infer_s:.2f}s "
+        f"= {len(candidates) / infer_s:,.0f} pairs/s{extra}"
+    )
 
 
 def main() -> None:

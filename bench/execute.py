@@ -21,10 +21,12 @@ from magnet_graph.environments import initial_state, open_environment  # noqa: E
 from magnet_graph.environments.toolkit import ClassToolkit  # noqa: E402
 from magnet_graph.execution import Executor, parse_call  # noqa: E402
 
-CALLS = [("add", {"a": 3, "b": 4}, "add(a=3, b=4)"),
-         ("pwd", {}, "pwd()"),
-         ("ls", {}, "ls()"),
-         ("mean", {"numbers": [1.0, 2.0, 3.5]}, "mean(numbers=[1.0, 2.0, 3.5])")]
+CALLS = [
+    ("add", {"a": 3, "b": 4}, "add(a=3, b=4)"),
+    ("pwd", {}, "pwd()"),
+    ("ls", {}, "ls()"),
+    ("mean", {"numbers": [1.0, 2.0, 3.5]}, "mean(numbers=[1.0, 2.0, 3.5])"),
+]
 
 
 def rate(fn, n: int) -> float:
@@ -57,8 +59,12 @@ def main() -> None:
     finally:
         env.close()
     print(f"{n:,} calls each, cycling add / pwd / ls / mean on BFCL backends in a generated state")
-    for label, value in [("direct method calls", direct), ("parse only (ast, no run)", parse_only),
-                         ("executor, structured calls", structured), ("executor, call strings", strings)]:
+    for label, value in [
+        ("direct method calls", direct),
+        ("parse only (ast, no run)", parse_only),
+        ("executor, structured calls", structured),
+        ("executor, call strings", strings),
+    ]:
         print(f"  {label:<28}{value:>12,.0f} calls/s   {direct / value:>7.1f}x slower than direct")
 
 

@@ -74,8 +74,10 @@ def main() -> None:
     edges = synthetic_edges(sigs, args.edges_per_function, seed=1)
     n_params = sum(len(s.parameter_fields()) for s in sigs)
     n_fields = sum(len(s.response_fields()) for s in sigs)
-    print(f"catalog: {len(sigs):,} functions ({n_params:,} parameter and {n_fields:,} field nodes), "
-          f"{len(edges):,} FEEDS edges; batch {args.batch_size}")
+    print(
+        f"catalog: {len(sigs):,} functions ({n_params:,} parameter and {n_fields:,} field nodes), "
+        f"{len(edges):,} FEEDS edges; batch {args.batch_size}"
+    )
     mem_fn, mem_edges = in_memory_build(sigs, edges)
     rows = [("in-memory", len(sigs) / mem_fn, len(edges) / mem_edges, None)]
 

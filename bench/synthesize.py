@@ -29,8 +29,12 @@ from magnet_graph.synthesis.run import SynthesisConfig, synthesize  # noqa: E402
 from magnet_graph.teachers import OpenAICompatibleTeacher  # noqa: E402
 from tests.openai_stub_server import ScriptedChatServer, chat_completion  # noqa: E402
 
-TEMPLATES = {prompts.BACK_INSTRUCTIONS: offline_templates.back, prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
-             prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant, prompts.JUDGE_INSTRUCTIONS: offline_templates.judge}
+TEMPLATES = {
+    prompts.BACK_INSTRUCTIONS: offline_templates.back,
+    prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
+    prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant,
+    prompts.JUDGE_INSTRUCTIONS: offline_templates.judge,
+}
 
 
 def main() -> None:
@@ -52,15 +56,21 @@ def main() -> None:
             store.load_functions(load_catalogs(["bfcl"]))
             link(store)
             print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
-            print(f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}")
+            print(
+                f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}"
+            )
             for c in args.concurrency:
                 # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
-                config = SynthesisConfig(n=max(args.n, 2 * c), seed=0, concurrency=c,
-                                         mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2})
+                config = SynthesisConfig(
+                    n=max(args.n, 2 * c),
+                    seed=0,
+                    concurrency=c,
+                    mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2},
+                )
                 teacher = OpenAICompatibleTeacher("bench", server.base_url, cache_dir=None)
                 marks = {}
 
-                def progress(stage, done, total):
+                def progress(stage, done, total, marks=marks):
                     marks.setdefault(stage, time.perf_counter())  # the export stage starts when every path is done
 
                 start = time.perf_counter()

@@ -25,10 +25,24 @@ import torch
 
 PEAK_FLOPS = 989e12
 SHAPES = {
-    "qwen2.5-7b": dict(vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
-                       num_attention_heads=28, num_key_value_heads=4, tie_word_embeddings=False),
-    "tiny": dict(vocab_size=2048, hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
-                 num_key_value_heads=2, tie_word_embeddings=True),
+    "qwen2.5-7b": dict(
+        vocab_size=152064,
+        hidden_size=3584,
+        intermediate_size=18944,
+        num_hidden_layers=28,
+        num_attention_heads=28,
+        num_key_value_heads=4,
+        tie_word_embeddings=False,
+    ),
+    "tiny": dict(
+        vocab_size=2048,
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+    ),
 }
 
 
@@ -68,8 +82,15 @@ def datasets(vocab: int, seq_len: int, rows: int, seed: int):
         diverge = turns.index(2)
         rejected = chosen[:diverge] + [rng.randrange(vocab) for _ in range(seq_len - diverge)]
         sft.append({"input_ids": chosen, "assistant_masks": [int(t >= 0) for t in turns]})
-        mdpo.append({"chosen_ids": chosen, "rejected_ids": rejected, "chosen_turn_ids": turns,
-                     "rejected_turn_ids": turns, "shared_turns": 2})
+        mdpo.append(
+            {
+                "chosen_ids": chosen,
+                "rejected_ids": rejected,
+                "chosen_turn_ids": turns,
+                "rejected_turn_ids": turns,
+                "shared_turns": 2,
+            }
+        )
     return Dataset.from_list(sft), Dataset.from_list(mdpo)
 
 
@@ -110,36 +131,67 @@ def run(method: str, args, tokenizer, sft_data, mdpo_data) -> dict:
     params = sum(p.numel() for p in model.parameters())
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    common = dict(output_dir=tempfile.mkdtemp(), report_to="none", max_steps=args.warmup + args.steps,
-                  per_device_train_batch_size=args.batch, learning_rate=1e-6, bf16=device == "cuda",
-                  gradient_checkpointing=args.checkpointing, logging_steps=10_000, save_strategy="no",
-                  max_length=args.seq_len, optim=args.optim)
+    common = dict(
+        output_dir=tempfile.mkdtemp(),
+        report_to="none",
+        max_steps=args.warmup + args.steps,
+        per_device_train_batch_size=args.batch,
+        learning_rate=1e-6,
+        bf16=device == "cuda",
+        gradient_checkpointing=args.checkpointing,
+        logging_steps=10_000,
+        save_strategy="no",
+        max_length=args.seq_len,
+        optim=args.optim,
+    )
     lora = LoraConfig(r=32, lora_alpha=64, target_modules="all-linear", task_type="CAUSAL_LM") if args.lora else None
     timer = StepTimer()
     if method == "sft":
-        trainer = SFTTrainer(model=model, args=SFTConfig(**common), train_dataset=sft_data, processing_class=tokenizer,
-                             peft_config=lora, callbacks=[timer.callback()])
+        trainer = SFTTrainer(
+            model=model,
+            args=SFTConfig(**common),
+            train_dataset=sft_data,
+            processing_class=tokenizer,
+            peft_config=lora,
+            callbacks=[timer.callback()],
+        )
         sequences = args.batch
     else:
         config = MDPOConfig(**common, precompute_ref_log_probs=args.precompute)
         ref = None if (args.lora or args.precompute) else build_model(args.shape, device).eval()
-        trainer = MultiTurnDPOTrainer(model=model, ref_model=ref, args=config, train_dataset=mdpo_data,
-                                      processing_class=tokenizer, peft_config=lora, callbacks=[timer.callback()])
+        trainer = MultiTurnDPOTrainer(
+            model=model,
+            ref_model=ref,
+            args=config,
+            train_dataset=mdpo_data,
+            processing_class=tokenizer,
+            peft_config=lora,
+            callbacks=[timer.callback()],
+        )
         sequences = 2 * args.batch  # chosen and rejected
     trainer.train()
-    step = sum(timer.times[args.warmup:]) / len(timer.times[args.warmup:])
+    step = sum(timer.times[args.warmup :]) / len(timer.times[args.warmup :])
     tokens = sequences * args.seq_len
     shape = SHAPES[args.shape]
     attention = 12 * shape["num_hidden_layers"] * shape["hidden_size"] * args.seq_len
     train_flops = (4 if args.lora else 6) * params + attention
     reference_flops = 0 if (method == "sft" or args.precompute) else 2 * params + attention / 3
     achieved = tokens * (train_flops + reference_flops) / step
-    result = {"method": method, "shape": args.shape, "params_b": round(params / 1e9, 3), "seq_len": args.seq_len,
-              "batch": args.batch, "lora": args.lora, "precomputed_reference": method == "mdpo" and args.precompute,
-              "step_s": round(step, 3), "tokens_per_s": round(tokens / step, 1),
-              "peak_mem_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1) if device == "cuda" else None,
-              "tflops": round(achieved / 1e12, 1), "mfu_vs_989_tflops": round(achieved / PEAK_FLOPS, 4),
-              "device": torch.cuda.get_device_name() if device == "cuda" else "cpu"}
+    result = {
+        "method": method,
+        "shape": args.shape,
+        "params_b": round(params / 1e9, 3),
+        "seq_len": args.seq_len,
+        "batch": args.batch,
+        "lora": args.lora,
+        "precomputed_reference": method == "mdpo" and args.precompute,
+        "step_s": round(step, 3),
+        "tokens_per_s": round(tokens / step, 1),
+        "peak_mem_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1) if device == "cuda" else None,
+        "tflops": round(achieved / 1e12, 1),
+        "mfu_vs_989_tflops": round(achieved / PEAK_FLOPS, 4),
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+    }
     del trainer, model
     return result
 
@@ -163,7 +215,7 @@ def main():
     tokenizer = build_tiny_tokenizer(["warm up the merges"], vocab_size=300)
     rows = args.batch * (args.warmup + args.steps)
     sft_data, mdpo_data = datasets(SHAPES[args.shape]["vocab_size"], args.seq_len, rows, seed=0)
-    for method in (["sft", "mdpo"] if args.method == "both" else [args.method]):
+    for method in ["sft", "mdpo"] if args.method == "both" else [args.method]:
         print(json.dumps(run(method, args, tokenizer, sft_data, mdpo_data)), flush=True)
 
 

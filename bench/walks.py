@@ -86,7 +86,7 @@ def main() -> None:
         for name in args.stores.split(","):
             results[name] = {}
 
-            def run(uri):
+            def run(uri, name=name):
                 with open_store(uri, "bench-walks") as store:
                     store.clear()
                     store.load_functions(sigs)

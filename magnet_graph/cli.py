@@ -11,11 +11,16 @@ import click
 
 from .errors import MagnetGraphError
 
-STORE_OPTION = click.option("--store", "store_uri", default=None, metavar="URI",
-                            help="embedded://PATH (default ./.magnet-graph), neo4j://HOST:PORT or bolt://...; "
-                                 "env MAGNET_GRAPH_STORE.")
-GRAPH_OPTION = click.option("--graph", default=None, metavar="NAME",
-                            help="Graph partition (default 'default'; env MAGNET_GRAPH_GRAPH).")
+STORE_OPTION = click.option(
+    "--store",
+    "store_uri",
+    default=None,
+    metavar="URI",
+    help="embedded://PATH (default ./.magnet-graph), neo4j://HOST:PORT or bolt://...; env MAGNET_GRAPH_STORE.",
+)
+GRAPH_OPTION = click.option(
+    "--graph", default=None, metavar="NAME", help="Graph partition (default 'default'; env MAGNET_GRAPH_GRAPH)."
+)
 
 
 class _Group(click.Group):
@@ -68,12 +73,23 @@ def _open(store_uri, graph):
 @click.argument("sources", nargs=-1, required=True)
 @STORE_OPTION
 @GRAPH_OPTION
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND batch.")
-@click.option("--edges/--no-edges", "with_edges", default=True, show_default=True,
-              help="Infer FEEDS edges over the whole graph after loading.")
+@click.option(
+    "--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND batch."
+)
+@click.option(
+    "--edges/--no-edges",
+    "with_edges",
+    default=True,
+    show_default=True,
+    help="Infer FEEDS edges over the whole graph after loading.",
+)
 @click.option("--min-edge-score", type=float, default=None, help="Edge threshold (default: EdgeConfig.min_score).")
-@click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Execution evidence: run executable tools (bfcl, python:) to verify edges.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Execution evidence: run executable tools (bfcl, python:) to verify edges.",
+)
 @click.option("--judge", default=None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
 @click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint for --judge.")
 def load(sources, store_uri, graph, batch_size, with_edges, min_edge_score, verify, judge, base_url):
@@ -87,11 +103,12 @@ def load(sources, store_uri, graph, batch_size, with_edges, min_edge_score, veri
     signatures = load_catalogs(list(sources))
     with _open(store_uri, graph) as store:
         show = sys.stderr.isatty() and len(signatures) > batch_size
-        with click.progressbar(length=len(signatures), label="loading", file=sys.stderr,
-                               hidden=not show) as bar:
+        with click.progressbar(length=len(signatures), label="loading", file=sys.stderr, hidden=not show) as bar:
             result = store.load_functions(signatures, batch_size=batch_size, progress=bar.update)
-        click.echo(f"loaded {result.functions} functions ({result.new_functions} new), {result.parameters} parameters, "
-                   f"{result.response_fields} response fields into graph {store.graph!r} in {result.seconds:.1f}s")
+        click.echo(
+            f"loaded {result.functions} functions ({result.new_functions} new), {result.parameters} parameters, "
+            f"{result.response_fields} response fields into graph {store.graph!r} in {result.seconds:.1f}s"
+        )
         if with_edges:
             _infer(store, min_edge_score, verify, judge, base_url)
 
@@ -125,8 +142,10 @@ def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
     click.echo(f"{'source.field':<44} {'target.param':<44} {'kind':<12} {'score':>5}  evidence")
     for e in rows:
         evidence = ", ".join(f"{x['kind']} {x['score']:.2f}" for x in e["evidence"])
-        click.echo(f"{e['source'] + '.' + e['source_field']:<44} {e['target'] + '.' + e['target_param']:<44} "
-                   f"{e['kind']:<12} {e['score']:>5.2f}  {evidence}")
+        click.echo(
+            f"{e['source'] + '.' + e['source_field']:<44} {e['target'] + '.' + e['target_param']:<44} "
+            f"{e['kind']:<12} {e['score']:>5.2f}  {evidence}"
+        )
 
 
 @main.command()
@@ -137,10 +156,19 @@ def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
 @click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True, help="S: functions per path.")
 @click.option("--weighted", is_flag=True, help="Pick successors in proportion to edge score.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option("--ops", default="merge,insert,split", show_default=True,
-              help="Node operations to apply, in the paper's order; 'none' for plain walks.")
-@click.option("--single-turn", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also this many single-turn paths (single, parallel, multiple, irrelevance).")
+@click.option(
+    "--ops",
+    default="merge,insert,split",
+    show_default=True,
+    help="Node operations to apply, in the paper's order; 'none' for plain walks.",
+)
+@click.option(
+    "--single-turn",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also this many single-turn paths (single, parallel, multiple, irrelevance).",
+)
 @click.option("--save/--no-save", default=True, show_default=True, help="Persist the paths in the graph.")
 def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, fmt, save):
     """Signature paths: seeded Cypher random walks reshaped by Merge, Insert and Split.
@@ -160,8 +188,10 @@ def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, 
         if fmt == "jsonl":
             click.echo(path.to_json())
         else:
-            turns = " | ".join(f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}"
-                               f"[{t.op}]" for t in path.turns)
+            turns = " | ".join(
+                f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}[{t.op}]"
+                for t in path.turns
+            )
             click.echo(f"{path.id}  {turns}")
 
 
@@ -196,8 +226,13 @@ def _mix(text):
 
 
 @main.command()
-@click.option("--catalog", "catalogs", multiple=True, metavar="SOURCE",
-              help="Load these catalogs first (as `load` does; idempotent). Default: the graph as it is.")
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    metavar="SOURCE",
+    help="Load these catalogs first (as `load` does; idempotent). Default: the graph as it is.",
+)
 @click.option("-n", "count", type=click.IntRange(min=1), default=30, show_default=True, help="Multi-turn walks.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
@@ -205,32 +240,65 @@ def _mix(text):
 @click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint of the teacher.")
 @click.option("--student", default=None, metavar="openai:MODEL", help="Student for hinted negatives.")
 @click.option("--student-base-url", default=None, metavar="URL")
-@click.option("--mix", default="", metavar="SHAPE=W,...",
-              help="SFT mix weights (multi_turn, single, parallel, multiple, irrelevance); default the paper's.")
+@click.option(
+    "--mix",
+    default="",
+    metavar="SHAPE=W,...",
+    help="SFT mix weights (multi_turn, single, parallel, multiple, irrelevance); default the paper's.",
+)
 @click.option("--ops", default="merge,insert,split", show_default=True, help="Node operations; 'none' for plain walks.")
 @click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True)
 @click.option("--weighted", is_flag=True, help="Walk successors in proportion to edge score.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Paths translated at once (each in its own environment).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Teacher response cache (default ./.magnet-graph/teacher-cache).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Paths translated at once (each in its own environment).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Teacher response cache (default ./.magnet-graph/teacher-cache).",
+)
 @click.option("--resume", is_flag=True, help="Finish a killed run in --out (same config required).")
 @click.option("--dry-run", is_flag=True, help="Estimate teacher calls and tokens; write nothing.")
 @STORE_OPTION
 @GRAPH_OPTION
-def synthesize(catalogs, count, seed, out_dir, teacher, base_url, student, student_base_url, mix, ops, max_steps,
-               weighted, concurrency, cache_dir, resume, dry_run, store_uri, graph):
+def synthesize(
+    catalogs,
+    count,
+    seed,
+    out_dir,
+    teacher,
+    base_url,
+    student,
+    student_base_url,
+    mix,
+    ops,
+    max_steps,
+    weighted,
+    concurrency,
+    cache_dir,
+    resume,
+    dry_run,
+    store_uri,
+    graph,
+):
     """Turn signature paths into executed multi-turn conversations, positive and negative trajectories,
     and SFT / DPO / mDPO / ShareGPT / BFCL datasets in --out."""
     from pathlib import Path
 
     from .catalogs import load_catalogs
-    from .synthesis.run import SynthesisConfig, estimate, plan_paths, synthesize as run_synthesis
+    from .synthesis.run import SynthesisConfig, estimate, plan_paths
+    from .synthesis.run import synthesize as run_synthesis
     from .teachers import open_teacher
 
     chosen = () if ops == "none" else tuple(o.strip() for o in ops.split(",") if o.strip())
-    config = SynthesisConfig(n=count, seed=seed, max_steps=max_steps, weighted=weighted, ops=chosen, mix=_mix(mix),
-                             concurrency=concurrency)
+    config = SynthesisConfig(
+        n=count, seed=seed, max_steps=max_steps, weighted=weighted, ops=chosen, mix=_mix(mix), concurrency=concurrency
+    )
     signatures = load_catalogs(list(catalogs)) if catalogs else []
     cache = Path(cache_dir) if cache_dir else None
     the_teacher = open_teacher(teacher, base_url=base_url, cache_dir=cache)
@@ -242,16 +310,23 @@ def synthesize(catalogs, count, seed, out_dir, teacher, base_url, student, stude
                 _infer(store, None, True, None, None)
         if dry_run:
             found = plan_paths(store, config)
-            click.echo(json.dumps(estimate(found, {s.name: s for s in store.functions()}, bool(student)), sort_keys=True))
+            click.echo(
+                json.dumps(estimate(found, {s.name: s for s in store.functions()}, bool(student)), sort_keys=True)
+            )
             return
-        run = run_synthesis(store, config, Path(out_dir), the_teacher, student=the_student, resume=resume,
-                            progress=_progress_bars())
+        run = run_synthesis(
+            store, config, Path(out_dir), the_teacher, student=the_student, resume=resume, progress=_progress_bars()
+        )
     counts, bfcl = run.manifest["counts"], run.report.get("bfcl") or {}
-    click.echo(f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
-               f"negatives) to {run.out}")
+    click.echo(
+        f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
+        f"negatives) to {run.out}"
+    )
     if "positive" in bfcl:
-        click.echo(f"bfcl checker: positives accepted {bfcl['positive']['accepted']}/{bfcl['positive']['checked']}, "
-                   f"negatives rejected {bfcl['negative']['rejected']}/{bfcl['negative']['checked']}")
+        click.echo(
+            f"bfcl checker: positives accepted {bfcl['positive']['accepted']}/{bfcl['positive']['checked']}, "
+            f"negatives rejected {bfcl['negative']['rejected']}/{bfcl['negative']['checked']}"
+        )
     elif bfcl.get("error"):
         click.echo(f"bfcl checker: {bfcl['error']}")
 
@@ -264,10 +339,17 @@ def train():
 def _train_command(method, summary):
     @train.command(name=method, help=summary)
     @click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
-    @click.option("--model", required=True, metavar="PATH_OR_NAME", help="Starting checkpoint (local path or hub name).")
+    @click.option(
+        "--model", required=True, metavar="PATH_OR_NAME", help="Starting checkpoint (local path or hub name)."
+    )
     @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
-    @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-                  help="YAML with sections args / model / lora (see trainer/configs/).")
+    @click.option(
+        "--config",
+        "config_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="YAML with sections args / model / lora (see trainer/configs/).",
+    )
     @click.option("--set", "overrides", multiple=True, metavar="SECTION.FIELD=VALUE", help="Override a config entry.")
     @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in --out.")
     def command(data_dir, model, out_dir, config_path, overrides, resume):
@@ -279,10 +361,15 @@ def _train_command(method, summary):
 
         summary = run_training(method, data_dir, model, out_dir, config_path, overrides, resume)
         if summary["examples"] < summary["rows"]:
-            click.echo(f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
-                       "token left within args.max_length (or nothing to compare) and were skipped", err=True)
-        click.echo(f"{method}: {summary['steps']} steps on {summary['examples']} examples, train loss "
-                   f"{summary['train_loss']:.4f}, saved to {out_dir}")
+            click.echo(
+                f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
+                "token left within args.max_length (or nothing to compare) and were skipped",
+                err=True,
+            )
+        click.echo(
+            f"{method}: {summary['steps']} steps on {summary['examples']} examples, train loss "
+            f"{summary['train_loss']:.4f}, saved to {out_dir}"
+        )
 
     return command
 
@@ -293,8 +380,13 @@ _train_command("mdpo", "Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assi
 
 @train.command(name="tiny-model")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to write it.")
-@click.option("--data", "data_dir", default=None, type=click.Path(file_okay=False),
-              help="Learn the tokenizer from this run's conversations.")
+@click.option(
+    "--data",
+    "data_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Learn the tokenizer from this run's conversations.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 def tiny_model(out_dir, data_dir, seed):
     """Build a ~1M-parameter Qwen2-shaped model and tokenizer locally (no hub), for smoke runs."""
@@ -311,8 +403,9 @@ def evaluate():
 
 @evaluate.command(name="data")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
-              help="Report folder (default RUN_DIR/eval).")
+@click.option(
+    "--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Report folder (default RUN_DIR/eval)."
+)
 @click.option("--store", "store_uri", default=None, metavar="URI", help="Read the graph's edge count from this store.")
 @GRAPH_OPTION
 @click.option("--allow-contamination", is_flag=True, help="Exit 0 even when data matches BFCL test entries.")
@@ -330,29 +423,54 @@ def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
     report = data_report(run_dir, edges_in_graph=edges)
     written = write_report(report, out_dir or Path(run_dir) / "eval")
     cont = report["contamination"]
-    click.echo(f"wrote {written['markdown']} and {written['json']}: {report['records']} records, "
-               f"contamination {cont['query_hits']} query / {cont['state_hits']} state hits")
+    click.echo(
+        f"wrote {written['markdown']} and {written['json']}: {report['records']} records, "
+        f"contamination {cont['query_hits']} query / {cont['state_hits']} state hits"
+    )
     if (cont["query_hits"] or cont["state_hits"]) and not allow_contamination:
         first = cont["examples"][0]
-        raise click.ClickException(f"contamination: {cont['query_hits']} queries and {cont['state_hits']} initial "
-                                   f"states match BFCL test entries (first: record {first['record']} "
-                                   f"{first['what']} ~ {first['test_id']}); see {written['json']}")
+        raise click.ClickException(
+            f"contamination: {cont['query_hits']} queries and {cont['state_hits']} initial "
+            f"states match BFCL test entries (first: record {first['record']} "
+            f"{first['what']} ~ {first['test_id']}); see {written['json']}"
+        )
 
 
 @evaluate.command(name="bfcl")
 @click.option("--model", required=True, metavar="NAME", help="Model name at the endpoint (or a label for --local).")
 @click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint serving --model.")
-@click.option("--local", "local_path", default=None, type=click.Path(file_okay=False),
-              help="A local transformers checkpoint instead of an endpoint.")
-@click.option("--category", "categories", default="base,miss_func,miss_param,long_context", show_default=True,
-              help="Comma-separated multi-turn categories.")
+@click.option(
+    "--local",
+    "local_path",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="A local transformers checkpoint instead of an endpoint.",
+)
+@click.option(
+    "--category",
+    "categories",
+    default="base,miss_func,miss_param,long_context",
+    show_default=True,
+    help="Comma-separated multi-turn categories.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="First N entries of each category.")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
-              help="Results folder (default runs/eval-bfcl/MODEL); a rerun resumes there.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Entries in flight at once (endpoint only).")
-@click.option("--max-new-tokens", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Longest reply per step.")
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Results folder (default runs/eval-bfcl/MODEL); a rerun resumes there.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Entries in flight at once (endpoint only).",
+)
+@click.option(
+    "--max-new-tokens", type=click.IntRange(min=1), default=1024, show_default=True, help="Longest reply per step."
+)
 def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurrency, max_new_tokens):
     """Score a model on BFCL's multi-turn categories with BFCL's protocol and checker; prints JSON."""
     import re
@@ -382,8 +500,13 @@ def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurren
 @main.command()
 @STORE_OPTION
 @GRAPH_OPTION
-@click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False, exists=True),
-              help="A synthesize run directory for the Trajectories and Run dashboard pages.")
+@click.option(
+    "--run",
+    "run_dir",
+    default=None,
+    type=click.Path(file_okay=False, exists=True),
+    help="A synthesize run directory for the Trajectories and Run dashboard pages.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
 @click.option("--address", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 def app(store_uri, graph, run_dir, port, address):
@@ -393,12 +516,28 @@ def app(store_uri, graph, run_dir, port, address):
 
     script = Path(str(resources.files("magnet_graph.app").joinpath("explorer.py")))
     env = dict(os.environ)
-    for name, value in (("MAGNET_GRAPH_STORE", store_uri), ("MAGNET_GRAPH_GRAPH", graph),
-                        ("MAGNET_GRAPH_RUN", str(Path(run_dir).resolve()) if run_dir else None)):
+    for name, value in (
+        ("MAGNET_GRAPH_STORE", store_uri),
+        ("MAGNET_GRAPH_GRAPH", graph),
+        ("MAGNET_GRAPH_RUN", str(Path(run_dir).resolve()) if run_dir else None),
+    ):
         if value:
             env[name] = value
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     click.echo(f"serving the explorer on http://{address}:{port}", err=True)
     os.execvpe(command[0], command, env)
 

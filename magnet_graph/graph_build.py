@@ -7,8 +7,14 @@ import dataclasses
 from .store import GraphStore
 
 
-def link(store: GraphStore, *, min_score: float | None = None, verify: bool = True, judge_spec: str | None = None,
-         base_url: str | None = None) -> tuple[int, list[str]]:
+def link(
+    store: GraphStore,
+    *,
+    min_score: float | None = None,
+    verify: bool = True,
+    judge_spec: str | None = None,
+    base_url: str | None = None,
+) -> tuple[int, list[str]]:
     """Re-infer the graph's FEEDS edges (replacing the old ones in one transaction): (count, notes)."""
     from .edges import EdgeConfig, infer_edges
     from .edges.execution import ExecutionVerifier

@@ -13,29 +13,58 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
 
 # BFCL's own mapping (bfcl_eval GORILLA_TO_OPENAPI) plus Gemini's upper-case and Python's names.
 TYPE_ALIASES = {
-    "string": "string", "str": "string", "char": "string", "any": "string",
-    "integer": "integer", "int": "integer", "long": "integer", "short": "integer", "byte": "integer",
+    "string": "string",
+    "str": "string",
+    "char": "string",
+    "any": "string",
+    "integer": "integer",
+    "int": "integer",
+    "long": "integer",
+    "short": "integer",
+    "byte": "integer",
     "bigint": "integer",
-    "number": "number", "float": "number", "double": "number",
-    "boolean": "boolean", "bool": "boolean",
-    "array": "array", "list": "array", "tuple": "array", "arraylist": "array", "queue": "array",
+    "number": "number",
+    "float": "number",
+    "double": "number",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "array": "array",
+    "list": "array",
+    "tuple": "array",
+    "arraylist": "array",
+    "queue": "array",
     "stack": "array",
-    "object": "object", "dict": "object", "hashmap": "object", "hashtable": "object",
+    "object": "object",
+    "dict": "object",
+    "hashmap": "object",
+    "hashtable": "object",
     "null": "null",
 }
 MAX_REFS = 200  # $ref inlined per schema
 MAX_DEPTH = 64  # nested subschemas
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
-_SUBSCHEMAS = ("items", "additionalItems", "additionalProperties", "unevaluatedItems", "unevaluatedProperties",
-               "not", "if", "then", "else", "contains", "propertyNames")
+_SUBSCHEMAS = (
+    "items",
+    "additionalItems",
+    "additionalProperties",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+)
 _DATA_KEYS = ("enum", "const", "default", "examples")  # values, not schemas: a "$ref" key there is data
 _NOT_SCANNED = _SUBSCHEMA_LISTS + _SUBSCHEMA_MAPS + _SUBSCHEMAS + _DATA_KEYS  # any other key: no $ref left
 _TEXT_KEYS = ("description", "title")
@@ -156,8 +185,10 @@ class _Walk:
         ref = node["$ref"]
         match = _REF.fullmatch(ref) if isinstance(ref, str) else None
         if match is None:
-            raise SchemaProblem(f"{path}.$ref", f"unsupported $ref {ref!r}: only local "
-                                "#/$defs/NAME and #/definitions/NAME are supported")
+            raise SchemaProblem(
+                f"{path}.$ref",
+                f"unsupported $ref {ref!r}: only local #/$defs/NAME and #/definitions/NAME are supported",
+            )
         kind, name = match[1], unquote(match[2]).replace("~1", "/").replace("~0", "~")
         if (kind, name) in resolving:
             raise SchemaProblem(f"{path}.$ref", f"recursive $ref {ref!r} cannot be inlined")

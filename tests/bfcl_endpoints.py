@@ -46,7 +46,8 @@ class EntryIndex:
                         users.append(ADDED_FUNCTIONS_MESSAGE)
                     users += [m["content"] for m in question if m["role"] == "user"]
                     self.turns.setdefault((tuple(users), frozenset(offered)), []).append(
-                        (entry["id"], turn, truths[entry["id"]][turn]))
+                        (entry["id"], turn, truths[entry["id"]][turn])
+                    )
 
     def locate(self, request):
         users = tuple(m["content"] for m in request["messages"] if m["role"] == "user")
@@ -66,13 +67,15 @@ class EntryIndex:
         return entry_id, turn, truth, step, tools
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameter_names() -> dict[str, list[str]]:
     """Each BFCL method's parameter names in signature order (some ground-truth calls are positional)."""
     names = {}
     for sig in load_bfcl("bfcl"):
         cls = getattr(importlib.import_module(sig.execution["module"]), sig.execution["class"])
-        names[sig.name] = [p for p in inspect.signature(getattr(cls, sig.execution["method"])).parameters if p != "self"]
+        names[sig.name] = [
+            p for p in inspect.signature(getattr(cls, sig.execution["method"])).parameters if p != "self"
+        ]
     return names
 
 
@@ -89,18 +92,21 @@ def _calls_reply(entry_id, calls):
     body = chat_completion(f"[entry {entry_id}]")
     body["choices"][0]["message"]["tool_calls"] = [
         {"id": f"call_{i}", "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
-        for i, c in enumerate(calls)]
+        for i, c in enumerate(calls)
+    ]
     body["choices"][0]["finish_reason"] = "tool_calls"
     return 200, body
 
 
 def replay(index: EntryIndex):
     """Every turn: all ground-truth calls in one step, then a closing text."""
+
     def reply(request):
         entry_id, _, truth, step, _ = index.locate(request)
         if step == 0 and truth:
             return _calls_reply(entry_id, [truth_call(text) for text in truth])
         return 200, chat_completion(f"Done. [entry {entry_id}]")
+
     return reply
 
 
@@ -121,4 +127,5 @@ def coin(index: EntryIndex, seed: int = 0):
         entry_id = index.locate(request)[0]
         heads = hashlib.sha256(f"{seed}:{entry_id}".encode()).digest()[0] % 2 == 0
         return play(request) if heads else _silent_in(entry_id)
+
     return reply

@@ -65,10 +65,14 @@ class ScriptedChatServer:
 
 
 def chat_completion(content: str, model: str = "scripted", finish_reason: str = "stop") -> dict:
-    return {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "finish_reason": finish_reason,
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+    return {
+        "id": "cmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
 
 
 def scripted(*steps: Reply | Callable[[dict], Reply]) -> Callable[[dict], Reply]:
@@ -85,6 +89,7 @@ def scripted(*steps: Reply | Callable[[dict], Reply]) -> Callable[[dict], Reply]
 
 def delayed(seconds: float, step: Reply) -> Callable[[dict], Reply]:
     """A step that answers ``step`` after ``seconds``."""
+
     def reply(request: dict) -> Reply:
         time.sleep(seconds)
         return step

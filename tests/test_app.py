@@ -58,8 +58,9 @@ def test_graph_page_filters_and_describes_a_function(world):
     app.selectbox(key="function").set_value(busiest).run()
     assert app.subheader[0].value.startswith(busiest)
     inside = {e["source"] for e in edges} | {e["target"] for e in edges}
-    touching = [e for e in edges if busiest in (e["source"], e["target"])
-                and e["source"] in inside and e["target"] in inside]
+    touching = [
+        e for e in edges if busiest in (e["source"], e["target"]) and e["source"] in inside and e["target"] in inside
+    ]
     assert len(app.expander) == 1 + len(touching)  # the output schema, then one per edge with its evidence
     app.sidebar.slider[0].set_value(1.0).run()
     assert not app.exception
@@ -117,16 +118,32 @@ def _free_port() -> int:
 
 
 def test_the_served_app_in_a_real_browser(world):
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make install` installs it (apt-get install chromium)"
+    assert Path(CHROMIUM).exists(), (
+        "Debian's chromium is missing: `make install` installs it (apt-get install chromium)"
+    )
     from playwright.sync_api import sync_playwright
 
     shots = ARTIFACTS / "screenshots"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "app", "--store", world["store"],
-                               "--run", str(world["run"]), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "magnet_graph.cli",
+            "app",
+            "--store",
+            world["store"],
+            "--run",
+            str(world["run"]),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -138,9 +155,17 @@ def test_the_served_app_in_a_real_browser(world):
                 assert time.monotonic() < deadline and server.poll() is None, server.stderr.read().decode()[-2000:]
                 time.sleep(0.5)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             view = browser.new_page(viewport={"width": 1400, "height": 1000})
 
             def settle(name: str, text: str):
@@ -156,8 +181,11 @@ def test_the_served_app_in_a_real_browser(world):
             # a click on a function in the network selects it: its schema and edges replace the first one's
             first = view.locator("h3").first.inner_text()
             view.locator(".scatterlayer .trace .points path").nth(60).click(force=True)
-            view.wait_for_function(f"document.querySelector('h3') && !document.querySelector('h3').innerText"
-                                   f".startsWith({first.split(' ')[0]!r})", timeout=60_000)
+            view.wait_for_function(
+                f"document.querySelector('h3') && !document.querySelector('h3').innerText"
+                f".startsWith({first.split(' ')[0]!r})",
+                timeout=60_000,
+            )
             settle("graph", "Incoming edges")
             view.get_by_role("link", name="Path lab").click()
             view.get_by_role("button", name="Run walk").wait_for(timeout=60_000)

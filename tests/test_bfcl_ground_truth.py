@@ -24,9 +24,17 @@ CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 
 
 def entries(category: str):
-    tests = [json.loads(l) for l in (DATA / f"BFCL_v4_multi_turn_{category}.json").read_text().splitlines() if l.strip()]
-    answers = {a["id"]: a["ground_truth"] for a in (json.loads(l) for l in
-               (DATA / "possible_answer" / f"BFCL_v4_multi_turn_{category}.json").read_text().splitlines() if l.strip())}
+    tests = [
+        json.loads(l) for l in (DATA / f"BFCL_v4_multi_turn_{category}.json").read_text().splitlines() if l.strip()
+    ]
+    answers = {
+        a["id"]: a["ground_truth"]
+        for a in (
+            json.loads(l)
+            for l in (DATA / "possible_answer" / f"BFCL_v4_multi_turn_{category}.json").read_text().splitlines()
+            if l.strip()
+        )
+    }
     return [(t, answers[t["id"]]) for t in tests]
 
 
@@ -62,8 +70,13 @@ def test_ground_truth_calls_match_bfcl_executor(category, tmp_path):
             off_schema += [c for c in flat if executor.check(c).startswith("invalid arguments")]
             ours = [executor.execute(c) for c in flat]
             theirs, instances = execute_multi_turn_func_call(
-                flat, test["initial_config"], test["involved_classes"], "magnet_graph_check", test["id"],
-                long_context=long_context)
+                flat,
+                test["initial_config"],
+                test["involved_classes"],
+                "magnet_graph_check",
+                test["id"],
+                long_context=long_context,
+            )
             for call, mine, reference in zip(flat, ours, theirs):
                 calls += 1
                 if not same_output(mine, reference):
@@ -72,8 +85,9 @@ def test_ground_truth_calls_match_bfcl_executor(category, tmp_path):
             ours_state = env.snapshot()
             for name, instance in instances.items():
                 if name in ours_state:
-                    assert ours_state[name] == json.loads(json.dumps(jsonable(vars(instance)), default=str)), \
+                    assert ours_state[name] == json.loads(json.dumps(jsonable(vars(instance)), default=str)), (
                         f"{test['id']}: state of {name} differs"
+                    )
     finally:
         env.close()
     assert calls > 1000

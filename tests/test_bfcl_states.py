@@ -51,9 +51,7 @@ def _is_error(result) -> bool:
         return "error" in result
     if isinstance(result, list) and result:  # some BFCL methods report errors as a one-item list
         first = result[0]
-        return (isinstance(first, dict) and "error" in first) or (
-            isinstance(first, str) and first.startswith("Error")
-        )
+        return (isinstance(first, dict) and "error" in first) or (isinstance(first, str) and first.startswith("Error"))
     return False
 
 

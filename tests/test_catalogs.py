@@ -27,8 +27,14 @@ def test_bfcl_core_catalog_has_128_functions_with_parameters_and_responses():
     assert sum(len(s.parameter_fields()) for s in sigs) == 185
     assert sum(len(s.response_fields()) for s in sigs) == 196
     assert {s.toolkit for s in sigs} == {
-        "GorillaFileSystem", "MathAPI", "MessageAPI", "TwitterAPI",
-        "TicketAPI", "TradingBot", "TravelAPI", "VehicleControlAPI",
+        "GorillaFileSystem",
+        "MathAPI",
+        "MessageAPI",
+        "TwitterAPI",
+        "TicketAPI",
+        "TradingBot",
+        "TravelAPI",
+        "VehicleControlAPI",
     }
     cd = by_name(sigs)["cd"]
     assert cd.parameters["type"] == "object"  # BFCL "dict" mapped
@@ -36,9 +42,12 @@ def test_bfcl_core_catalog_has_128_functions_with_parameters_and_responses():
     assert cd.output["properties"]["current_working_directory"]["type"] == "string"
     assert cd.description.startswith("Change the current working directory")
     assert "Gorilla file system" in cd.toolkit_description
-    assert cd.execution == {"kind": "bfcl", "class": "GorillaFileSystem",
-                            "module": "bfcl_eval.eval_checker.multi_turn_eval.func_source_code.gorilla_file_system",
-                            "method": "cd"}
+    assert cd.execution == {
+        "kind": "bfcl",
+        "class": "GorillaFileSystem",
+        "module": "bfcl_eval.eval_checker.multi_turn_eval.func_source_code.gorilla_file_system",
+        "method": "cd",
+    }
     types = json.dumps([s.parameters for s in sigs] + [s.output for s in sigs])
     for bfcl_only in ('"dict"', '"float"', '"tuple"', '"any"'):
         assert bfcl_only not in types
@@ -53,7 +62,14 @@ def test_bfcl_single_class_and_unknown_class():
 
 def test_openai_wrapped_and_bare_jsonl():
     sigs = by_name(load_catalogs([str(FIXTURES / "openai_tools.json"), str(FIXTURES / "openai_bare.jsonl")]))
-    assert set(sigs) == {"search_flights", "book_flight", "cancel_booking", "get_weather", "convert_currency", "get_rate"}
+    assert set(sigs) == {
+        "search_flights",
+        "book_flight",
+        "cancel_booking",
+        "get_weather",
+        "convert_currency",
+        "get_rate",
+    }
     book = sigs["book_flight"]
     assert book.required == ("flight_id", "passenger")
     assert book.output["properties"]["booking_id"]["type"] == "string"
@@ -94,19 +110,54 @@ def test_messy_catalog_is_normalised_with_notes():
 @pytest.mark.parametrize(
     "tools, function, field, reason",
     [
-        ([{"name": "walk", "parameters": {"type": "object", "$defs": {"Node": {"type": "object", "properties": {
-            "child": {"$ref": "#/$defs/Node"}}}}, "properties": {"root": {"$ref": "#/$defs/Node"}}}}],
-         "walk", "parameters.properties.root.properties.child.$ref", "recursive $ref"),
-        ([{"name": "when", "parameters": {"type": "object", "properties": {"at": {"type": "date"}}}}],
-         "when", "parameters.properties.at.type", "unknown type 'date'"),
-        ([{"name": "f", "parameters": {"type": "object", "properties": {}}},
-          {"name": "f", "parameters": {"type": "object", "properties": {"x": {"type": "string"}}}}],
-         "f", "name", "duplicate name with a different definition"),
+        (
+            [
+                {
+                    "name": "walk",
+                    "parameters": {
+                        "type": "object",
+                        "$defs": {"Node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Node"}}}},
+                        "properties": {"root": {"$ref": "#/$defs/Node"}},
+                    },
+                }
+            ],
+            "walk",
+            "parameters.properties.root.properties.child.$ref",
+            "recursive $ref",
+        ),
+        (
+            [{"name": "when", "parameters": {"type": "object", "properties": {"at": {"type": "date"}}}}],
+            "when",
+            "parameters.properties.at.type",
+            "unknown type 'date'",
+        ),
+        (
+            [
+                {"name": "f", "parameters": {"type": "object", "properties": {}}},
+                {"name": "f", "parameters": {"type": "object", "properties": {"x": {"type": "string"}}}},
+            ],
+            "f",
+            "name",
+            "duplicate name with a different definition",
+        ),
         ([{"description": "no name", "parameters": {}}], "#0", "name", "missing or empty function name"),
-        ([{"name": "g", "parameters": {"type": "object", "properties": {"x": {"$ref": "http://evil/schema"}}}}],
-         "g", "parameters.properties.x.$ref", "only local"),
-        ([{"name": "h", "parameters": {"type": "object", "properties": {"x": {"type": "string", "minLength": "3"}}}}],
-         "h", "parameters.properties.x.minLength", "is not of type"),
+        (
+            [{"name": "g", "parameters": {"type": "object", "properties": {"x": {"$ref": "http://evil/schema"}}}}],
+            "g",
+            "parameters.properties.x.$ref",
+            "only local",
+        ),
+        (
+            [
+                {
+                    "name": "h",
+                    "parameters": {"type": "object", "properties": {"x": {"type": "string", "minLength": "3"}}},
+                }
+            ],
+            "h",
+            "parameters.properties.x.minLength",
+            "is not of type",
+        ),
         ([{"name": "k", "parameters": {"type": "array"}}], "k", "parameters.type", "must be an object schema"),
     ],
 )
@@ -150,7 +201,11 @@ def test_python_class_catalog():
         "balance": {"type": "number", "description": "Current balance."},
         "currency": {"type": "string", "description": "ISO currency code."},
     }
-    assert balance.execution == {"kind": "python", "target": "tests.fixtures.sample_tools:Bank", "method": "get_balance"}
+    assert balance.execution == {
+        "kind": "python",
+        "target": "tests.fixtures.sample_tools:Bank",
+        "method": "get_balance",
+    }
 
 
 def test_python_class_importer_reads_bfcl_backends_like_their_docs():
@@ -163,10 +218,14 @@ def test_python_class_importer_reads_bfcl_backends_like_their_docs():
         assert set(from_class[name].required) == set(doc_sig.required), name
 
 
-@pytest.mark.parametrize("source, reason", [
-    ("python:nope.missing:Cls", "cannot import"), ("python:json", "expected python:package.module:ClassName"),
-    ("does/not/exist.json", "no such file"),
-])
+@pytest.mark.parametrize(
+    "source, reason",
+    [
+        ("python:nope.missing:Cls", "cannot import"),
+        ("python:json", "expected python:package.module:ClassName"),
+        ("does/not/exist.json", "no such file"),
+    ],
+)
 def test_unusable_sources(source, reason):
     with pytest.raises(CatalogError, match=reason):
         load_catalog(source)
@@ -187,14 +246,19 @@ def test_a_function_defined_by_two_sources(tmp_path):
     a, b, same = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for d in (a, b, same):
         d.mkdir()
-    tool = {"name": "lookup", "description": "Look a term up.",
-            "parameters": {"type": "object", "properties": {"term": {"type": "string"}}, "required": ["term"]}}
+    tool = {
+        "name": "lookup",
+        "description": "Look a term up.",
+        "parameters": {"type": "object", "properties": {"term": {"type": "string"}}, "required": ["term"]},
+    }
     (a / "tools.json").write_text(json.dumps([tool]))
     (same / "tools.json").write_text(json.dumps([tool]))
     changed = {**tool, "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
     (b / "tools.json").write_text(json.dumps([changed]))
     assert len(load_catalogs([str(a / "tools.json"), str(same / "tools.json")])) == 1  # identical: kept once
-    with pytest.raises(CatalogError, match=r"duplicate name with a different definition \(first defined in .*a/tools.json\)"):
+    with pytest.raises(
+        CatalogError, match=r"duplicate name with a different definition \(first defined in .*a/tools.json\)"
+    ):
         load_catalogs([str(a / "tools.json"), str(b / "tools.json")])
     with pytest.raises(CatalogError, match="is a directory"):
         load_catalog(str(a))
@@ -218,8 +282,16 @@ def _params(tmp_path, parameters):
 
 
 def test_required_is_kept_where_a_schema_has_no_properties(tmp_path):
-    params = _params(tmp_path, {"type": "object", "properties": {"a": {}, "b": {}}, "required": ["a", "zz"],
-                                "oneOf": [{"required": ["a"]}, {"required": ["b"]}], "allOf": [{"required": ["b"]}]})
+    params = _params(
+        tmp_path,
+        {
+            "type": "object",
+            "properties": {"a": {}, "b": {}},
+            "required": ["a", "zz"],
+            "oneOf": [{"required": ["a"]}, {"required": ["b"]}],
+            "allOf": [{"required": ["b"]}],
+        },
+    )
     assert params["oneOf"] == [{"required": ["a"]}, {"required": ["b"]}] and params["allOf"] == [{"required": ["b"]}]
     assert params["required"] == ["a"]  # the root still drops names without a property
     assert _params(tmp_path, {"type": "object", "required": ["a"]})["required"] == []
@@ -227,16 +299,26 @@ def test_required_is_kept_where_a_schema_has_no_properties(tmp_path):
 
 def test_refs_resolve_only_by_their_own_definitions_and_everywhere(tmp_path):
     string, integer = {"type": "string"}, {"type": "integer"}
-    params = _params(tmp_path, {
-        "type": "object", "$defs": {"X": string}, "definitions": {"X": integer},
-        "properties": {
-            "d": {"$ref": "#/definitions/X"}, "s": {"$ref": "#/$defs/X"},
-            "n": {"not": {"$ref": "#/$defs/X"}},
-            "c": {"if": {"$ref": "#/$defs/X"}, "then": {"$ref": "#/$defs/X"}, "else": {"$ref": "#/$defs/X"}},
-            "a": {"type": "array", "contains": {"$ref": "#/$defs/X"}},
-            "o": {"type": "object", "propertyNames": {"$ref": "#/$defs/X"},
-                  "dependentSchemas": {"k": {"$ref": "#/$defs/X"}}},
-        }})
+    params = _params(
+        tmp_path,
+        {
+            "type": "object",
+            "$defs": {"X": string},
+            "definitions": {"X": integer},
+            "properties": {
+                "d": {"$ref": "#/definitions/X"},
+                "s": {"$ref": "#/$defs/X"},
+                "n": {"not": {"$ref": "#/$defs/X"}},
+                "c": {"if": {"$ref": "#/$defs/X"}, "then": {"$ref": "#/$defs/X"}, "else": {"$ref": "#/$defs/X"}},
+                "a": {"type": "array", "contains": {"$ref": "#/$defs/X"}},
+                "o": {
+                    "type": "object",
+                    "propertyNames": {"$ref": "#/$defs/X"},
+                    "dependentSchemas": {"k": {"$ref": "#/$defs/X"}},
+                },
+            },
+        },
+    )
     props = params["properties"]
     assert props["d"] == integer and props["s"] == string and props["n"] == {"not": string}
     assert props["c"] == {"if": string, "then": string, "else": string} and props["a"]["contains"] == string
@@ -245,9 +327,25 @@ def test_refs_resolve_only_by_their_own_definitions_and_everywhere(tmp_path):
 
 
 def test_draft4_tuple_keeps_additional_items_closed(tmp_path):
-    sig = _load_tools(tmp_path, [{"name": "f", "parameters": {"type": "object", "properties": {
-        "pair": {"type": "array", "items": [{"type": "string"}, {"type": "int"}], "additionalItems": False},
-        "rest": {"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "float"}}}}}])[0]
+    sig = _load_tools(
+        tmp_path,
+        [
+            {
+                "name": "f",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "pair": {
+                            "type": "array",
+                            "items": [{"type": "string"}, {"type": "int"}],
+                            "additionalItems": False,
+                        },
+                        "rest": {"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "float"}},
+                    },
+                },
+            }
+        ],
+    )[0]
     pair, rest = sig.parameters["properties"]["pair"], sig.parameters["properties"]["rest"]
     assert pair == {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": False}
     assert rest["items"] == {"type": "number"} and "additionalItems" not in rest
@@ -255,10 +353,15 @@ def test_draft4_tuple_keeps_additional_items_closed(tmp_path):
 
 
 def _ref_fan_out(levels, refs):
-    defs = {f"L{i}": {"type": "object", "properties": {f"p{j}": {"$ref": f"#/$defs/L{i + 1}"} for j in range(refs)}}
-            for i in range(levels)}
-    return {"type": "object", "$defs": {**defs, f"L{levels}": {"type": "string"}},
-            "properties": {"x": {"$ref": "#/$defs/L0"}}}
+    defs = {
+        f"L{i}": {"type": "object", "properties": {f"p{j}": {"$ref": f"#/$defs/L{i + 1}"} for j in range(refs)}}
+        for i in range(levels)
+    }
+    return {
+        "type": "object",
+        "$defs": {**defs, f"L{levels}": {"type": "string"}},
+        "properties": {"x": {"$ref": "#/$defs/L0"}},
+    }
 
 
 def _nested(levels):
@@ -268,19 +371,38 @@ def _nested(levels):
     return schema
 
 
-@pytest.mark.parametrize("parameters, field, reason", [
-    ({"type": "object", "$defs": {"A": {"properties": {"B": {"type": "integer"}}}, "B": {"type": "string"}},
-      "properties": {"x": {"$ref": "#/$defs/A/properties/B"}}}, "parameters.properties.x.$ref", "unsupported $ref"),
-    ({"type": "object", "$defs": {"X": {}}, "properties": {"x": {"$ref": "#/definitions/X"}}},
-     "parameters.properties.x.$ref", "unresolved $ref"),
-    ({"type": "object", "$defs": {"X": {}}, "properties": {"x": {"dependencies": {"y": {"$ref": "#/$defs/X"}}}}},
-     "parameters.properties.x.dependencies.y.$ref", "$ref under 'dependencies' is not supported"),
-    ({"type": "object", "$defs": [1], "properties": {}}, "parameters.$defs", "must be a JSON object"),
-    ({"type": "object", "definitions": "X", "properties": {}}, "parameters.definitions", "must be a JSON object"),
-    ({"type": "object", "$defs": {"S": {}}, "properties": {f"p{i}": {"$ref": "#/$defs/S"} for i in range(201)}},
-     "parameters.properties.p200.$ref", "schema too large after $ref expansion"),
-    (_nested(70), "parameters" + ".properties.x" * 65, "schema nested deeper than 64 levels"),
-])
+@pytest.mark.parametrize(
+    "parameters, field, reason",
+    [
+        (
+            {
+                "type": "object",
+                "$defs": {"A": {"properties": {"B": {"type": "integer"}}}, "B": {"type": "string"}},
+                "properties": {"x": {"$ref": "#/$defs/A/properties/B"}},
+            },
+            "parameters.properties.x.$ref",
+            "unsupported $ref",
+        ),
+        (
+            {"type": "object", "$defs": {"X": {}}, "properties": {"x": {"$ref": "#/definitions/X"}}},
+            "parameters.properties.x.$ref",
+            "unresolved $ref",
+        ),
+        (
+            {"type": "object", "$defs": {"X": {}}, "properties": {"x": {"dependencies": {"y": {"$ref": "#/$defs/X"}}}}},
+            "parameters.properties.x.dependencies.y.$ref",
+            "$ref under 'dependencies' is not supported",
+        ),
+        ({"type": "object", "$defs": [1], "properties": {}}, "parameters.$defs", "must be a JSON object"),
+        ({"type": "object", "definitions": "X", "properties": {}}, "parameters.definitions", "must be a JSON object"),
+        (
+            {"type": "object", "$defs": {"S": {}}, "properties": {f"p{i}": {"$ref": "#/$defs/S"} for i in range(201)}},
+            "parameters.properties.p200.$ref",
+            "schema too large after $ref expansion",
+        ),
+        (_nested(70), "parameters" + ".properties.x" * 65, "schema nested deeper than 64 levels"),
+    ],
+)
 def test_unsafe_schemas_are_rejected_with_the_field(tmp_path, parameters, field, reason):
     with pytest.raises(CatalogError) as info:
         _params(tmp_path, parameters)
@@ -300,10 +422,22 @@ def test_exploding_or_deep_input_is_a_catalog_error(tmp_path):
 
 
 def test_each_entry_is_read_by_its_own_shape(tmp_path):
-    sigs = by_name(_load_tools(tmp_path, [
-        {"type": "function", "function": {"name": "o", "parameters": {"type": "object", "properties": {"q": {}}}}},
-        {"name": "m", "inputSchema": {"type": "object", "properties": {"p": {}}}, "annotations": "not an object"},
-    ]))
+    sigs = by_name(
+        _load_tools(
+            tmp_path,
+            [
+                {
+                    "type": "function",
+                    "function": {"name": "o", "parameters": {"type": "object", "properties": {"q": {}}}},
+                },
+                {
+                    "name": "m",
+                    "inputSchema": {"type": "object", "properties": {"p": {}}},
+                    "annotations": "not an object",
+                },
+            ],
+        )
+    )
     assert list(sigs["o"].parameters["properties"]) == ["q"] and list(sigs["m"].parameters["properties"]) == ["p"]
     assert sigs["m"].description == "M"  # non-object annotations are ignored
 
@@ -329,8 +463,10 @@ class LiteralTools:
 def test_python_sources_that_fail_are_catalog_errors(tmp_path, monkeypatch):
     (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('boom')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    for source, reason in [("python:.foo:Bar", "cannot import: TypeError"),
-                           ("python:raises_on_import:X", "cannot import: RuntimeError: boom")]:
+    for source, reason in [
+        ("python:.foo:Bar", "cannot import: TypeError"),
+        ("python:raises_on_import:X", "cannot import: RuntimeError: boom"),
+    ]:
         with pytest.raises(CatalogError, match=reason):
             load_catalog(source)
     with pytest.raises(CatalogError) as info:

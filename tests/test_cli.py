@@ -50,12 +50,20 @@ def test_load_bfcl_then_stats_on_a_fresh_default_store(workdir):
 def test_a_rejected_catalog_writes_nothing_and_says_one_line(workdir, tmp_path):
     before = stats(workdir)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"name": "ok", "parameters": {}},
-                               {"name": "broken", "parameters": {"type": "object", "properties": {"x": {"type": "blob"}}}}]))
+    bad.write_text(
+        json.dumps(
+            [
+                {"name": "ok", "parameters": {}},
+                {"name": "broken", "parameters": {"type": "object", "properties": {"x": {"type": "blob"}}}},
+            ]
+        )
+    )
     result = cli("load", str(FIXTURES / "openai_tools.json"), str(bad), cwd=workdir)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith(f"error: catalog rejected: {bad}: function 'broken': field 'parameters.properties.x.type'")
+    assert result.stderr.startswith(
+        f"error: catalog rejected: {bad}: function 'broken': field 'parameters.properties.x.type'"
+    )
     assert stats(workdir) == before
 
 
@@ -66,8 +74,13 @@ def test_graph_partitions_and_clear(workdir):
     assert cleared.returncode == 0 and "cleared graph 'mcp'" in cleared.stdout
     assert stats(workdir, "--graph", "mcp")["functions"] == 0
     assert stats(workdir)["functions"] == 128
-    refused = subprocess.run([sys.executable, "-m", "magnet_graph.cli", "graph", "clear"], input="n\n",
-                             capture_output=True, text=True, cwd=workdir)
+    refused = subprocess.run(
+        [sys.executable, "-m", "magnet_graph.cli", "graph", "clear"],
+        input="n\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
     assert refused.returncode == 1 and stats(workdir)["functions"] == 128
 
 
@@ -86,14 +99,20 @@ def test_neo4j_uri_from_the_command_line(neo4j_uri, graph_name):
     cli("graph", "clear", "--yes", "--store", neo4j_uri, "--graph", graph_name)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["graph", "stats", "--store", "bolt://127.0.0.1:1"], "error: cannot reach graph store bolt://127.0.0.1:1"),
-    (["graph", "stats", "--store", "postgres://db"], "error: unknown store URI 'postgres://db'"),
-    (["load", "python:nope.module:Thing", "--store", "bolt://127.0.0.1:1"], "error: catalog rejected: python:nope"),
-    (["load", "bfcl", "--batch-size", "0", "--store", "bolt://127.0.0.1:1"], "error: Invalid value for '--batch-size'"),
-    (["lod", "bfcl"], "error: No such command 'lod'"),
-    (["graph", "stats", "--frobnicate"], "error: No such option '--frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["graph", "stats", "--store", "bolt://127.0.0.1:1"], "error: cannot reach graph store bolt://127.0.0.1:1"),
+        (["graph", "stats", "--store", "postgres://db"], "error: unknown store URI 'postgres://db'"),
+        (["load", "python:nope.module:Thing", "--store", "bolt://127.0.0.1:1"], "error: catalog rejected: python:nope"),
+        (
+            ["load", "bfcl", "--batch-size", "0", "--store", "bolt://127.0.0.1:1"],
+            "error: Invalid value for '--batch-size'",
+        ),
+        (["lod", "bfcl"], "error: No such command 'lod'"),
+        (["graph", "stats", "--frobnicate"], "error: No such option '--frobnicate'"),
+    ],
+)
 def test_errors_are_one_line_with_exit_code_1(args, message):
     result = cli(*args)
     assert result.returncode == 1
@@ -108,8 +127,9 @@ def test_debug_shows_the_traceback():
 
 @pytest.mark.parametrize("command", [["--help"], ["train", "--help"], ["train", "mdpo", "--help"]])
 def test_help_imports_no_driver_engine_or_torch(command):
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "magnet_graph.cli", *command],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "magnet_graph.cli", *command], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "Usage:" in result.stdout
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     assert "click" in imported  # the import list was captured

@@ -33,8 +33,12 @@ def test_schema_and_text_evidence_on_an_openai_catalog():
     edges = by_key(infer_edges(load_catalog(str(FIXTURES / "openai_tools.json"))))
     book_cancel = edges[("book_flight", "booking_id", "cancel_booking", "booking_id")]
     assert book_cancel.kind == "full" and book_cancel.score >= 0.9
-    assert evidence(book_cancel, "schema")[0] == {"kind": "schema", "score": 1.0, "types": "string -> string",
-                                                  "detail": "same name 'booking_id'"}
+    assert evidence(book_cancel, "schema")[0] == {
+        "kind": "schema",
+        "score": 1.0,
+        "types": "string -> string",
+        "detail": "same name 'booking_id'",
+    }
     assert evidence(book_cancel, "text")[0]["score"] > 0.5
     search_book = edges[("search_flights", "flight_ids", "book_flight", "flight_id")]
     assert search_book.kind == "partial"  # one id out of a list
@@ -86,13 +90,15 @@ def judge_server():
     def reply(request):
         source = json.loads(request["messages"][1]["content"])["SOURCE"]["name"]
         if source == "place_order":
-            return 200, chat_completion(json.dumps([{"target": "track_order", "source_field": "order_id",
-                                                     "target_param": "order_id"}]))
+            return 200, chat_completion(
+                json.dumps([{"target": "track_order", "source_field": "order_id", "target_param": "order_id"}])
+            )
         if source == "login":
             return 200, chat_completion("I am not sure, sorry.")
         if source == "search_products":  # prose, a lone object, and a bracket after it: still read
-            return 200, chat_completion('Sure: {"target": "place_order", "source_field": "product_ids", '
-                                        '"target_param": "quantity"} (see [1])')
+            return 200, chat_completion(
+                'Sure: {"target": "place_order", "source_field": "product_ids", "target_param": "quantity"} (see [1])'
+            )
         return 200, chat_completion("[]")
 
     server = ScriptedChatServer(reply)
@@ -106,8 +112,9 @@ def test_llm_judge_evidence_over_http_and_cached(judge_server, tmp_path):
     judge = LLMJudge(teacher)
     edges = by_key(infer_edges(sigs, judge=judge))
     yes = edges[("place_order", "order_id", "track_order", "order_id")]
-    assert evidence(yes, "llm_judge") == [{"kind": "llm_judge", "score": 1.0, "model": "openai:judge-model",
-                                           "prompt": "edge-judge-v1"}]
+    assert evidence(yes, "llm_judge") == [
+        {"kind": "llm_judge", "score": 1.0, "model": "openai:judge-model", "prompt": "edge-judge-v1"}
+    ]
     rejected = ("search_products", "product_ids", "place_order", "product_id")
     assert rejected in by_key(infer_edges(sigs)) and rejected not in edges  # the judge's "no" dropped it
     assert judge.failures == 1  # login's reply had no JSON list: its candidates keep their scores
@@ -128,9 +135,10 @@ def test_edges_round_trip_on_each_store_and_reinference_is_idempotent(store, jud
     stored = store.edges()
     assert len(stored) == len(edges) == store.stats()["edges"]
     assert {ev["kind"] for e in stored for ev in e["evidence"]} == {"schema", "text", "rule", "execution", "llm_judge"}
-    assert [(e["source"], e["source_field"], e["target"], e["target_param"], e["kind"], e["score"],
-             tuple(e["evidence"])) for e in stored] == \
-           [(e.source, e.source_field, e.target, e.target_param, e.kind, e.score, e.evidence) for e in edges]
+    assert [
+        (e["source"], e["source_field"], e["target"], e["target_param"], e["kind"], e["score"], tuple(e["evidence"]))
+        for e in stored
+    ] == [(e.source, e.source_field, e.target, e.target_param, e.kind, e.score, e.evidence) for e in edges]
     store.replace_edges(infer_edges(store.functions(), judge=judge, verify=ExecutionVerifier()))
     assert store.edges() == stored
 
@@ -140,22 +148,29 @@ def test_quality_on_the_labelled_bfcl_set():
     labels = load_labels(FIXTURES / "bfcl_edge_labels.jsonl")
     edges = infer_edges(sigs, verify=ExecutionVerifier())
     overall = score_edges(edges, labels)
-    assert overall.precision >= 0.70 and overall.recall >= 0.55, overall  # measured 0.748 / 0.580 (bench/edge_quality.py)
+    assert overall.precision >= 0.70 and overall.recall >= 0.55, (
+        overall
+    )  # measured 0.748 / 0.580 (bench/edge_quality.py)
     per_kind = score_by_evidence(edges, labels)
     assert set(per_kind) == {"schema", "text", "rule", "execution"}
     assert all(v["correct"] > 0 for v in per_kind.values())
 
 
 def test_cli_edges_jsonl_table_and_no_edges(arcadedb_uri, graph_name):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "magnet_graph.cli", *a, "--store", arcadedb_uri,
-                                     "--graph", graph_name], capture_output=True, text=True, timeout=300)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "magnet_graph.cli", *a, "--store", arcadedb_uri, "--graph", graph_name],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run("load", SHOP, "--no-edges").returncode == 0
     assert run("edges").stdout == ""
     loaded = run("load", SHOP)
     assert "inferred" in loaded.stdout and "feeds verified" in loaded.stdout
     rows = [json.loads(line) for line in run("edges").stdout.splitlines()]
-    assert rows and all({"source", "target", "source_field", "target_param", "kind", "score", "evidence"} <= r.keys()
-                        for r in rows)
+    assert rows and all(
+        {"source", "target", "source_field", "target_param", "kind", "score", "evidence"} <= r.keys() for r in rows
+    )
     strong = [json.loads(line) for line in run("edges", "--min-score", "0.9").stdout.splitlines()]
     assert strong and len(strong) < len(rows) and min(r["score"] for r in strong) >= 0.9
     table = run("edges", "--format", "table").stdout

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,7 @@ def stop_servers_left_behind(tmp_path):
 def _running(pid: int) -> bool:
     """Alive and not a zombie (the server is this test process's child, so nobody reaps it yet)."""
     try:
-        stat = open(f"/proc/{pid}/stat").read()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
@@ -49,9 +50,11 @@ def test_second_process_reuses_the_running_server_and_stop_is_clean(tmp_path):
     info = embedded.server_state(root)
     assert isinstance(info, dict) and info["uri"].startswith("bolt://127.0.0.1:")
     assert oct(os.stat(root / "server.json").st_mode & 0o777) == "0o600"
-    code = ("from magnet_graph.store import open_store, embedded; import sys, json; "
-            f"s = open_store('embedded://{root}', 'g'); "
-            f"print(json.dumps([s.stats()['functions'], embedded.server_state(embedded.Path('{root}'))['pid']]))")
+    code = (
+        "from magnet_graph.store import open_store, embedded; import sys, json; "
+        f"s = open_store('embedded://{root}', 'g'); "
+        f"print(json.dumps([s.stats()['functions'], embedded.server_state(embedded.Path('{root}'))['pid']]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [20, info["pid"]]
     assert embedded.stop_server(root) is True
@@ -65,8 +68,10 @@ def test_second_process_reuses_the_running_server_and_stop_is_clean(tmp_path):
 
 def test_racing_starters_share_one_server(tmp_path):
     root = (tmp_path / "store").resolve()
-    code = ("from magnet_graph.store import embedded; import sys; "
-            f"print(embedded.ensure_server(embedded.Path('{root}'))['pid'])")
+    code = (
+        "from magnet_graph.store import embedded; import sys; "
+        f"print(embedded.ensure_server(embedded.Path('{root}'))['pid'])"
+    )
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(3)]
     pids = {p.communicate(timeout=180)[0].strip() for p in procs}
     assert len(pids) == 1 and all(p.returncode == 0 for p in procs)
@@ -77,16 +82,41 @@ def test_a_killed_server_leaves_a_store_that_restarts_intact(tmp_path):
     """kill -9 in the middle of a load: the next start recovers and a reload converges exactly."""
     root = (tmp_path / "store").resolve()
     catalog = tmp_path / "cat.json"
-    catalog.write_text(json.dumps([{"name": s.original_name, "description": s.description,
-                                    "parameters": s.parameters, "response": s.output}
-                                   for s in synthetic_catalog(3000, seed=3)]))
+    catalog.write_text(
+        json.dumps(
+            [
+                {
+                    "name": s.original_name,
+                    "description": s.description,
+                    "parameters": s.parameters,
+                    "response": s.output,
+                }
+                for s in synthetic_catalog(3000, seed=3)
+            ]
+        )
+    )
     sigs = load_catalog(str(catalog))
     with open_store(f"embedded://{root}", "g") as store:
         store.load_functions(sigs[:500])
     pid = embedded.server_state(root)["pid"]
-    loader = subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "load", str(catalog), "--store",
-                               f"embedded://{root}", "--graph", "g", "--batch-size", "100"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    loader = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "magnet_graph.cli",
+            "load",
+            str(catalog),
+            "--store",
+            f"embedded://{root}",
+            "--graph",
+            "g",
+            "--batch-size",
+            "100",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with open_store(f"embedded://{root}", "g") as store:  # kill only once the load is under way
         deadline = time.monotonic() + 60
         while store.stats()["functions"] <= 600 and time.monotonic() < deadline:

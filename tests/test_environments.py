@@ -72,7 +72,9 @@ def test_bfcl_environment_fresh_state_per_trajectory_and_snapshots():
         cards = ex.execute("get_all_credit_cards()")
         assert cards.ok and cards.output["credit_card_list"]
         card_id = sorted(cards.output["credit_card_list"])[0]
-        budget = ex.execute({"name": "get_credit_card_balance", "arguments": {"access_token": "wrong", "card_id": card_id}})
+        budget = ex.execute(
+            {"name": "get_credit_card_balance", "arguments": {"access_token": "wrong", "card_id": card_id}}
+        )
         assert not budget.ok and budget.error  # a BFCL error result is an observation
         assert env.state_hash() == start_hash  # reads and failures leave the state alone
         changed = ex.execute("set_budget_limit(access_token='x', budget_limit=900.0)")
@@ -96,8 +98,9 @@ def test_simulated_environment_follows_the_output_schema_and_replays():
         outputs.append(obs.output)
         assert env.kind == "simulated" and obs.ok and obs.output["simulated"] is True
         assert isinstance(obs.output["flight_ids"], list) and all(isinstance(f, str) for f in obs.output["flight_ids"])
-        assert env.snapshot()["log"] == [{"tool": "search_flights", "arguments": {"origin": "SFO", "destination": "JFK",
-                                                                              "date": "2026-12-01"}}]
+        assert env.snapshot()["log"] == [
+            {"tool": "search_flights", "arguments": {"origin": "SFO", "destination": "JFK", "date": "2026-12-01"}}
+        ]
         other = ex.execute("search_flights(origin='SFO', destination='LAX', date='2026-12-01')")
         assert other.output != obs.output
         env.close()
@@ -107,10 +110,17 @@ def test_simulated_environment_follows_the_output_schema_and_replays():
 def test_hostile_inputs_never_raise(hazards):
     _, ex = hazards
     hostile = [
-        "echo(text=0x" + "f" * 5000 + ")", "echo(text=" + "-" * 19000 + "1)", "echo(text=" + "9" * 30 + ")",
-        {"function": "x"}, {"name": None, "function": 5}, {"name": "echo", "arguments": '{"text": ' + "9" * 5000 + "}"},
-        {"name": "echo", "arguments": {"text": 10**40}}, {"name": "echo", "arguments": {"text": "a", "x": lambda: 0}},
-        {"name": "echo", "arguments": {"text": "a", "k" * 10**6: 1}}, 42, None,
+        "echo(text=0x" + "f" * 5000 + ")",
+        "echo(text=" + "-" * 19000 + "1)",
+        "echo(text=" + "9" * 30 + ")",
+        {"function": "x"},
+        {"name": None, "function": 5},
+        {"name": "echo", "arguments": '{"text": ' + "9" * 5000 + "}"},
+        {"name": "echo", "arguments": {"text": 10**40}},
+        {"name": "echo", "arguments": {"text": "a", "x": lambda: 0}},
+        {"name": "echo", "arguments": {"text": "a", "k" * 10**6: 1}},
+        42,
+        None,
     ]
     nested: list = []
     for _ in range(100):

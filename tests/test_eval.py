@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
@@ -32,8 +31,9 @@ def test_ground_truth_replay_scores_100_percent_on_every_category(tmp_path):
         assert (score["correct"], score["total"], score["accuracy"]) == (limit, limit, 1.0), (category, score)
     assert summary["multi_turn_overall"] == 1.0
     assert summary["bfcl_eval"] == "2026.3.23" and "v4" in summary["data"]
-    assert any(m.get("tool_calls") for r in rows(tmp_path / "replay" / "base" / "positive_result.jsonl")
-               for m in r["messages"])  # the calls really went through the protocol
+    assert any(
+        m.get("tool_calls") for r in rows(tmp_path / "replay" / "base" / "positive_result.jsonl") for m in r["messages"]
+    )  # the calls really went through the protocol
     # miss_func: the held-out function is offered only from its turn on, with BFCL's own message
     entry = next(e for e in load_category("miss_func", limit)[0] if e.get("missed_function"))
     held = next(iter(entry["missed_function"].values()))[0]
@@ -60,8 +60,9 @@ def test_a_coin_flipping_endpoint_lands_in_between_exactly_on_its_heads(tmp_path
         summary = _eval(server, tmp_path / "coin", "--category", "base", "--limit", str(limit), "--concurrency", "1")
     finally:
         server.close()
-    heads = {e["id"] for e in load_category("base", limit)[0]
-             if hashlib.sha256(f"3:{e['id']}".encode()).digest()[0] % 2 == 0}
+    heads = {
+        e["id"] for e in load_category("base", limit)[0] if hashlib.sha256(f"3:{e['id']}".encode()).digest()[0] % 2 == 0
+    }
     verdicts = json.loads((tmp_path / "coin" / "base" / "verdicts.json").read_text())
     assert {i for i, reason in verdicts.items() if not reason} == heads
     assert 0.2 < summary["categories"]["base"]["accuracy"] == round(len(heads) / limit, 4) < 0.8
@@ -78,21 +79,39 @@ def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
     asked = {r["messages"][0]["content"] for r in server.requests[first:]}
     entries = load_category("base", 4)[0]
     assert asked == {e["question"][0][0]["content"] for e in entries[2:]}
-    assert summary["categories"]["base"] == {"accuracy": 1.0, "correct": 4, "total": 4, "errors": {},
-                                             "inference_errors": 0}
+    assert summary["categories"]["base"] == {
+        "accuracy": 1.0,
+        "correct": 4,
+        "total": 4,
+        "errors": {},
+        "inference_errors": 0,
+    }
     assert [r["id"] for r in rows(tmp_path / "r" / "base" / "positive_result.jsonl")] == [e["id"] for e in entries]
 
 
 def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
-    from magnet_graph.training.tiny import build_tiny_model
-
     from magnet_graph.catalogs.bfcl import function_docs
+    from magnet_graph.training.tiny import build_tiny_model
 
     entry = load_category("base", 1)[0][0]
     corpus = [json.dumps(d) for cls in entry["involved_classes"] for d in function_docs(cls)]
     model = build_tiny_model(tmp_path / "tiny", corpus + [json.dumps(entry["question"])])
-    done = cli("eval", "bfcl", "--model", "tiny", "--local", str(model), "--category", "base", "--limit", "1",
-               "--max-new-tokens", "16", "--out", str(tmp_path / "local"))
+    done = cli(
+        "eval",
+        "bfcl",
+        "--model",
+        "tiny",
+        "--local",
+        str(model),
+        "--category",
+        "base",
+        "--limit",
+        "1",
+        "--max-new-tokens",
+        "16",
+        "--out",
+        str(tmp_path / "local"),
+    )
     summary = json.loads(done.stdout)
     assert summary["model"] == "local:tiny" and summary["categories"]["base"]["total"] == 1
     result = rows(tmp_path / "local" / "base" / "positive_result.jsonl")[0]
@@ -100,10 +119,13 @@ def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
     assert result["messages"][-1]["role"] == "assistant"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "m"], "give exactly one of --base-url URL and --local PATH"),
-    (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "web_search"], "--category 'web_search'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "m"], "give exactly one of --base-url URL and --local PATH"),
+        (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "web_search"], "--category 'web_search'"),
+    ],
+)
 def test_bad_eval_arguments_are_one_line(args, message, tmp_path):
     done = cli("eval", "bfcl", *args, "--out", str(tmp_path / "x"), check=False)
     assert done.returncode == 1 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -111,6 +133,7 @@ def test_bad_eval_arguments_are_one_line(args, message, tmp_path):
 
 
 # --- eval data -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
@@ -129,7 +152,8 @@ def test_data_report_matches_the_run_files(run_dir, tmp_path):
     assert sum(report["lengths"]["turns_per_multi_turn"].values()) == len(multi)
     assert report["phenomena"]["irrelevance"] == report["records_by_kind"].get("irrelevance", 0)
     assert report["phenomena"]["miss_func"] == sum(
-        1 for r in records if any((t.get("missing") or {}).get("kind") == "miss_func" for t in r["turns"]))
+        1 for r in records if any((t.get("missing") or {}).get("kind") == "miss_func" for t in r["turns"])
+    )
     used = {c["name"] for r in records for t in r["turns"] for s in t["calls"] for c in s}
     assert report["coverage"]["functions_used"] == len(used) and report["coverage"]["functions_in_graph"] == 128
     assert report["executability"]["executed_ok"] == report["executability"]["reference_calls"] > 0
@@ -211,8 +235,21 @@ def test_a_failed_inference_fails_its_entry_and_is_retried_on_rerun(tmp_path):
         index.started.clear()
         again = _eval(server, tmp_path / "f", "--category", "base", "--limit", "3", "--concurrency", "1")
         assert again["categories"]["base"]["correct"] == 3 and again["categories"]["base"]["inference_errors"] == 0
-        other = cli("eval", "bfcl", "--model", "another", "--base-url", server.base_url, "--out", str(tmp_path / "f"),
-                    "--category", "base", "--limit", "3", check=False)
+        other = cli(
+            "eval",
+            "bfcl",
+            "--model",
+            "another",
+            "--base-url",
+            server.base_url,
+            "--out",
+            str(tmp_path / "f"),
+            "--category",
+            "base",
+            "--limit",
+            "3",
+            check=False,
+        )
         assert other.returncode == 1 and "choose another --out" in other.stderr
     finally:
         server.close()
@@ -221,8 +258,21 @@ def test_a_failed_inference_fails_its_entry_and_is_retried_on_rerun(tmp_path):
 def test_every_entry_failing_is_one_error_not_a_zero_score(tmp_path):
     server = ScriptedChatServer(lambda request: (400, {"error": {"message": "no such model"}}))
     try:
-        done = cli("eval", "bfcl", "--model", "nope", "--base-url", server.base_url, "--out", str(tmp_path / "x"),
-                   "--category", "base", "--limit", "2", check=False)
+        done = cli(
+            "eval",
+            "bfcl",
+            "--model",
+            "nope",
+            "--base-url",
+            server.base_url,
+            "--out",
+            str(tmp_path / "x"),
+            "--category",
+            "base",
+            "--limit",
+            "2",
+            check=False,
+        )
     finally:
         server.close()
     errors = [line for line in done.stderr.splitlines() if line.startswith("error")]  # besides the progress label
@@ -244,19 +294,28 @@ class _Scripted:
 
 
 def _call(name, arguments, call_id="c"):
-    return {"id": call_id, "type": "function",
-            "function": {"name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+    }
 
 
 def test_rejected_calls_are_answered_with_errors_and_undecodable_ones_end_the_turn():
     from magnet_graph.evaluation.bfcl_multi_turn import run_entry
 
     entry = load_category("base", 1)[0][0]
-    model = _Scripted([
-        {"role": "assistant", "content": "", "tool_calls": [_call("rm_everything", {}, "a"), _call("ls", {"a": True}, "b")]},
-        {"role": "assistant", "content": "", "tool_calls": [_call("cd", {"folder=1,x": "y"}, "c")]},
-        {"role": "assistant", "content": "", "tool_calls": [_call("pwd", "{not json", "d")]},
-    ])
+    model = _Scripted(
+        [
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [_call("rm_everything", {}, "a"), _call("ls", {"a": True}, "b")],
+            },
+            {"role": "assistant", "content": "", "tool_calls": [_call("cd", {"folder=1,x": "y"}, "c")]},
+            {"role": "assistant", "content": "", "tool_calls": [_call("pwd", "{not json", "d")]},
+        ]
+    )
     result = run_entry(entry, model, long_context=False)
     first_turn = [m for m in result.messages if m["role"] == "tool"][:4]
     assert first_turn[0]["tool_call_id"] == "a" and first_turn[0]["content"].startswith("Error during execution")

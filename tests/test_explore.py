@@ -9,12 +9,33 @@ from magnet_graph.synthesis.record import divergence
 
 FUNCTIONS = load_bfcl("bfcl:MathAPI") + load_bfcl("bfcl:MessageAPI")
 EDGES = [
-    {"source": "add", "target": "multiply", "source_field": "result", "target_param": "a", "kind": "full", "score": 0.9,
-     "evidence": [{"type": "schema"}]},
-    {"source": "multiply", "target": "send_message", "source_field": "result", "target_param": "message",
-     "kind": "partial", "score": 0.4, "evidence": []},
-    {"source": "add", "target": "mean", "source_field": "result", "target_param": "numbers", "kind": "partial",
-     "score": 0.7, "evidence": []},
+    {
+        "source": "add",
+        "target": "multiply",
+        "source_field": "result",
+        "target_param": "a",
+        "kind": "full",
+        "score": 0.9,
+        "evidence": [{"type": "schema"}],
+    },
+    {
+        "source": "multiply",
+        "target": "send_message",
+        "source_field": "result",
+        "target_param": "message",
+        "kind": "partial",
+        "score": 0.4,
+        "evidence": [],
+    },
+    {
+        "source": "add",
+        "target": "mean",
+        "source_field": "result",
+        "target_param": "numbers",
+        "kind": "partial",
+        "score": 0.7,
+        "evidence": [],
+    },
 ]
 
 
@@ -48,19 +69,28 @@ def test_the_figure_carries_every_function_name_for_clicks():
 def test_function_detail_lists_schema_and_edges_with_evidence():
     detail = function_detail(FUNCTIONS, EDGES, "multiply")
     assert detail["toolkit"] == "MathAPI" and {p["name"] for p in detail["parameters"]} == {"a", "b"}
-    assert [e["source"] for e in detail["incoming"]] == ["add"] and detail["incoming"][0]["evidence"] == [{"type": "schema"}]
+    assert [e["source"] for e in detail["incoming"]] == ["add"] and detail["incoming"][0]["evidence"] == [
+        {"type": "schema"}
+    ]
     assert [e["target"] for e in detail["outgoing"]] == ["send_message"]
 
 
 def _record():
     call = lambda value: {"id": "c", "type": "function", "function": {"name": "add", "arguments": {"a": value, "b": 1}}}
     shared = [{"role": "user", "content": "add 2 and 1"}]
-    good = shared + [{"role": "assistant", "content": None, "tool_calls": [call(2)]},
-                     {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 3}'}]
-    bad = shared + [{"role": "assistant", "content": None, "tool_calls": [call(5)]},
-                    {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 6}'}]
-    return {"messages": good, "negatives": [{"messages": bad, "error_type": "wrong_argument", "source": "graph"}],
-            "turns": [{"index": 0, "user": "add 2 and 1", "calls": [[{"name": "add", "arguments": {"a": 2, "b": 1}}]]}]}
+    good = shared + [
+        {"role": "assistant", "content": None, "tool_calls": [call(2)]},
+        {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 3}'},
+    ]
+    bad = shared + [
+        {"role": "assistant", "content": None, "tool_calls": [call(5)]},
+        {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 6}'},
+    ]
+    return {
+        "messages": good,
+        "negatives": [{"messages": bad, "error_type": "wrong_argument", "source": "graph"}],
+        "turns": [{"index": 0, "user": "add 2 and 1", "calls": [[{"name": "add", "arguments": {"a": 2, "b": 1}}]]}],
+    }
 
 
 def test_side_by_side_starts_where_the_negative_departs():

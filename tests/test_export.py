@@ -24,26 +24,52 @@ def make_record():
     messages = [
         {"role": "system", "content": "You are a travel assistant."},
         {"role": "user", "content": "Find flights from SFO to JFK on 1 December."},
-        {"role": "assistant", "content": None, "tool_calls": [
-            call("c0", "search_flights", origin="SFO", destination="JFK", date="2026-12-01")]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [call("c0", "search_flights", origin="SFO", destination="JFK", date="2026-12-01")],
+        },
         {"role": "tool", "tool_call_id": "c0", "name": "search_flights", "content": '{"flight_ids": ["UA1", "DL2"]}'},
         {"role": "assistant", "content": "UA1 and DL2 fly that day."},
         {"role": "user", "content": "Book the first one for Ada Lovelace, and check the weather there."},
-        {"role": "assistant", "content": None, "tool_calls": [
-            call("c1", "book_flight", flight_id="UA1", passenger="Ada Lovelace"),
-            call("c2", "get_weather", city="New York")]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                call("c1", "book_flight", flight_id="UA1", passenger="Ada Lovelace"),
+                call("c2", "get_weather", city="New York"),
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "name": "book_flight", "content": '{"booking_id": "B7"}'},
         {"role": "tool", "tool_call_id": "c2", "name": "get_weather", "content": '{"temp": 3}'},
         {"role": "assistant", "content": "Booked (B7); it is 3 degrees in New York."},
     ]
     rejected = copy.deepcopy(messages[:6]) + [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "book_flight",
-                                                          "arguments": '{"flight_id": "DL2", "passenger": "Ada Lovelace"}'}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {
+                        "name": "book_flight",
+                        "arguments": '{"flight_id": "DL2", "passenger": "Ada Lovelace"}',
+                    },
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "name": "book_flight", "content": '{"booking_id": "B8"}'},
-        {"role": "assistant", "content": "Booked (B8)."}]
-    return {"id": "r1", "kind": "multi_turn", "tools": tools, "messages": messages,
-            "rejected": {"messages": rejected, "error_type": "wrong_argument"}, "lineage": {"path_id": "p1"}}
+        {"role": "assistant", "content": "Booked (B8)."},
+    ]
+    return {
+        "id": "r1",
+        "kind": "multi_turn",
+        "tools": tools,
+        "messages": messages,
+        "rejected": {"messages": rejected, "error_type": "wrong_argument"},
+        "lineage": {"path_id": "p1"},
+    }
 
 
 def test_sft_rows_keep_dict_arguments_and_tools_as_a_json_string():
@@ -62,7 +88,10 @@ def test_dpo_pairs_share_a_byte_identical_prefix_and_end_at_the_divergence():
     row = dpo_row(record)
     assert json.dumps(row["prompt"]) == json.dumps(record["messages"][:6])
     assert row["chosen"] == [record["messages"][6]]
-    assert row["rejected"][0]["tool_calls"][0]["function"]["arguments"] == {"flight_id": "DL2", "passenger": "Ada Lovelace"}
+    assert row["rejected"][0]["tool_calls"][0]["function"]["arguments"] == {
+        "flight_id": "DL2",
+        "passenger": "Ada Lovelace",
+    }
     assert row["error_type"] == "wrong_argument"
 
 
@@ -80,7 +109,15 @@ def test_sharegpt_rows_alternate_calls_and_observations():
     row = sharegpt_row(make_record())
     assert row["system"] == "You are a travel assistant."
     assert [t["from"] for t in row["conversations"]] == [
-        "human", "function_call", "observation", "gpt", "human", "function_call", "observation", "gpt"]
+        "human",
+        "function_call",
+        "observation",
+        "gpt",
+        "human",
+        "function_call",
+        "observation",
+        "gpt",
+    ]
     parallel = json.loads(row["conversations"][5]["value"])
     assert [c["name"] for c in parallel] == ["book_flight", "get_weather"]
     assert json.loads(row["conversations"][6]["value"]) == ['{"booking_id": "B7"}', '{"temp": 3}']

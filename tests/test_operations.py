@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.edges import infer_edges
 from magnet_graph.errors import MagnetGraphError
-from magnet_graph.paths import (Dependency, OperationConfig, SignaturePath, Turn, WalkConfig, apply_operations,
-                                random_walks, single_turn_paths)
+from magnet_graph.paths import (
+    Dependency,
+    OperationConfig,
+    SignaturePath,
+    Turn,
+    apply_operations,
+    random_walks,
+    single_turn_paths,
+)
 from magnet_graph.paths.operations import merge
 from magnet_graph.store import open_store
 
@@ -46,8 +53,9 @@ def test_merge_groups_at_most_three_calls_and_remaps_dependencies():
     assert merge(chain(5), random.Random(0), OperationConfig(merge_p=0.0)) == chain(5)
 
 
-def check_invariants(paths: list[SignaturePath], edges: set[tuple], functions: set[str], required: dict,
-                     config: OperationConfig) -> None:
+def check_invariants(
+    paths: list[SignaturePath], edges: set[tuple], functions: set[str], required: dict, config: OperationConfig
+) -> None:
     """The issue's invariants for reshaped paths and their split copies."""
     by_id = {p.id: p for p in paths}
     for p in paths:
@@ -63,8 +71,9 @@ def check_invariants(paths: list[SignaturePath], edges: set[tuple], functions: s
                 if t.missing.kind == "miss_param":
                     assert t.missing.param in required[t.missing.function]
                     earlier = {f for u in p.turns[: t.index] for f in u.functions}
-                    feeders = {src for (src, _, dst, param) in edges
-                               if dst == t.missing.function and param == t.missing.param}
+                    feeders = {
+                        src for (src, _, dst, param) in edges if dst == t.missing.function and param == t.missing.param
+                    }
                     assert not earlier & feeders  # a user value: no earlier call can produce it
             else:
                 assert t.functions and t.missing is None
@@ -85,11 +94,20 @@ def required_params(store) -> dict[str, set[str]]:
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edges=st.dictionaries(st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda e: e[0] != e[1]),
-                             st.floats(0.05, 1.0), min_size=2, max_size=24),
-       seed=st.integers(0, 2**31), probs=st.tuples(*[st.floats(0, 1)] * 5))
+@given(
+    edges=st.dictionaries(
+        st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda e: e[0] != e[1]),
+        st.floats(0.05, 1.0),
+        min_size=2,
+        max_size=24,
+    ),
+    seed=st.integers(0, 2**31),
+    probs=st.tuples(*[st.floats(0, 1)] * 5),
+)
 def test_operation_invariants_on_random_graphs(arcadedb_uri, edges, seed, probs):
-    config = OperationConfig(**dict(zip(("merge_p", "insert_p", "long_dependency_p", "split_p", "miss_param_p"), probs)))
+    config = OperationConfig(
+        **dict(zip(("merge_p", "insert_p", "long_dependency_p", "split_p", "miss_param_p"), probs))
+    )
     named = {(f"f{a}", f"f{b}"): round(s, 3) for (a, b), s in edges.items()}
     with open_store(arcadedb_uri, f"prop-{uuid.uuid4().hex[:12]}") as store:
         try:
@@ -137,7 +155,8 @@ def test_reshaped_paths_persist_with_long_dependencies_and_split_turns(bfcl_grap
     assert {(r["path"], r["from_turn"], r["to_turn"]) for r in longs} == expected and expected
     splits = store.run("path/split_turns")
     assert {(r["path"], r["turn"], r["kind"]) for r in splits} == {
-        (p.id, t.index, t.missing.kind) for p in shaped for t in p.turns if t.missing}
+        (p.id, t.index, t.missing.kind) for p in shaped for t in p.turns if t.missing
+    }
     assert all(r["parent"] for r in splits)
 
 

@@ -19,11 +19,20 @@ from magnet_graph.store import open_store
 
 
 def toy_signature(name: str):
-    return make_signature(source="toy", original_name=name, description=f"Toy function {name}.",
-                          parameters={"type": "object", "properties": {"x": {"type": "string"}, "z": {"type": "string"}},
-                                      "required": ["x", "z"]},  # edges feed x; z is always the user's
-                          output={"type": "object", "properties": {"y": {"type": "string"}}},
-                          toolkit="toy", category="toy", execution={"kind": "simulated"})
+    return make_signature(
+        source="toy",
+        original_name=name,
+        description=f"Toy function {name}.",
+        parameters={
+            "type": "object",
+            "properties": {"x": {"type": "string"}, "z": {"type": "string"}},
+            "required": ["x", "z"],
+        },  # edges feed x; z is always the user's
+        output={"type": "object", "properties": {"y": {"type": "string"}}},
+        toolkit="toy",
+        category="toy",
+        execution={"kind": "simulated"},
+    )
 
 
 def load_toy_graph(store, edges: dict[tuple[str, str], float]) -> None:
@@ -113,7 +122,10 @@ def test_paths_persist_and_answer_the_user_queries(store):
 
 graphs = st.dictionaries(
     st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda e: e[0] != e[1]),
-    st.floats(0.05, 1.0), min_size=1, max_size=20)
+    st.floats(0.05, 1.0),
+    min_size=1,
+    max_size=20,
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -144,9 +156,25 @@ def test_walk_invariants_on_random_graphs(arcadedb_uri, edges, seed, weighted, m
 def test_cli_paths_is_byte_identical_for_a_seed(arcadedb_uri, graph_name):
     with open_store(arcadedb_uri, graph_name) as store:
         load_toy_graph(store, HUB)
-    run = lambda *extra: subprocess.run([sys.executable, "-m", "magnet_graph.cli", "paths", "-n", "4", "--seed", "3",
-                                         *extra, "--store", arcadedb_uri, "--graph", graph_name],
-                                        capture_output=True, text=True)
+    run = lambda *extra: subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "magnet_graph.cli",
+            "paths",
+            "-n",
+            "4",
+            "--seed",
+            "3",
+            *extra,
+            "--store",
+            arcadedb_uri,
+            "--graph",
+            graph_name,
+        ],
+        capture_output=True,
+        text=True,
+    )
     plain = run("--ops", "none")
     assert plain.returncode == 0 and len(plain.stdout.splitlines()) == 4
     first, second = run(), run()  # default: merge, insert, split (split copies add lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -79,8 +78,11 @@ def test_injection_payloads_load_as_plain_text(store_uri, graph_name, tmp_path):
                 assert after_dirty[key] == before[key]
             assert after_dirty["content_hash"] == catalog_hash(dirty)
             stored = dirty_store.functions()
-            texts = {s.original_name for s in stored} | {s.description for s in stored} | {
-                p["description"] for s in stored for p in s.parameter_fields()}
+            texts = (
+                {s.original_name for s in stored}
+                | {s.description for s in stored}
+                | {p["description"] for s in stored for p in s.parameter_fields()}
+            )
             assert set(INJECTIONS) <= texts
             assert clean_store.stats() == before  # the clean graph is untouched
         finally:
@@ -89,8 +91,19 @@ def test_injection_payloads_load_as_plain_text(store_uri, graph_name, tmp_path):
 
 
 def _catalog_file(path, sigs):
-    path.write_text(json.dumps([{"name": s.original_name, "description": s.description,
-                                 "parameters": s.parameters, "response": s.output} for s in sigs]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "name": s.original_name,
+                    "description": s.description,
+                    "parameters": s.parameters,
+                    "response": s.output,
+                }
+                for s in sigs
+            ]
+        )
+    )
     return str(path)
 
 
@@ -98,9 +111,28 @@ def test_concurrent_loads_leave_no_duplicates_and_lose_nothing(store_uri, graph_
     """Two toolkits with the same 300 function names, and one of them twice, all at once."""
     x = _catalog_file(tmp_path / "x.json", synthetic_catalog(300, seed=7))
     y = _catalog_file(tmp_path / "y.json", synthetic_catalog(300, seed=8))
-    procs = [subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "load", source, "--no-edges",
-                               "--store", store_uri, "--graph", graph_name, "--batch-size", "50"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for source in (x, y, x)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "magnet_graph.cli",
+                "load",
+                source,
+                "--no-edges",
+                "--store",
+                store_uri,
+                "--graph",
+                graph_name,
+                "--batch-size",
+                "50",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for source in (x, y, x)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -129,7 +161,9 @@ def test_edges_are_idempotent_and_explain_themselves(store):
     store.load_edges(edges)
     listed = store.edges()
     assert [(e["source"], e["target"], e["kind"]) for e in listed] == [
-        ("book_flight", "cancel_booking", "full"), ("search_flights", "book_flight", "partial")]
+        ("book_flight", "cancel_booking", "full"),
+        ("search_flights", "book_flight", "partial"),
+    ]
     assert listed[1]["evidence"] == [dict(evidence[0])]
     assert store.stats()["edges"] == 2
 
@@ -166,13 +200,25 @@ def test_every_cypher_file_is_exercised(store):
     store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
     store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8)])
     assert [(e["source"], e["target"]) for e in store.edges()] == [("search_flights", "book_flight")]
-    store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8),
-                         FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
-    shaped = apply_operations(store, random_walks(store, 5, seed=1), seed=1,
-                              config=OperationConfig(insert_p=1.0, split_p=1.0, miss_param_p=1.0))
+    store.replace_edges(
+        [
+            FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8),
+            FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0),
+        ]
+    )
+    shaped = apply_operations(
+        store,
+        random_walks(store, 5, seed=1),
+        seed=1,
+        config=OperationConfig(insert_p=1.0, split_p=1.0, miss_param_p=1.0),
+    )
     store.save_paths(shaped + single_turn_paths(store, 3, seed=1))
-    for name, params in {"path/count": {}, "path/through_function": {"function": "book_flight"},
-                         "path/long_dependencies": {"distance": 1}, "path/split_turns": {}}.items():
+    for name, params in {
+        "path/count": {},
+        "path/through_function": {"function": "book_flight"},
+        "path/long_dependencies": {"distance": 1},
+        "path/split_turns": {},
+    }.items():
         assert store.run(name, **params)
     store.stats()
     store.edges()

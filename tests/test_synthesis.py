@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,16 @@ from magnet_graph.teachers import OfflineTeacher, OpenAICompatibleTeacher
 from tests.helpers import cli, rows
 from tests.openai_stub_server import ScriptedChatServer, chat_completion
 
-RUN_FILES = ("manifest.json", "paths.jsonl", "trajectories.jsonl", "sft.jsonl", "dpo.jsonl", "mdpo.jsonl",
-             "report.json", "sharegpt.jsonl")
+RUN_FILES = (
+    "manifest.json",
+    "paths.jsonl",
+    "trajectories.jsonl",
+    "sft.jsonl",
+    "dpo.jsonl",
+    "mdpo.jsonl",
+    "report.json",
+    "sharegpt.jsonl",
+)
 BFCL_FILES = ("entries.jsonl", "ground_truth.jsonl", "positive_result.jsonl", "negative_result.jsonl")
 SMALL_MIX = "multi_turn=1,single=0.3,parallel=0.2,multiple=0.2,irrelevance=0.3"
 
@@ -42,8 +49,9 @@ def bfcl_store(tmp_path_factory):
 def offline_run(bfcl_store, tmp_path_factory):
     """The README's main command: synthesize -n 30 on the embedded store with the offline teacher."""
     here = tmp_path_factory.mktemp("run")
-    done = cli("synthesize", "--catalog", "bfcl", "-n", "30", "--seed", "0", "--out", "out", "--store", bfcl_store,
-               cwd=here)  # a relative --out, as users type it
+    done = cli(
+        "synthesize", "--catalog", "bfcl", "-n", "30", "--seed", "0", "--out", "out", "--store", bfcl_store, cwd=here
+    )  # a relative --out, as users type it
     assert "bfcl checker: positives accepted" in done.stdout
     return here / "out"
 
@@ -79,8 +87,9 @@ def test_every_reference_call_executes_again_from_the_initial_state(offline_run,
         signatures = {s.name: s for s in store.functions()}
     checked = 0
     for record in rows(offline_run / "trajectories.jsonl")[:40]:
-        sigs = [signatures[t["function"]["name"]] for t in record["tools"]] + \
-            [signatures[n] for t in record["turns"] for n in t["added"]]
+        sigs = [signatures[t["function"]["name"]] for t in record["tools"]] + [
+            signatures[n] for t in record["turns"] for n in t["added"]
+        ]
         sigs += [signatures[t["missing"]["function"]] for t in record["turns"] if t["missing"]]
         env = open_environment(list({s.name: s for s in sigs}.values()))
         try:
@@ -139,8 +148,13 @@ def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_
             for call in m.get("tool_calls") or []:
                 assert isinstance(call["function"]["arguments"], dict)
                 assert None not in call["function"]["arguments"].values()
-        out = tokenizer.apply_chat_template(row["messages"], tools=json.loads(row["tools"]), tokenize=True,
-                                            return_dict=True, return_assistant_tokens_mask=True)
+        out = tokenizer.apply_chat_template(
+            row["messages"],
+            tools=json.loads(row["tools"]),
+            tokenize=True,
+            return_dict=True,
+            return_assistant_tokens_mask=True,
+        )
         mask = out["assistant_masks"]
         assert 0 < sum(mask) < len(mask)
         text = tokenizer.decode([t for t, keep in zip(out["input_ids"], mask) if keep])
@@ -151,29 +165,52 @@ def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_
 
 def test_offline_round_trip_needs_the_values_in_the_query():
     """The forth template reads values from the query text: a withheld value is not recovered."""
-    function = {"name": "mv", "description": "Move a file. More text.",
-                "parameters": {"type": "object", "properties": {"source": {"type": "string"}, "destination": {"type": "string"}},
-                               "required": ["source", "destination"]}}
-    calls = [{"function": "mv", "description": function["description"], "say": {"source": "a.txt", "destination": "docs"},
-              "refer": {}, "nested": False}]
+    function = {
+        "name": "mv",
+        "description": "Move a file. More text.",
+        "parameters": {
+            "type": "object",
+            "properties": {"source": {"type": "string"}, "destination": {"type": "string"}},
+            "required": ["source", "destination"],
+        },
+    }
+    calls = [
+        {
+            "function": "mv",
+            "description": function["description"],
+            "say": {"source": "a.txt", "destination": "docs"},
+            "refer": {},
+            "nested": False,
+        }
+    ]
 
     def forth_of(withhold):
-        back = prompts.prompt(prompts.BACK_INSTRUCTIONS, {"mode": "ask", "calls": calls, "withhold": withhold, "history": []})
+        back = prompts.prompt(
+            prompts.BACK_INSTRUCTIONS, {"mode": "ask", "calls": calls, "withhold": withhold, "history": []}
+        )
         query = json.loads(offline_templates.back(back))["query"]
-        forth = prompts.prompt(prompts.FORTH_INSTRUCTIONS, {"messages": [query], "functions": [function], "earlier": [],
-                                                            "turn_outputs": [], "done": []})
+        forth = prompts.prompt(
+            prompts.FORTH_INSTRUCTIONS,
+            {"messages": [query], "functions": [function], "earlier": [], "turn_outputs": [], "done": []},
+        )
         return query, json.loads(offline_templates.forth(forth))["tool_calls"]
 
     query, got = forth_of(None)
-    assert "mv" not in query.split() and got == [{"name": "mv", "arguments": {"source": "a.txt", "destination": "docs"}}]
+    assert "mv" not in query.split() and got == [
+        {"name": "mv", "arguments": {"source": "a.txt", "destination": "docs"}}
+    ]
     query, got = forth_of({"function": "mv", "param": "destination"})
     assert "docs" not in query and got == [{"name": "mv", "arguments": {"source": "a.txt"}}]
 
 
 def _offline_over_http(request: dict):
     """An OpenAI-compatible endpoint answering with the offline templates, chosen by system prompt."""
-    by_instructions = {prompts.BACK_INSTRUCTIONS: offline_templates.back, prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
-                       prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant, prompts.JUDGE_INSTRUCTIONS: offline_templates.judge}
+    by_instructions = {
+        prompts.BACK_INSTRUCTIONS: offline_templates.back,
+        prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
+        prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant,
+        prompts.JUDGE_INSTRUCTIONS: offline_templates.judge,
+    }
     template = by_instructions[request["messages"][0]["content"]]
     return 200, chat_completion(template(request["messages"]))
 
@@ -186,8 +223,13 @@ def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
         with open_store(bfcl_store, "default") as store:
             offline = synthesize(store, config, tmp_path / "offline", OfflineTeacher())
             teacher = OpenAICompatibleTeacher("scripted", server.base_url, tmp_path / "cache")
-            http = synthesize(store, config, tmp_path / "http", teacher,
-                              student=OpenAICompatibleTeacher("student", student.base_url, tmp_path / "cache"))
+            http = synthesize(
+                store,
+                config,
+                tmp_path / "http",
+                teacher,
+                student=OpenAICompatibleTeacher("student", student.base_url, tmp_path / "cache"),
+            )
     finally:
         server.close()
         student.close()
@@ -202,25 +244,46 @@ def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
 
 def test_killed_run_resumes_with_nothing_lost_or_duplicated(bfcl_store, tmp_path):
     server = ScriptedChatServer(lambda request: (time.sleep(0.02), _offline_over_http(request))[1])
-    args = ["-n", "6", "--seed", "11", "--mix", SMALL_MIX, "--store", bfcl_store, "--teacher", "openai:scripted",
-            "--base-url", server.base_url, "--concurrency", "2"]
+    args = [
+        "-n",
+        "6",
+        "--seed",
+        "11",
+        "--mix",
+        SMALL_MIX,
+        "--store",
+        bfcl_store,
+        "--teacher",
+        "openai:scripted",
+        "--base-url",
+        server.base_url,
+        "--concurrency",
+        "2",
+    ]
     env = {**os.environ, "OPENAI_API_KEY": "test"}
     try:
         whole = tmp_path / "whole"
         cli("synthesize", "--out", str(whole), *args, "--cache-dir", str(tmp_path / "warm"), env=env)
         cut = tmp_path / "cut"
         args += ["--cache-dir", str(tmp_path / "cold")]
-        proc = subprocess.Popen([sys.executable, "-m", "magnet_graph.cli", "synthesize", "--out", str(cut), *args],
-                                env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "magnet_graph.cli", "synthesize", "--out", str(cut), *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.time() + 120
-        while time.time() < deadline and len(rows(cut / "trajectories.jsonl") if (cut / "trajectories.jsonl").exists() else []) < 2:
+        while (
+            time.time() < deadline
+            and len(rows(cut / "trajectories.jsonl") if (cut / "trajectories.jsonl").exists() else []) < 2
+        ):
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         partial = len(rows(cut / "trajectories.jsonl"))
         total = len(rows(whole / "paths.jsonl"))
-        assert 2 <= partial and not (cut / "manifest.json").exists()
+        assert partial >= 2 and not (cut / "manifest.json").exists()
         assert partial + (len(rows(cut / "dropped.jsonl")) if (cut / "dropped.jsonl").exists() else 0) < total
         cli("synthesize", "--out", str(cut), "--resume", *args, env=env)
     finally:
@@ -235,12 +298,16 @@ def test_bad_resume_and_bad_teacher_are_one_line_errors(bfcl_store, tmp_path):
     out = tmp_path / "run"
     cli("synthesize", "-n", "2", "--mix", SMALL_MIX, "--out", str(out), "--store", bfcl_store)
     before = (out / "trajectories.jsonl").read_bytes()
-    for args, needle in ((["-n", "2", "--mix", SMALL_MIX, "--out", str(out)], "already holds a run"),
-                         (["-n", "3", "--mix", SMALL_MIX, "--out", str(out), "--resume"], "config.n"),
-                         (["-n", "2", "--out", str(tmp_path / "x"), "--teacher", "gpt-4"], "unknown teacher"),
-                         (["-n", "2", "--out", str(tmp_path / "y"), "--mix", "multi_turn=x"], "--mix")):
+    for args, needle in (
+        (["-n", "2", "--mix", SMALL_MIX, "--out", str(out)], "already holds a run"),
+        (["-n", "3", "--mix", SMALL_MIX, "--out", str(out), "--resume"], "config.n"),
+        (["-n", "2", "--out", str(tmp_path / "x"), "--teacher", "gpt-4"], "unknown teacher"),
+        (["-n", "2", "--out", str(tmp_path / "y"), "--mix", "multi_turn=x"], "--mix"),
+    ):
         done = cli("synthesize", *args, "--store", bfcl_store, check=False)
-        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1 and needle in done.stderr, done.stderr
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1 and needle in done.stderr, (
+            done.stderr
+        )
     assert (out / "trajectories.jsonl").read_bytes() == before
 
 
@@ -282,9 +349,14 @@ def test_paths_file_round_trips_and_refuses_edits(offline_run):
 def test_state_values_are_named_by_what_holds_them():
     from magnet_graph.execution.values import qualified_values, ranked_matches
 
-    snapshot = {"TicketAPI": {"ticket_counter": 9, "ticket_queue": [{"id": 4, "status": "open"}, {"id": 7, "status": "x"}],
-                              "_private": {"id": 1}},
-                "FS": {"root": {"__class__": "Directory", "contents": {"a.txt": {"__class__": "File", "name": "a.txt"}}}}}
+    snapshot = {
+        "TicketAPI": {
+            "ticket_counter": 9,
+            "ticket_queue": [{"id": 4, "status": "open"}, {"id": 7, "status": "x"}],
+            "_private": {"id": 1},
+        },
+        "FS": {"root": {"__class__": "Directory", "contents": {"a.txt": {"__class__": "File", "name": "a.txt"}}}},
+    }
     pairs = qualified_values(snapshot)
     assert ranked_matches("ticket_id", "integer", pairs)[:2] == [4, 7]  # {ticket, id} beats {ticket, counter}
     assert 1 not in ranked_matches("ticket_id", "integer", pairs)  # private attributes are not values

@@ -12,8 +12,16 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from magnet_graph.edges.judge import PROMPT_VERSION as JUDGE_PROMPT
 from magnet_graph.errors import MagnetGraphError
-from magnet_graph.teachers import (ChatRequest, OfflineTeacher, OpenAICompatibleTeacher, Teacher, TeacherBatchError,
-                                   TeacherTruncated, open_teacher, register_template)
+from magnet_graph.teachers import (
+    ChatRequest,
+    OfflineTeacher,
+    OpenAICompatibleTeacher,
+    Teacher,
+    TeacherBatchError,
+    TeacherTruncated,
+    open_teacher,
+    register_template,
+)
 from magnet_graph.teachers.langchain import LangChainTeacher, to_langchain_messages
 
 from .openai_stub_server import ScriptedChatServer, chat_completion, delayed, scripted
@@ -51,11 +59,15 @@ def ask(i: int) -> ChatRequest:
 
 
 def test_every_teacher_is_a_teacher_and_open_teacher_knows_its_specs(tmp_path):
-    assert isinstance(open_teacher("openai:m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path),
-                      OpenAICompatibleTeacher)
+    assert isinstance(
+        open_teacher("openai:m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path), OpenAICompatibleTeacher
+    )
     assert isinstance(open_teacher("offline"), OfflineTeacher)
-    for each in (open_teacher("openai:m", cache_dir=tmp_path), open_teacher("offline"),
-                 LangChainTeacher(ParrotFakeChatModel(), cache_dir=tmp_path)):
+    for each in (
+        open_teacher("openai:m", cache_dir=tmp_path),
+        open_teacher("offline"),
+        LangChainTeacher(ParrotFakeChatModel(), cache_dir=tmp_path),
+    ):
         assert isinstance(each, Teacher)
     for bad in ("openai", "openai:", "claude:x", "offline:x"):
         with pytest.raises(MagnetGraphError, match="unknown teacher"):
@@ -69,8 +81,7 @@ def test_a_plain_reply_is_counted_and_sends_the_decoding_params(serve, tmp_path,
     t = teacher(server, tmp_path)
     assert t.chat(HELLO, prompt_version="p1", temperature=0.3, max_tokens=77) == "HELLO"
     sent = server.requests[0]
-    assert (sent["model"], sent["messages"], sent["temperature"], sent["max_tokens"]) == \
-           ("stub-model", HELLO, 0.3, 77)
+    assert (sent["model"], sent["messages"], sent["temperature"], sent["max_tokens"]) == ("stub-model", HELLO, 0.3, 77)
     assert server.headers[0]["authorization"] == "Bearer sk-magnet"
     assert (t.calls, t.cached, t.retries, t.failures, t.tokens) == (1, 0, 0, 0, {"prompt": 10, "completion": 5})
 
@@ -131,12 +142,15 @@ def test_connection_errors_are_retried_then_reported(tmp_path):
     assert (t.calls, t.retries, t.failures) == (0, 2, 1)
 
 
-@pytest.mark.parametrize("body, problem", [
-    ("{not json", "malformed JSON body: {not json"),
-    ('{"object": "chat.completion"}', "no choices"),
-    ({"choices": []}, "no choices"),
-    ({"choices": [{"message": {"content": {"a": 1}}}]}, "non-text content"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ("{not json", "malformed JSON body: {not json"),
+        ('{"object": "chat.completion"}', "no choices"),
+        ({"choices": []}, "no choices"),
+        ({"choices": [{"message": {"content": {"a": 1}}}]}, "non-text content"),
+    ],
+)
 def test_a_malformed_body_is_a_clear_error_not_a_crash(serve, tmp_path, body, problem):
     server = serve(scripted((200, body), OK))
     t = teacher(server, tmp_path)
@@ -176,12 +190,14 @@ def test_a_second_run_is_served_from_the_cache_byte_for_byte(serve, tmp_path):
 def test_the_cache_key_holds_endpoint_model_messages_params_and_prompt_version(serve, tmp_path):
     server, other = serve(echo), serve(echo)
     teacher(server, tmp_path).chat(HELLO, prompt_version="p1")
-    changed = [lambda: teacher(other, tmp_path).chat(HELLO, prompt_version="p1"),
-               lambda: OpenAICompatibleTeacher("other-model", server.base_url, tmp_path).chat(HELLO, prompt_version="p1"),
-               lambda: teacher(server, tmp_path).chat([{"role": "user", "content": "hi"}], prompt_version="p1"),
-               lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p1", temperature=0.7),
-               lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p1", max_tokens=5),
-               lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p2")]
+    changed = [
+        lambda: teacher(other, tmp_path).chat(HELLO, prompt_version="p1"),
+        lambda: OpenAICompatibleTeacher("other-model", server.base_url, tmp_path).chat(HELLO, prompt_version="p1"),
+        lambda: teacher(server, tmp_path).chat([{"role": "user", "content": "hi"}], prompt_version="p1"),
+        lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p1", temperature=0.7),
+        lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p1", max_tokens=5),
+        lambda: teacher(server, tmp_path).chat(HELLO, prompt_version="p2"),
+    ]
     for each in changed:
         each()
     assert len(server.requests) + len(other.requests) == 1 + len(changed)
@@ -200,8 +216,11 @@ def test_chat_many_drops_nothing_when_some_requests_fail(serve, tmp_path):
     assert sorted(errors) == [3, 10, 17] and all(isinstance(e, MagnetGraphError) for e in errors.values())
     assert all((results[i] is None) == (i in errors) for i in range(20))
     assert (t.calls, t.failures, len(server.requests)) == (17, 3, 20)
-    assert t.chat_many([ask(i) for i in range(20) if i not in errors], max_workers=4) == \
-           [r for r in results if r is not None] and t.cached == 17
+    assert (
+        t.chat_many([ask(i) for i in range(20) if i not in errors], max_workers=4)
+        == [r for r in results if r is not None]
+        and t.cached == 17
+    )
 
 
 def test_offline_teacher_answers_known_prompts_without_a_network():
@@ -214,13 +233,23 @@ def test_offline_teacher_answers_known_prompts_without_a_network():
     assert offline.chat_many([ask(0), ask(1)], max_workers=2) == ["1 messages", "1 messages"]
     with pytest.raises(MagnetGraphError, match=r"offline-template has no template for prompt version 'nope-v9'"):
         offline.chat(HELLO, prompt_version="nope-v9")
-    assert (offline.calls, offline.cached, offline.failures, offline.tokens) == (2, 0, 2, {"prompt": 0, "completion": 0})
+    assert (offline.calls, offline.cached, offline.failures, offline.tokens) == (
+        2,
+        0,
+        2,
+        {"prompt": 0, "completion": 0},
+    )
 
 
 def test_langchain_messages_are_converted_by_role():
-    converted = to_langchain_messages([
-        {"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "hello"}, {"role": "tool", "content": "42", "tool_call_id": "c1"}])
+    converted = to_langchain_messages(
+        [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "hello"},
+            {"role": "tool", "content": "42", "tool_call_id": "c1"},
+        ]
+    )
     assert [type(m) for m in converted] == [SystemMessage, HumanMessage, AIMessage, ToolMessage]
     assert [m.content for m in converted] == ["be brief", "hi", "hello", "42"]
     assert ParrotFakeChatModel().invoke(converted[:2]).content == "hi"
@@ -246,7 +275,9 @@ def test_langchain_teacher_refuses_truncated_replies_and_batches_in_order(tmp_pa
         t.chat(HELLO, prompt_version="p1", max_tokens=8)
     assert t.chat(HELLO, prompt_version="p1", max_tokens=8) == "whole" and t.failures == 1
     parrot = LangChainTeacher(ParrotFakeChatModel(), cache_dir=tmp_path)
-    assert parrot.chat_many([ask(i) for i in range(8)], max_workers=4) == [ask(i).messages[0]["content"] for i in range(8)]
+    assert parrot.chat_many([ask(i) for i in range(8)], max_workers=4) == [
+        ask(i).messages[0]["content"] for i in range(8)
+    ]
     assert json.loads(json.dumps(parrot.tokens)) == {"prompt": 0, "completion": 0}
 
 
@@ -270,14 +301,16 @@ def test_respond_offers_tools_and_returns_tool_calls_also_from_the_cache(serve, 
     body = chat_completion("")
     body["choices"][0]["message"]["tool_calls"] = [
         {"id": "c1", "type": "function", "function": {"name": "cd", "arguments": '{"folder": "docs"}'}},
-        {"type": "function", "function": {"name": "ls", "arguments": {"a": True}}}]  # no id, dict arguments
+        {"type": "function", "function": {"name": "ls", "arguments": {"a": True}}},
+    ]  # no id, dict arguments
     server = serve(lambda request: (200, body))
     tools = [{"type": "function", "function": {"name": "cd", "parameters": {"type": "object", "properties": {}}}}]
     first = teacher(server, tmp_path).respond(HELLO, prompt_version="t-v1", tools=tools)
     assert server.requests[0]["tools"] == tools
     assert first["tool_calls"] == [
         {"id": "c1", "type": "function", "function": {"name": "cd", "arguments": '{"folder": "docs"}'}},
-        {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": '{"a": true}'}}]
+        {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": '{"a": true}'}},
+    ]
     again = teacher(server, tmp_path)
     assert again.respond(HELLO, prompt_version="t-v1", tools=tools) == first and again.cached == 1
     plain = serve(echo)  # plain chat keeps its old request (and cache key) shape

@@ -20,8 +20,18 @@ from magnet_graph.training.render import render, training_chat_template
 from magnet_graph.training.tiny import build_tiny_model, corpus_from_run
 from tests.helpers import cli, rows, synthesize_run
 
-CPU = ["--set", "args.bf16=false", "--set", "args.gradient_checkpointing=false", "--set", "args.max_length=3072",
-       "--set", "args.per_device_train_batch_size=2", "--set", "args.logging_steps=1"]
+CPU = [
+    "--set",
+    "args.bf16=false",
+    "--set",
+    "args.gradient_checkpointing=false",
+    "--set",
+    "args.max_length=3072",
+    "--set",
+    "args.per_device_train_batch_size=2",
+    "--set",
+    "args.logging_steps=1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +66,12 @@ def test_sft_labels_are_minus_100_everywhere_but_assistant_turns(run_dir, tiny, 
     template = training_chat_template(tokenizer)
     data = read_rows(run_dir, "sft")[:6]
     dataset = sft_dataset(data, tokenizer, template, None)
-    trainer = SFTTrainer(model=AutoModelForCausalLM.from_pretrained(tiny), processing_class=tokenizer,
-                         train_dataset=dataset, args=SFTConfig(output_dir="unused", report_to="none", max_length=None, bf16=False))
+    trainer = SFTTrainer(
+        model=AutoModelForCausalLM.from_pretrained(tiny),
+        processing_class=tokenizer,
+        train_dataset=dataset,
+        args=SFTConfig(output_dir="unused", report_to="none", max_length=None, bf16=False),
+    )
     batch = trainer.data_collator([trainer.train_dataset[i] for i in range(len(data))])
     for i, row in enumerate(data):
         labels, ids = batch["labels"][i].tolist(), batch["input_ids"][i].tolist()
@@ -67,33 +81,53 @@ def test_sft_labels_are_minus_100_everywhere_but_assistant_turns(run_dir, tiny, 
         expected, tools = [], json.loads(row["tools"])
         for k, message in enumerate(row["messages"]):
             if message["role"] == "assistant":
-                before = tokenizer.apply_chat_template(row["messages"][:k], tools=tools, chat_template=template,
-                                                       tokenize=False) + "<|im_start|>assistant"
-                after = tokenizer.apply_chat_template(row["messages"][:k + 1], tools=tools, chat_template=template,
-                                                      tokenize=False)
+                before = (
+                    tokenizer.apply_chat_template(
+                        row["messages"][:k], tools=tools, chat_template=template, tokenize=False
+                    )
+                    + "<|im_start|>assistant"
+                )
+                after = tokenizer.apply_chat_template(
+                    row["messages"][: k + 1], tools=tools, chat_template=template, tokenize=False
+                )
                 assert after.startswith(before)
-                expected.append(after[len(before):])
+                expected.append(after[len(before) :])
         assert tokenizer.decode(trained) == "".join(expected)
         assert all(m["content"] not in tokenizer.decode(trained) for m in row["messages"] if m["role"] == "user")
 
 
 def _toy_rows():
     """Two pairs over one tool: both assistant turns differ; the first turn is shared, the second differs."""
-    tools = [{"type": "function", "function": {"name": "lookup", "description": "Look a word up.",
-                                                "parameters": {"type": "object", "properties": {"word": {"type": "string"}},
-                                                               "required": ["word"]}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup",
+                "description": "Look a word up.",
+                "parameters": {"type": "object", "properties": {"word": {"type": "string"}}, "required": ["word"]},
+            },
+        }
+    ]
 
     def conversation(word, reply):
         call = {"id": "c0", "type": "function", "function": {"name": "lookup", "arguments": {"word": word}}}
-        return [{"role": "user", "content": "What does apple mean?"},
-                {"role": "assistant", "content": "", "tool_calls": [call]},
-                {"role": "tool", "tool_call_id": "c0", "name": "lookup", "content": '{"meaning": "a fruit"}'},
-                {"role": "assistant", "content": reply}]
+        return [
+            {"role": "user", "content": "What does apple mean?"},
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c0", "name": "lookup", "content": '{"meaning": "a fruit"}'},
+            {"role": "assistant", "content": reply},
+        ]
 
-    both_differ = {"chosen": conversation("apple", "It is a fruit."), "rejected": conversation("pear", "No idea."),
-                   "tools": json.dumps(tools)}
-    shared_first = {"chosen": conversation("apple", "It is a fruit."), "rejected": conversation("apple", "No idea."),
-                    "tools": json.dumps(tools)}
+    both_differ = {
+        "chosen": conversation("apple", "It is a fruit."),
+        "rejected": conversation("pear", "No idea."),
+        "tools": json.dumps(tools),
+    }
+    shared_first = {
+        "chosen": conversation("apple", "It is a fruit."),
+        "rejected": conversation("apple", "No idea."),
+        "tools": json.dumps(tools),
+    }
     return both_differ, shared_first
 
 
@@ -129,11 +163,23 @@ def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, 
         for p in policy.parameters():
             p.add_(0.05 * torch.randn_like(p))  # a policy that differs from the reference
     beta, sft_weight = 0.3, 0.5
-    args = MDPOConfig(output_dir=str(tmp_path), report_to="none", beta=beta, mdpo_form=form, sft_weight=sft_weight,
-                      max_length=None, bf16=False)
+    args = MDPOConfig(
+        output_dir=str(tmp_path),
+        report_to="none",
+        beta=beta,
+        mdpo_form=form,
+        sft_weight=sft_weight,
+        max_length=None,
+        bf16=False,
+    )
     pairs = _toy_rows()
-    trainer = MultiTurnDPOTrainer(model=policy, ref_model=reference, args=args, processing_class=tokenizer,
-                                  train_dataset=mdpo_dataset(list(pairs), tokenizer, template, None))
+    trainer = MultiTurnDPOTrainer(
+        model=policy,
+        ref_model=reference,
+        args=args,
+        processing_class=tokenizer,
+        train_dataset=mdpo_dataset(list(pairs), tokenizer, template, None),
+    )
     trainer.model.eval()
     for index, row in enumerate(pairs):
         tools = json.loads(row["tools"])
@@ -171,10 +217,20 @@ def test_precomputed_reference_gives_the_same_loss(tiny, tokenizer, tmp_path):
     dataset = mdpo_dataset(list(_toy_rows()), tokenizer, template, None)
     losses = []
     for precompute in (False, True):
-        args = MDPOConfig(output_dir=str(tmp_path / str(precompute)), report_to="none", max_length=None,
-                          precompute_ref_log_probs=precompute, per_device_train_batch_size=2, bf16=False)
-        trainer = MultiTurnDPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny), args=args,
-                                      processing_class=tokenizer, train_dataset=dataset)
+        args = MDPOConfig(
+            output_dir=str(tmp_path / str(precompute)),
+            report_to="none",
+            max_length=None,
+            precompute_ref_log_probs=precompute,
+            per_device_train_batch_size=2,
+            bf16=False,
+        )
+        trainer = MultiTurnDPOTrainer(
+            model=AutoModelForCausalLM.from_pretrained(tiny),
+            args=args,
+            processing_class=tokenizer,
+            train_dataset=dataset,
+        )
         if precompute:
             assert "ref_chosen_logps" in trainer.train_dataset.column_names
             assert len(trainer.train_dataset[0]["ref_chosen_logps"]) == 2  # one value per assistant turn
@@ -191,17 +247,46 @@ def test_precomputed_reference_gives_the_same_loss(tiny, tokenizer, tmp_path):
 
 def test_sft_then_mdpo_end_to_end_on_a_synthesize_run(run_dir, tiny, tmp_path):
     sft_out, mdpo_out = tmp_path / "sft", tmp_path / "mdpo"
-    done = cli("train", "sft", "--data", str(run_dir), "--model", str(tiny), "--out", str(sft_out), *CPU,
-               "--set", "args.max_steps=12", "--set", "args.learning_rate=3e-3")
+    done = cli(
+        "train",
+        "sft",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(tiny),
+        "--out",
+        str(sft_out),
+        *CPU,
+        "--set",
+        "args.max_steps=12",
+        "--set",
+        "args.learning_rate=3e-3",
+    )
     assert "sft: 12 steps" in done.stdout
     losses = _losses(sft_out, "loss")
     assert len(losses) == 12 and sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3, losses
     for name in ("model.safetensors", "tokenizer.json", "trainer_state.json", "magnet_train.json", "config.json"):
         assert (sft_out / name).is_file(), name
 
-    done = cli("train", "mdpo", "--data", str(run_dir), "--model", str(sft_out), "--out", str(mdpo_out), *CPU,
-               "--set", "args.max_steps=8", "--set", "args.learning_rate=2e-3", "--set", "args.beta=0.1",
-               "--set", "args.sft_weight=0.1")
+    done = cli(
+        "train",
+        "mdpo",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(sft_out),
+        "--out",
+        str(mdpo_out),
+        *CPU,
+        "--set",
+        "args.max_steps=8",
+        "--set",
+        "args.learning_rate=2e-3",
+        "--set",
+        "args.beta=0.1",
+        "--set",
+        "args.sft_weight=0.1",
+    )
     assert "mdpo: 8 steps" in done.stdout
     preference = _losses(mdpo_out, "mdpo_loss")
     assert len(preference) == 8
@@ -218,17 +303,33 @@ def test_sft_then_mdpo_end_to_end_on_a_synthesize_run(run_dir, tiny, tmp_path):
     assert any(not torch.equal(a, b) for a, b in zip(model.state_dict().values(), start.state_dict().values()))
     tok = AutoTokenizer.from_pretrained(mdpo_out)
     row = read_rows(run_dir, "sft")[0]
-    prompt = tok.apply_chat_template(row["messages"][:2], tools=json.loads(row["tools"]), add_generation_prompt=True,
-                                     return_tensors="pt", return_dict=True)
+    prompt = tok.apply_chat_template(
+        row["messages"][:2],
+        tools=json.loads(row["tools"]),
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
     generated = model.generate(**prompt, max_new_tokens=6, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
-    assert isinstance(tok.decode(generated[0, prompt["input_ids"].shape[1]:]), str)
+    assert isinstance(tok.decode(generated[0, prompt["input_ids"].shape[1] :]), str)
 
 
 def test_resume_continues_from_the_newest_checkpoint(run_dir, tiny, tmp_path):
     out = tmp_path / "sft"
-    common = ["train", "sft", "--data", str(run_dir), "--model", str(tiny), "--out", str(out), *CPU,
-              "--set", "args.save_steps=2"]
+    common = [
+        "train",
+        "sft",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(tiny),
+        "--out",
+        str(out),
+        *CPU,
+        "--set",
+        "args.save_steps=2",
+    ]
     cli(*common, "--set", "args.max_steps=2")
     refused = cli(*common, "--set", "args.max_steps=4", check=False)
     assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "--resume" in refused.stderr
@@ -248,21 +349,25 @@ def test_resume_continues_from_the_newest_checkpoint(run_dir, tiny, tmp_path):
 def test_lora_mdpo_saves_an_adapter(run_dir, tiny, tmp_path):
     out = tmp_path / "lora"
     config = tmp_path / "lora.yaml"
-    config.write_text("args:\n  max_steps: 2\n  learning_rate: 1e-3\nlora:\n  r: 4\n  lora_alpha: 8\n"
-                      "  target_modules: all-linear\n")
+    config.write_text(
+        "args:\n  max_steps: 2\n  learning_rate: 1e-3\nlora:\n  r: 4\n  lora_alpha: 8\n  target_modules: all-linear\n"
+    )
     cli("train", "mdpo", "--data", str(run_dir), "--model", str(tiny), "--out", str(out), "--config", str(config), *CPU)
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 4 and adapter["peft_type"] == "LORA"
     assert (out / "adapter_model.safetensors").is_file() and not (out / "model.safetensors").exists()
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("config", "bad.yaml: args.learnin_rate: not a field of MDPOConfig"),
-    ("row", "mdpo.jsonl:2: field 'rejected': expected list, got NoneType"),
-    ("json", "mdpo.jsonl:2: not JSON"),
-    ("form", "mdpo_form: 'both' is not one of sequence, turn"),
-    ("ipo", "loss_type: the multi-turn loss does not use it"),
-])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("config", "bad.yaml: args.learnin_rate: not a field of MDPOConfig"),
+        ("row", "mdpo.jsonl:2: field 'rejected': expected list, got NoneType"),
+        ("json", "mdpo.jsonl:2: not JSON"),
+        ("form", "mdpo_form: 'both' is not one of sequence, turn"),
+        ("ipo", "loss_type: the multi-turn loss does not use it"),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, problem, expected):
     data = tmp_path / "data"
     data.mkdir()
@@ -278,8 +383,20 @@ def test_bad_input_is_one_line_and_writes_nothing(run_dir, tiny, tmp_path, probl
     config.write_text("args:\n  learnin_rate: 0.1\n" if problem == "config" else "args: {}\n")
     extra = {"form": ["--set", "args.mdpo_form=both"], "ipo": ["--set", "args.loss_type=[ipo]"]}.get(problem, [])
     out = tmp_path / "out"
-    done = cli("train", "mdpo", "--data", str(data), "--model", str(tiny), "--out", str(out), "--config", str(config),
-               *extra, check=False)
+    done = cli(
+        "train",
+        "mdpo",
+        "--data",
+        str(data),
+        "--model",
+        str(tiny),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        *extra,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert expected in done.stderr
@@ -311,7 +428,11 @@ def test_grid_expands_to_the_papers_search():
 
     sft = grid_points(TRAINER / "configs" / "grid.yaml", "sft")
     mdpo = grid_points(TRAINER / "configs" / "grid.yaml", "mdpo")
-    assert [p[2] for p in sft] == [["args.learning_rate=1e-05"], ["args.learning_rate=2e-05"], ["args.learning_rate=5e-05"]]
+    assert [p[2] for p in sft] == [
+        ["args.learning_rate=1e-05"],
+        ["args.learning_rate=2e-05"],
+        ["args.learning_rate=5e-05"],
+    ]
     assert len(mdpo) == 9 and len({name for name, _, _ in mdpo}) == 9
     name, base, overrides = mdpo[-1]
     assert load_config(base, tuple(overrides))["args"]["beta"] == 0.3
@@ -331,8 +452,12 @@ def test_throughput_bench_runs_and_reports_mfu():
     import sys
 
     bench = Path(__file__).parent.parent / "bench" / "train_throughput.py"
-    done = subprocess.run([sys.executable, str(bench), "--shape", "tiny", "--steps", "2", "--warmup", "1",
-                           "--seq-len", "256"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(bench), "--shape", "tiny", "--steps", "2", "--warmup", "1", "--seq-len", "256"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"method"')]
     assert [r["method"] for r in results] == ["sft", "mdpo"]

@@ -21,7 +21,9 @@ columns = st.columns(5)
 columns[0].metric("Records", data["records"])
 columns[1].metric("Paths", data["paths"])
 columns[2].metric("Dropped", data["dropped"])
-columns[3].metric("Calls executed", f"{data['executability'].get('executed_ok', '?')}/{data['executability']['reference_calls']}")
+columns[3].metric(
+    "Calls executed", f"{data['executability'].get('executed_ok', '?')}/{data['executability']['reference_calls']}"
+)
 columns[4].metric("Positives accepted", data["bfcl_checker"]["positive_accept_rate"])
 
 
@@ -40,5 +42,11 @@ with right:
     bars("Negatives by error type", data["negatives_by_type"])
     bars("Calls per multi-turn record", data["lengths"]["calls_per_multi_turn"])
 st.markdown("**Coverage and diversity**")
-st.json({"coverage": data["coverage"], "diversity": data["diversity"], "teacher": data["teacher"],
-         "contamination": {k: v for k, v in data["contamination"].items() if k != "examples"}})
+st.json(
+    {
+        "coverage": data["coverage"],
+        "diversity": data["diversity"],
+        "teacher": data["teacher"],
+        "contamination": {k: v for k, v in data["contamination"].items() if k != "examples"},
+    }
+)

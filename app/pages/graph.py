@@ -1,8 +1,8 @@
 import pandas as pd
 import streamlit as st
 
-from magnet_graph.explore.graph_view import filter_graph, function_detail, layout, network_figure
 from magnet_graph.explore.app_cache import graph
+from magnet_graph.explore.graph_view import filter_graph, function_detail, layout, network_figure
 
 st.title("Graph explorer")
 functions, edges = graph()
@@ -23,8 +23,9 @@ clicked = st.session_state.get("graph_chart", {}).get("selection", {}).get("poin
 if clicked and clicked[0].get("customdata") in names:
     st.session_state["function"] = clicked[0]["customdata"]
 chosen = st.selectbox("Function", names, key="function")
-st.plotly_chart(network_figure(view, layout(view), chosen), on_select="rerun", key="graph_chart",
-                selection_mode="points")
+st.plotly_chart(
+    network_figure(view, layout(view), chosen), on_select="rerun", key="graph_chart", selection_mode="points"
+)
 
 if chosen:
     detail = function_detail(functions, edges, chosen)
@@ -36,6 +37,8 @@ if chosen:
     for direction in ("incoming", "outgoing"):
         st.markdown(f"**{direction.title()} edges** ({len(detail[direction])})")
         for e in detail[direction]:
-            with st.expander(f"{e['source']}.{e['source_field']} → {e['target']}.{e['target_param']} "
-                             f"({e['kind']}, score {e['score']:.2f})"):
+            with st.expander(
+                f"{e['source']}.{e['source_field']} → {e['target']}.{e['target_param']} "
+                f"({e['kind']}, score {e['score']:.2f})"
+            ):
                 st.json(e["evidence"])

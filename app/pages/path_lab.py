@@ -2,8 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from magnet_graph.errors import MagnetGraphError
-from magnet_graph.explore.path_lab import apply, turn_rows, walk
 from magnet_graph.explore.app_cache import graph, store
+from magnet_graph.explore.path_lab import apply, turn_rows, walk
 
 st.title("Path lab")
 functions, _ = graph()

@@ -21,8 +21,10 @@ show_hints = st.toggle("Show the teacher's hints (reference calls)", key="hints"
 
 def chat(rows):
     for row in rows:
-        with st.chat_message("assistant" if row["role"] == "assistant" else "user",
-                             avatar={"tool": ":material/build:", "system": ":material/settings:"}.get(row["role"])):
+        with st.chat_message(
+            "assistant" if row["role"] == "assistant" else "user",
+            avatar={"tool": ":material/build:", "system": ":material/settings:"}.get(row["role"]),
+        ):
             if row["diverges"]:
                 st.markdown(":orange-background[**⚠ diverges here**]")
             st.caption(row["role"] + (f" · {row['name']}" if row["name"] else ""))

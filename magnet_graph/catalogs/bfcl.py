@@ -12,14 +12,28 @@ from .common import dedupe, make_signature
 
 BFCL_VERSION = "2026.3.23"
 CORE_CLASSES = (
-    "GorillaFileSystem", "MathAPI", "MessageAPI", "TwitterAPI",
-    "TicketAPI", "TradingBot", "TravelAPI", "VehicleControlAPI",
+    "GorillaFileSystem",
+    "MathAPI",
+    "MessageAPI",
+    "TwitterAPI",
+    "TicketAPI",
+    "TradingBot",
+    "TravelAPI",
+    "VehicleControlAPI",
 )
 CATEGORIES = {
-    "GorillaFileSystem": "file_system", "MathAPI": "math", "MessageAPI": "messaging",
-    "TwitterAPI": "social_media", "TicketAPI": "ticketing", "TradingBot": "finance",
-    "TravelAPI": "travel", "VehicleControlAPI": "vehicle", "WebSearchAPI": "web_search",
-    "MemoryAPI_kv": "memory", "MemoryAPI_vector": "memory", "MemoryAPI_rec_sum": "memory",
+    "GorillaFileSystem": "file_system",
+    "MathAPI": "math",
+    "MessageAPI": "messaging",
+    "TwitterAPI": "social_media",
+    "TicketAPI": "ticketing",
+    "TradingBot": "finance",
+    "TravelAPI": "travel",
+    "VehicleControlAPI": "vehicle",
+    "WebSearchAPI": "web_search",
+    "MemoryAPI_kv": "memory",
+    "MemoryAPI_vector": "memory",
+    "MemoryAPI_rec_sum": "memory",
 }
 _DESCRIPTION_SPLIT = " Tool description: "
 INSTALL_HINT = f"pip install --no-deps bfcl-eval=={BFCL_VERSION} mpmath==1.3.0"

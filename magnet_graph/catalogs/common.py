@@ -90,13 +90,13 @@ def dedupe(signatures: list[FunctionSignature], source: str) -> list[FunctionSig
             kept.append(sig)
         elif first.content_hash() != dataclasses.replace(sig, source=first.source).content_hash():
             also = f" (first defined in {first.source})" if first.source != sig.source else ""
-            raise CatalogError(sig.source, sig.original_name, "name", f"duplicate name with a different definition{also}")
+            raise CatalogError(
+                sig.source, sig.original_name, "name", f"duplicate name with a different definition{also}"
+            )
     return kept
 
 
-def assign_names(
-    signatures: list[FunctionSignature], existing: dict[tuple[str, str], str]
-) -> list[FunctionSignature]:
+def assign_names(signatures: list[FunctionSignature], existing: dict[tuple[str, str], str]) -> list[FunctionSignature]:
     """Give every signature a name unique in its graph, stable across reloads.
 
     ``existing`` maps (toolkit, original_name) to the name already stored for it; a function seen

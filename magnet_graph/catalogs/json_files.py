@@ -45,7 +45,7 @@ def _entries(path: Path, source: str) -> list[Any]:
         elif "name" in data or "function" in data:
             data = [data]
     if not isinstance(data, list):
-        raise CatalogError(source, None, None, "expected a list of tools, a {\"tools\": [...]} object or JSONL")
+        raise CatalogError(source, None, None, 'expected a list of tools, a {"tools": [...]} object or JSONL')
     return data
 
 
@@ -60,10 +60,11 @@ def _parse(text: str, source: str) -> Any:
         if line.strip():
             try:
                 rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
+            except json.JSONDecodeError as line_error:
+                error = line_error
                 if whole.lineno > lineno:  # a multi-line JSON document, not JSONL
-                    exc, lineno = whole, whole.lineno
-                raise CatalogError(f"{source}:{lineno}", None, None, f"invalid JSON: {exc.msg}") from None
+                    error, lineno = whole, whole.lineno
+                raise CatalogError(f"{source}:{lineno}", None, None, f"invalid JSON: {error.msg}") from None
     return rows
 
 

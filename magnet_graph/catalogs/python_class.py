@@ -127,9 +127,9 @@ def parse_docstring(doc: str) -> Docstring:
             sections[current].append(line)
     args = {k: d for k, (_, d) in _entries(sections.get("Args", [])).items()}
     returns = _entries(sections.get("Returns", []))
-    returns_text = " ".join(l.strip() for l in sections.get("Returns", []) if l.strip())
+    returns_text = " ".join(line.strip() for line in sections.get("Returns", []) if line.strip())
     returns = {k: (_json_type(t), d) for k, (t, d) in returns.items()}
-    return Docstring(" ".join(l.strip() for l in summary_lines if l.strip()), args, returns, returns_text)
+    return Docstring(" ".join(line.strip() for line in summary_lines if line.strip()), args, returns, returns_text)
 
 
 def _entries(lines: list[str]) -> dict[str, tuple[str, str]]:

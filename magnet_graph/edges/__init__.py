@@ -33,10 +33,10 @@ class EdgeConfig:
     cross_toolkit_factor: float = 0.9
     max_sources_per_param: int = 20
     prerequisite_score: float = 0.6
-    judge_floor: float = 0.7      # a judge "yes" lifts a candidate to at least this
-    judge_penalty: float = 0.5    # a judge "no" multiplies the score by this
+    judge_floor: float = 0.7  # a judge "yes" lifts a candidate to at least this
+    judge_penalty: float = 0.5  # a judge "no" multiplies the score by this
     verified_floor: float = 0.95  # an execution-verified edge scores at least this
-    refuted_factor: float = 1.0   # B failed with A's value: recorded, not penalised (B may fail on other args)
+    refuted_factor: float = 1.0  # B failed with A's value: recorded, not penalised (B may fail on other args)
 
 
 @dataclass
@@ -53,8 +53,15 @@ class Candidate:
         return (self.out.function, self.param.function, self.out.name, self.param.name)
 
     def to_edge(self) -> FeedsEdge:
-        return FeedsEdge(self.out.function, self.param.function, self.out.name, self.param.name,
-                         self.kind, round(self.score, 4), tuple(self.evidence))
+        return FeedsEdge(
+            self.out.function,
+            self.param.function,
+            self.out.name,
+            self.param.name,
+            self.kind,
+            round(self.score, 4),
+            tuple(self.evidence),
+        )
 
 
 def score_candidates(signatures: list[FunctionSignature], config: EdgeConfig = EdgeConfig()) -> list[Candidate]:
@@ -70,17 +77,25 @@ def score_candidates(signatures: list[FunctionSignature], config: EdgeConfig = E
         if not same:
             score *= config.cross_toolkit_factor
         evidence = [
-            {"kind": "schema", "score": round(t_score * n_score, 4), "types": f"{_type(out)} -> {_type(param)}",
-             "detail": why or "types fit, names do not"},
+            {
+                "kind": "schema",
+                "score": round(t_score * n_score, 4),
+                "types": f"{_type(out)} -> {_type(param)}",
+                "detail": why or "types fit, names do not",
+            },
             {"kind": "text", "score": round(sim, 4), "model": "tfidf-word-char4"},
         ]
         scored.append(Candidate(out, param, kind, score, same, evidence))
     return scored
 
 
-def infer_edges(signatures: list[FunctionSignature], config: EdgeConfig = EdgeConfig(), *,
-                judge: Callable[[list[Candidate], list[FunctionSignature]], None] | None = None,
-                verify: Any = None) -> list[FeedsEdge]:
+def infer_edges(
+    signatures: list[FunctionSignature],
+    config: EdgeConfig = EdgeConfig(),
+    *,
+    judge: Callable[[list[Candidate], list[FunctionSignature]], None] | None = None,
+    verify: Any = None,
+) -> list[FeedsEdge]:
     """Infer FEEDS edges. ``judge`` and ``verify`` (an ExecutionVerifier) add evidence and adjust scores."""
     candidates = score_candidates(signatures, config)
     if judge is not None:
@@ -103,8 +118,9 @@ def _prerequisites(signatures, config, linked, verify) -> list[FeedsEdge]:
     """Rule-proposed and execution-found prerequisites."""
     proposals: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for a, b in prerequisite_pairs(signatures):
-        proposals[(a.name, b.name)].append({"kind": "rule", "score": config.prerequisite_score,
-                                            "detail": f"{a.name} opens a session in {a.toolkit}"})
+        proposals[(a.name, b.name)].append(
+            {"kind": "rule", "score": config.prerequisite_score, "detail": f"{a.name} opens a session in {a.toolkit}"}
+        )
     executed = verify.prerequisites(signatures) if verify is not None else None
     for pair, evidence in (executed or {}).items():
         proposals[pair].append(evidence)

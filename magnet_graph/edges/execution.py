@@ -28,8 +28,14 @@ from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
 from .ports import inputs
 
-_JUNK = {"string": "zz-no-such-value-9173", "integer": 987654321, "number": 987654321.5, "boolean": False,
-         "array": ["zz-no-such-value-9173"], "object": {"zz": "no-such-value-9173"}}
+_JUNK = {
+    "string": "zz-no-such-value-9173",
+    "integer": 987654321,
+    "number": 987654321.5,
+    "boolean": False,
+    "array": ["zz-no-such-value-9173"],
+    "object": {"zz": "no-such-value-9173"},
+}
 CALL_TIMEOUT = 5.0
 
 
@@ -44,7 +50,9 @@ def fresh_instance(sig: FunctionSignature) -> Any:
     return toolkit.instances[class_key(sig.execution)]
 
 
-def call(instance: Any, sig: FunctionSignature, args: dict[str, Any], timeout: float = CALL_TIMEOUT) -> tuple[bool, Any]:
+def call(
+    instance: Any, sig: FunctionSignature, args: dict[str, Any], timeout: float = CALL_TIMEOUT
+) -> tuple[bool, Any]:
     """(succeeded, result): an exception, an ``{"error": ...}`` result or a timeout is a failure."""
     outcome: list = []
 
@@ -120,8 +128,11 @@ class ExecutionVerifier:
             with_junk = self._run_target(a, b, out_field, param, param_type, None)
             if with_junk is not None and with_junk[0]:
                 return {"kind": "execution", "score": 0.5, "detail": f"{b.name} accepts any {param}"}
-            return {"kind": "execution", "score": 1.0,
-                    "detail": f"{b.name}({param}={with_value[1]!r}) succeeded after {a.name}; a junk {param} failed"}
+            return {
+                "kind": "execution",
+                "score": 1.0,
+                "detail": f"{b.name}({param}={with_value[1]!r}) succeeded after {a.name}; a junk {param} failed",
+            }
         return {"kind": "execution", "score": 0.0, "detail": f"{b.name} failed with {a.name}'s {out_field}"}
 
     def _target_runs(self, a, b, out_field, param, param_type) -> int | None:
@@ -168,6 +179,9 @@ class ExecutionVerifier:
                     ok, _, after_a = self._run_source(a)
                     self.runs += 1  # the call of B below
                     if ok and call(after_a, b, copy.deepcopy(args), self.call_timeout)[0]:
-                        found[(a.name, b.name)] = {"kind": "execution", "score": 1.0,
-                                                   "detail": f"{b.name} failed on a fresh state, succeeded after {a.name}"}
+                        found[(a.name, b.name)] = {
+                            "kind": "execution",
+                            "score": 1.0,
+                            "detail": f"{b.name} failed on a fresh state, succeeded after {a.name}",
+                        }
         return found

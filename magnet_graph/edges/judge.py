@@ -50,24 +50,39 @@ class LLMJudge:
                 if c.param.function not in targets:
                     continue
                 yes = (c.param.function, c.out.name, c.param.name) in verdicts
-                c.evidence.append({"kind": "llm_judge", "score": 1.0 if yes else 0.0, "model": self.teacher.name,
-                                   "prompt": PROMPT_VERSION})
+                c.evidence.append(
+                    {
+                        "kind": "llm_judge",
+                        "score": 1.0 if yes else 0.0,
+                        "model": self.teacher.name,
+                        "prompt": PROMPT_VERSION,
+                    }
+                )
                 c.score = max(c.score, self.config.judge_floor) if yes else c.score * self.config.judge_penalty
 
     def _ask(self, source: FunctionSignature, targets: list[FunctionSignature]) -> set[tuple[str, str, str]] | None:
         def brief(sig: FunctionSignature, with_output: bool) -> dict:
-            item = {"name": sig.name, "description": sig.description,
-                    "parameters": {k: {"type": v.get("type"), "description": v.get("description", "")}
-                                   for k, v in sig.parameters.get("properties", {}).items()}}
+            item = {
+                "name": sig.name,
+                "description": sig.description,
+                "parameters": {
+                    k: {"type": v.get("type"), "description": v.get("description", "")}
+                    for k, v in sig.parameters.get("properties", {}).items()
+                },
+            }
             if with_output:
-                item["output_fields"] = {k: {"type": v.get("type"), "description": v.get("description", "")}
-                                         for k, v in (sig.output or {}).get("properties", {}).items()}
+                item["output_fields"] = {
+                    k: {"type": v.get("type"), "description": v.get("description", "")}
+                    for k, v in (sig.output or {}).get("properties", {}).items()
+                }
             return item
 
-        user = json.dumps({"SOURCE": brief(source, True), "CANDIDATES": [brief(t, False) for t in targets]},
-                          ensure_ascii=False)
-        reply = self.teacher.chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
-                                  prompt_version=PROMPT_VERSION)
+        user = json.dumps(
+            {"SOURCE": brief(source, True), "CANDIDATES": [brief(t, False) for t in targets]}, ensure_ascii=False
+        )
+        reply = self.teacher.chat(
+            [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prompt_version=PROMPT_VERSION
+        )
         items = _first_json_value(reply or "")
         if isinstance(items, dict):  # a lone object instead of a list of one
             items = [items]
@@ -75,8 +90,11 @@ class LLMJudge:
             self.failures += 1
             return None
         keys = ("target", "source_field", "target_param")
-        return {tuple(i[k] for k in keys) for i in items
-                if isinstance(i, dict) and all(isinstance(i.get(k), str) for k in keys)}
+        return {
+            tuple(i[k] for k in keys)
+            for i in items
+            if isinstance(i, dict) and all(isinstance(i.get(k), str) for k in keys)
+        }
 
 
 def _first_json_value(text: str):

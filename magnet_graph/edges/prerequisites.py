@@ -21,7 +21,11 @@ def prerequisite_pairs(signatures: list[FunctionSignature]) -> list[tuple[Functi
         if not is_opener(a):
             continue
         for b in signatures:
-            if b.toolkit == a.toolkit and b.name != a.name and not is_opener(b) \
-                    and not set(name_tokens(b.name)) & EXEMPT:
+            if (
+                b.toolkit == a.toolkit
+                and b.name != a.name
+                and not is_opener(b)
+                and not set(name_tokens(b.name)) & EXEMPT
+            ):
                 pairs.append((a, b))
     return pairs

@@ -43,8 +43,13 @@ class Score:
         return self.correct / self.labelled if self.labelled else 0.0
 
     def as_dict(self) -> dict:
-        return {"predicted": self.predicted, "correct": self.correct, "labelled": self.labelled,
-                "precision": round(self.precision, 3), "recall": round(self.recall, 3)}
+        return {
+            "predicted": self.predicted,
+            "correct": self.correct,
+            "labelled": self.labelled,
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+        }
 
 
 def score_edges(edges: list[FeedsEdge], labels: set[tuple]) -> Score:

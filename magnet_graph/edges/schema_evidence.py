@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .ports import Port
-from .tokens import ID_WORDS, IDENTIFIER_ROLES, GENERIC, key_tokens, name_tokens, text_tokens
+from .tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
 
 SCALARS = ("string", "integer", "number", "boolean")
 
@@ -43,8 +43,29 @@ def field_tokens(out: Port) -> list[str]:
     return tokens
 
 
-VERBS = frozenset({"create", "add", "post", "list", "search", "find", "view", "delete", "remove", "update",
-                   "edit", "retrieve", "fetch", "display", "check", "compute", "calculate", "estimate", "all"})
+VERBS = frozenset(
+    {
+        "create",
+        "add",
+        "post",
+        "list",
+        "search",
+        "find",
+        "view",
+        "delete",
+        "remove",
+        "update",
+        "edit",
+        "retrieve",
+        "fetch",
+        "display",
+        "check",
+        "compute",
+        "calculate",
+        "estimate",
+        "all",
+    }
+)
 _GENERIC_NUMERIC = GENERIC | {"a", "b", "x", "y", "n", "base", "total", "sum", "amount"}
 
 
@@ -52,9 +73,13 @@ def name_fit(out: Port, param: Port) -> tuple[float, str]:
     """(score, why) from the names, plus the parameter's description naming the field's entity."""
     ot, pt = field_tokens(out), name_tokens(param.name)
     ok, pk = {t for t in ot if t not in GENERIC} | (set(ot) & ID_WORDS), key_tokens(param.name)
-    if (out.toolkit == param.toolkit and out.type in ("integer", "number")
-            and param.type in ("integer", "number", "array") and set(name_tokens(out.name)) <= _GENERIC_NUMERIC
-            and set(pt) <= _GENERIC_NUMERIC):
+    if (
+        out.toolkit == param.toolkit
+        and out.type in ("integer", "number")
+        and param.type in ("integer", "number", "array")
+        and set(name_tokens(out.name)) <= _GENERIC_NUMERIC
+        and set(pt) <= _GENERIC_NUMERIC
+    ):
         return 0.7, "generic number into a generic numeric input of the same toolkit"
     if ot == pt:
         if set(pt) <= GENERIC:

@@ -17,7 +17,7 @@ def _features(name: str, description: str) -> Counter:
     feats = Counter(f"w:{w}" for w in words)
     for w in set(name_tokens(name)):
         padded = f" {w} "
-        feats.update(f"c:{padded[i:i + 4]}" for i in range(max(1, len(padded) - 3)))
+        feats.update(f"c:{padded[i : i + 4]}" for i in range(max(1, len(padded) - 3)))
     return feats
 
 

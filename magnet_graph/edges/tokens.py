@@ -7,11 +7,46 @@ import re
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which entity a value is.
-GENERIC = frozenset({
-    "get", "set", "the", "a", "an", "of", "to", "for", "in", "on", "by", "and", "or", "is", "with",
-    "result", "results", "value", "values", "data", "info", "status", "list", "output", "response",
-    "current", "new", "type", "message", "name", "id", "ids", "number", "text", "content", "details",
-})
+GENERIC = frozenset(
+    {
+        "get",
+        "set",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "by",
+        "and",
+        "or",
+        "is",
+        "with",
+        "result",
+        "results",
+        "value",
+        "values",
+        "data",
+        "info",
+        "status",
+        "list",
+        "output",
+        "response",
+        "current",
+        "new",
+        "type",
+        "message",
+        "name",
+        "id",
+        "ids",
+        "number",
+        "text",
+        "content",
+        "details",
+    }
+)
 ID_WORDS = frozenset({"id", "key", "token", "code", "uuid", "handle"})
 # Last words that make a value an identifier of something (a name or symbol picks an entity too).
 IDENTIFIER_ROLES = ID_WORDS | {"name", "username", "symbol", "path", "email", "number", "address"}

@@ -21,8 +21,15 @@ from .worker import Worker, WorkerLost, WorkerTimeout
 class Environment:
     """A set of tools and their state, run in a worker process."""
 
-    def __init__(self, signatures: list[FunctionSignature], kind: str, factory, *,
-                 timeout: float = 5.0, output_cap: int = 100_000):
+    def __init__(
+        self,
+        signatures: list[FunctionSignature],
+        kind: str,
+        factory,
+        *,
+        timeout: float = 5.0,
+        output_cap: int = 100_000,
+    ):
         self.kind, self.timeout = kind, timeout
         self._signatures = {s.name: s for s in signatures}
         self._worker = Worker(factory, output_cap)
@@ -96,8 +103,9 @@ class Environment:
         return self._worker.request(op, args, self.timeout)
 
 
-def open_environment(signatures: list[FunctionSignature], *, seed: int = 0, timeout: float = 5.0,
-                     output_cap: int = 100_000) -> Environment:
+def open_environment(
+    signatures: list[FunctionSignature], *, seed: int = 0, timeout: float = 5.0, output_cap: int = 100_000
+) -> Environment:
     """Class-backed if every tool is executable (bfcl / python), else simulated."""
     kinds = {s.execution.get("kind") for s in signatures}
     if kinds and kinds <= {"bfcl", "python"}:

@@ -17,27 +17,59 @@ from __future__ import annotations
 
 import functools
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["STATE_GENERATORS", "generate_state"]
 
 # --- shared word lists -------------------------------------------------------------------------
 
 FIRST_NAMES = [
-    "Priya", "Mateo", "Hana", "Olusegun", "Ingrid", "Tomasz", "Leila", "Kenji",
-    "Ava", "Rafael", "Sofia", "Noah", "Mei", "Jonas", "Amara", "Lucas",
+    "Priya",
+    "Mateo",
+    "Hana",
+    "Olusegun",
+    "Ingrid",
+    "Tomasz",
+    "Leila",
+    "Kenji",
+    "Ava",
+    "Rafael",
+    "Sofia",
+    "Noah",
+    "Mei",
+    "Jonas",
+    "Amara",
+    "Lucas",
 ]
 LAST_NAMES = [
-    "Okafor", "Lindqvist", "Tanaka", "Moreau", "Castillo", "Novak", "Haddad", "Brennan",
-    "Iyer", "Kowalski", "Ferreira", "Nakamura", "Osei", "Varga",
+    "Okafor",
+    "Lindqvist",
+    "Tanaka",
+    "Moreau",
+    "Castillo",
+    "Novak",
+    "Haddad",
+    "Brennan",
+    "Iyer",
+    "Kowalski",
+    "Ferreira",
+    "Nakamura",
+    "Osei",
+    "Varga",
 ]
 HANDLE_WORDS = ["codes", "travels", "bakes", "runs", "writes", "builds", "reads", "hikes"]
 
 SUBJECTS = ["The team", "Finance", "The new intern", "Our vendor", "The build server", "Design"]
 VERBS = ["needs to review", "finished", "postponed", "updated", "is waiting on", "approved"]
 OBJECTS = [
-    "the quarterly report", "the budget draft", "the onboarding checklist",
-    "the API migration", "the test plan", "the design mockups", "the release notes",
+    "the quarterly report",
+    "the budget draft",
+    "the onboarding checklist",
+    "the API migration",
+    "the test plan",
+    "the design mockups",
+    "the release notes",
 ]
 TAILS = ["by Friday.", "before the next sprint.", "yesterday.", "this morning.", "for the demo."]
 TOPICS = ["productivity", "travel", "coffee", "python", "gardening", "music", "running", "books"]
@@ -74,8 +106,20 @@ def _test_card_number(rng: random.Random) -> str:
 # --- GorillaFileSystem -------------------------------------------------------------------------
 
 DIR_NAMES = [
-    "docs", "data", "src", "reports", "archive", "scripts", "notes", "backup",
-    "logs", "assets", "experiments", "drafts", "invoices", "photos",
+    "docs",
+    "data",
+    "src",
+    "reports",
+    "archive",
+    "scripts",
+    "notes",
+    "backup",
+    "logs",
+    "assets",
+    "experiments",
+    "drafts",
+    "invoices",
+    "photos",
 ]
 ROOT_SUFFIXES = ["workspace", "files", "projects", "home", "lab"]
 
@@ -88,9 +132,13 @@ def _notes_file(rng: random.Random) -> tuple[str, str]:
 def _csv_file(rng: random.Random) -> tuple[str, str]:
     stem = rng.choice(["sales", "inventory", "budget", "survey_results", "metrics", "expenses"])
     name = f"{stem}_{rng.randint(2019, 2024)}.csv" if rng.random() < 0.5 else f"{stem}.csv"
-    label, values = rng.choice([("region", ["north", "south", "east", "west"]),
-                                ("item", ["pens", "paper", "toner", "chairs", "cables"]),
-                                ("month", ["jan", "feb", "mar", "apr", "may", "jun"])])
+    label, values = rng.choice(
+        [
+            ("region", ["north", "south", "east", "west"]),
+            ("item", ["pens", "paper", "toner", "chairs", "cables"]),
+            ("month", ["jan", "feb", "mar", "apr", "may", "jun"]),
+        ]
+    )
     metric = rng.choice(["amount", "count", "score", "cost"])
     rows = [f"{v},{rng.randint(1, 999)}" for v in rng.sample(values, rng.randint(2, len(values)))]
     return name, "\n".join([f"{label},{metric}", *rows])
@@ -99,8 +147,13 @@ def _csv_file(rng: random.Random) -> tuple[str, str]:
 def _python_file(rng: random.Random) -> tuple[str, str]:
     name = rng.choice(["main", "utils", "config", "analysis", "cleanup", "report_gen"]) + ".py"
     verb, noun = rng.choice(["load", "parse", "count", "check"]), rng.choice(["rows", "users", "files"])
-    body = [f"def {verb}_{noun}(items):", f"    return len(items) * {rng.randint(1, 9)}", "",
-            "if __name__ == '__main__':", f"    print({verb}_{noun}([{rng.randint(1, 5)}]))"]
+    body = [
+        f"def {verb}_{noun}(items):",
+        f"    return len(items) * {rng.randint(1, 9)}",
+        "",
+        "if __name__ == '__main__':",
+        f"    print({verb}_{noun}([{rng.randint(1, 5)}]))",
+    ]
     return name, "\n".join(body)
 
 
@@ -112,10 +165,19 @@ def _markdown_file(rng: random.Random) -> tuple[str, str]:
 
 def _log_file(rng: random.Random) -> tuple[str, str]:
     name = rng.choice(["server", "build", "errors", "access", "backup"]) + ".log"
-    events = ["job started", "cache warmed", "disk usage at {n}%", "retrying request {n}",
-              "job finished in {n}s", "connection reset by peer"]
-    lines = [f"{_timestamp(rng, 2024)} {rng.choice(['INFO', 'INFO', 'WARN', 'ERROR'])} "
-             + rng.choice(events).format(n=rng.randint(2, 99)) for _ in range(rng.randint(3, 6))]
+    events = [
+        "job started",
+        "cache warmed",
+        "disk usage at {n}%",
+        "retrying request {n}",
+        "job finished in {n}s",
+        "connection reset by peer",
+    ]
+    lines = [
+        f"{_timestamp(rng, 2024)} {rng.choice(['INFO', 'INFO', 'WARN', 'ERROR'])} "
+        + rng.choice(events).format(n=rng.randint(2, 99))
+        for _ in range(rng.randint(3, 6))
+    ]
     return name, "\n".join(sorted(lines))  # chronological
 
 
@@ -241,7 +303,10 @@ TICKET_ISSUES = [
 ]
 TICKET_STATUSES = ["Open", "Open", "In Progress", "Resolved", "Closed"]
 RESOLUTIONS = [
-    "Replaced the hardware.", "Reset the account.", "Updated the driver.", "Escalated and fixed.",
+    "Replaced the hardware.",
+    "Reset the account.",
+    "Updated the driver.",
+    "Escalated and fixed.",
 ]
 
 
@@ -272,8 +337,25 @@ def ticket_api_state(rng: random.Random) -> dict:
 # --- TradingBot --------------------------------------------------------------------------------
 
 # Mostly symbols TradingBot.get_symbol_by_name / get_available_stocks know, plus a few of our own.
-TICKERS = ["AAPL", "GOOG", "TSLA", "MSFT", "NVDA", "AMZN", "ZETA", "ALPH", "OMEG", "QUAS",
-           "NEPT", "SYNX", "GORI", "F", "GM", "KLVN", "BRDG"]
+TICKERS = [
+    "AAPL",
+    "GOOG",
+    "TSLA",
+    "MSFT",
+    "NVDA",
+    "AMZN",
+    "ZETA",
+    "ALPH",
+    "OMEG",
+    "QUAS",
+    "NEPT",
+    "SYNX",
+    "GORI",
+    "F",
+    "GM",
+    "KLVN",
+    "BRDG",
+]
 
 
 def _stock(rng: random.Random) -> dict:
@@ -305,8 +387,14 @@ def trading_bot_state(rng: random.Random) -> dict:
         }
         order_id += rng.randint(1, 120)
     history = sorted(
-        ({"type": rng.choice(["deposit", "withdrawal"]), "amount": _money(rng, 50, 5000),
-          "timestamp": _timestamp(rng, 2024, last_month=8)} for _ in range(rng.randint(0, 4))),
+        (
+            {
+                "type": rng.choice(["deposit", "withdrawal"]),
+                "amount": _money(rng, 50, 5000),
+                "timestamp": _timestamp(rng, 2024, last_month=8),
+            }
+            for _ in range(rng.randint(0, 4))
+        ),
         key=lambda t: t["timestamp"],
     )
     return {
@@ -329,8 +417,31 @@ def trading_bot_state(rng: random.Random) -> dict:
 # --- TravelAPI ---------------------------------------------------------------------------------
 
 # Airport codes from TravelAPI.list_all_airports.
-AIRPORTS = ["SFO", "LAX", "JFK", "ORD", "BOS", "RMS", "SBK", "MPC", "SVP", "SHD", "SSV", "OKD",
-            "WLB", "CRH", "ATV", "PHV", "GFD", "PEK", "HND", "HKG", "CIA", "CDG", "LHR"]
+AIRPORTS = [
+    "SFO",
+    "LAX",
+    "JFK",
+    "ORD",
+    "BOS",
+    "RMS",
+    "SBK",
+    "MPC",
+    "SVP",
+    "SHD",
+    "SSV",
+    "OKD",
+    "WLB",
+    "CRH",
+    "ATV",
+    "PHV",
+    "GFD",
+    "PEK",
+    "HND",
+    "HKG",
+    "CIA",
+    "CDG",
+    "LHR",
+]
 
 
 def travel_api_state(rng: random.Random) -> dict:
@@ -420,6 +531,7 @@ def vehicle_control_api_state(rng: random.Random) -> dict:
 
 
 # --- public API --------------------------------------------------------------------------------
+
 
 def _sort_keys(value: Any) -> Any:
     """``value`` with every dict's keys in sorted order (lists keep their order)."""

@@ -14,14 +14,15 @@ import os
 import re
 import signal
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported catalog modules
 
 
 def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # a tool that prints a flood floods nothing
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
     toolkit = factory()
     saved: dict[str, Any] = {}  # the toolkit's state at the last checkpoint
     while True:
@@ -44,8 +45,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
             else:
                 raise ValueError(f"unknown request {op!r}")
             text = json.dumps(value, default=_json_default, sort_keys=True)
-            reply = ("ok", text) if len(text) <= output_cap else \
-                ("error", f"output of {len(text)} characters exceeds the cap of {output_cap}")
+            reply = (
+                ("ok", text)
+                if len(text) <= output_cap
+                else ("error", f"output of {len(text)} characters exceeds the cap of {output_cap}")
+            )
         except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
         conn.send((nonce, os.getpid(), *reply))

@@ -24,10 +24,11 @@ import functools
 import importlib.metadata
 import importlib.util
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..catalogs.bfcl import load_bfcl
 from ..environments import open_environment
@@ -41,8 +42,10 @@ from ..synthesis.translate import ADDED_FUNCTIONS_MESSAGE
 
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 MAX_STEPS_PER_TURN = 20  # bfcl_eval.constants.default_prompts.MAXIMUM_STEP_LIMIT
-DATA_NOTE = ("BFCL_v4_multi_turn_* files from bfcl-eval (BFCL's revised v4-named multi-turn set); "
-             "not directly comparable with scores on the v3 files")
+DATA_NOTE = (
+    "BFCL_v4_multi_turn_* files from bfcl-eval (BFCL's revised v4-named multi-turn set); "
+    "not directly comparable with scores on the v3 files"
+)
 
 
 class ChatModel(Protocol):
@@ -107,8 +110,12 @@ def _decode(wire: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _tool_message(wire: dict[str, Any], content: str) -> dict[str, Any]:
-    return {"role": "tool", "tool_call_id": wire.get("id", ""), "name": (wire.get("function") or {}).get("name", ""),
-            "content": content}
+    return {
+        "role": "tool",
+        "tool_call_id": wire.get("id", ""),
+        "name": (wire.get("function") or {}).get("name", ""),
+        "content": content,
+    }
 
 
 def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
@@ -140,8 +147,9 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
                 if not wire_calls or None in decoded:
                     # BFCL: no call, or a response that does not decode, ends the turn (the calls are
                     # still answered, so the conversation stays valid for the next request)
-                    messages += [_tool_message(w, "Error: the call could not be decoded; nothing ran.")
-                                 for w in wire_calls]
+                    messages += [
+                        _tool_message(w, "Error: the call could not be decoded; nothing ran.") for w in wire_calls
+                    ]
                     break
                 strings = []
                 for wire in wire_calls:
@@ -165,8 +173,14 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
     return EntryResult(entry["id"], result, force_terminated, steps, messages)
 
 
-def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path, limit: int | None = None,
-             concurrency: int = 1, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+def evaluate(
+    model: ChatModel,
+    categories: tuple[str, ...],
+    out_dir: str | Path,
+    limit: int | None = None,
+    concurrency: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     """Run and score ``categories``; per-entry results stay in ``out_dir/<category>/`` (a rerun skips them)."""
     out = Path(out_dir)
     _claim(out, model)
@@ -198,14 +212,23 @@ def evaluate(model: ChatModel, categories: tuple[str, ...], out_dir: str | Path,
         if "error" in checked:
             raise MagnetGraphError(f"{folder}: {checked['error']}")
         positive = checked["positive"]
-        scores[category] = {"accuracy": round(positive["accepted"] / max(1, positive["checked"]), 4),
-                            "correct": positive["accepted"], "total": positive["checked"],
-                            "errors": positive["reasons"], "inference_errors": len(failed)}
+        scores[category] = {
+            "accuracy": round(positive["accepted"] / max(1, positive["checked"]), 4),
+            "correct": positive["accepted"],
+            "total": positive["checked"],
+            "errors": positive["reasons"],
+            "inference_errors": len(failed),
+        }
         (folder / "verdicts.json").write_text(json.dumps(positive["verdicts"], indent=1, sort_keys=True) + "\n")
     accuracies = [s["accuracy"] for s in scores.values()]
-    summary = {"model": model.name, "bfcl_eval": bfcl_version(), "data": DATA_NOTE, "limit": limit,
-               "categories": scores,
-               "multi_turn_overall": round(sum(accuracies) / len(accuracies), 4) if accuracies else None}
+    summary = {
+        "model": model.name,
+        "bfcl_eval": bfcl_version(),
+        "data": DATA_NOTE,
+        "limit": limit,
+        "categories": scores,
+        "multi_turn_overall": round(sum(accuracies) / len(accuracies), 4) if accuracies else None,
+    }
     (out / "scores.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
 
@@ -223,13 +246,18 @@ def _run_or_record(entry: dict[str, Any], model: ChatModel, long_context: bool) 
 def _claim(out: Path, model: ChatModel) -> None:
     """Results in ``out`` belong to one model and settings: a rerun with others is refused, not mixed in."""
     out.mkdir(parents=True, exist_ok=True)
-    owner = {"model": model.name, "endpoint": getattr(model, "base_url", None), "bfcl_eval": bfcl_version(),
-             "max_tokens": getattr(model, "max_tokens", None)}
+    owner = {
+        "model": model.name,
+        "endpoint": getattr(model, "base_url", None),
+        "bfcl_eval": bfcl_version(),
+        "max_tokens": getattr(model, "max_tokens", None),
+    }
     path = out / "eval.json"
     if path.exists():
         found = json.loads(path.read_text())
         if found != owner:
-            raise MagnetGraphError(f"{out}: holds results of {found.get('model')} ({found}); "
-                                   f"choose another --out for {model.name}")
+            raise MagnetGraphError(
+                f"{out}: holds results of {found.get('model')} ({found}); choose another --out for {model.name}"
+            )
     else:
         path.write_text(json.dumps(owner, sort_keys=True) + "\n")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .bfcl_multi_turn import CATEGORIES, load_category
 
@@ -23,7 +24,7 @@ def _normal(text: str) -> str:
 
 def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
     words = _normal(text).split(" ")
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def _canonical(value: Any) -> str:
@@ -83,6 +84,10 @@ def check_records(records: Iterable[dict[str, Any]], index: TestIndex | None = N
             test_id = index.state_hit(cls, state)
             if test_id:
                 hits.append({"record": record["id"], "what": "initial_state", "how": cls, "test_id": test_id})
-    return {"queries_checked": queries, "states_checked": states,
-            "query_hits": sum(h["what"] == "query" for h in hits),
-            "state_hits": sum(h["what"] == "initial_state" for h in hits), "examples": hits[:20]}
+    return {
+        "queries_checked": queries,
+        "states_checked": states,
+        "query_hits": sum(h["what"] == "query" for h in hits),
+        "state_hits": sum(h["what"] == "initial_state" for h in hits),
+        "examples": hits[:20],
+    }

@@ -18,7 +18,6 @@ from ..synthesis.record import PHENOMENA, turn_phenomena
 from .contamination import check_records
 
 
-
 def _calls(record: dict[str, Any]) -> list[list[dict[str, Any]]]:
     """The record's reference calls, one list per assistant step."""
     return [step for turn in record["turns"] for step in turn["calls"]]
@@ -37,8 +36,7 @@ def _entropy(counts: Counter) -> float:
     return round(h / math.log(len(counts)), 4)
 
 
-def data_report(run_dir: str | Path, edges_in_graph: int | None = None,
-                contamination_index=None) -> dict[str, Any]:
+def data_report(run_dir: str | Path, edges_in_graph: int | None = None, contamination_index=None) -> dict[str, Any]:
     """The quality figures of one run directory."""
     run = Path(run_dir)
     records = read_records(run)
@@ -59,31 +57,52 @@ def data_report(run_dir: str | Path, edges_in_graph: int | None = None,
     coverage = synthesis.get("coverage", {})
     return {
         "run": str(run),
-        "records": len(records), "records_by_kind": dict(sorted(Counter(r["kind"] for r in records).items())),
-        "paths": len(paths), "dropped": len(dropped),
+        "records": len(records),
+        "records_by_kind": dict(sorted(Counter(r["kind"] for r in records).items())),
+        "paths": len(paths),
+        "dropped": len(dropped),
         "drop_reasons": dict(sorted(Counter(d.get("reason", "").split(":")[0] for d in dropped).items())),
         "drops_by_stage": dict(sorted(Counter(d.get("stage", "") for d in dropped).items())),
-        "executability": {"reference_calls": len(calls), **synthesis.get("executability", {}),
-                          "records_per_path": round(len(records) / len(paths), 4) if paths else 0.0},
-        "bfcl_checker": {"positive_accept_rate": bfcl.get("positive_accept_rate"),
-                         "negative_reject_rate": bfcl.get("negative_reject_rate"),
-                         "positives": bfcl.get("positive", {}).get("checked", 0),
-                         "negatives": bfcl.get("negative", {}).get("checked", 0)},
+        "executability": {
+            "reference_calls": len(calls),
+            **synthesis.get("executability", {}),
+            "records_per_path": round(len(records) / len(paths), 4) if paths else 0.0,
+        },
+        "bfcl_checker": {
+            "positive_accept_rate": bfcl.get("positive_accept_rate"),
+            "negative_reject_rate": bfcl.get("negative_reject_rate"),
+            "positives": bfcl.get("positive", {}).get("checked", 0),
+            "negatives": bfcl.get("negative", {}).get("checked", 0),
+        },
         "phenomena": {p: phenomena.get(p, 0) for p in PHENOMENA},  # records showing each
         "negatives_by_type": dict(sorted(Counter(n["error_type"] for r in records for n in r["negatives"]).items())),
-        "coverage": {"functions_used": len(functions), "functions_in_graph": coverage.get("functions_in_graph"),
-                     "function_share": round(len(functions) / coverage["functions_in_graph"], 4)
-                     if coverage.get("functions_in_graph") else None,
-                     "edges_walked": len(edges_used), "edges_in_graph": edges_in_graph,
-                     "edge_share": round(len(edges_used) / edges_in_graph, 4) if edges_in_graph else None},
-        "diversity": {"distinct_call_sequences": len(sequences),
-                      "distinct_sequence_share": round(len(sequences) / len(records), 4) if records else 0.0,
-                      "distinct_function_bigrams": len(bigrams), "function_usage_entropy": _entropy(functions)},
-        "lengths": {"turns_per_multi_turn": dict(sorted(Counter(len(r["turns"]) for r in multi).items())),
-                    "calls_per_multi_turn": dict(sorted(Counter(sum(len(s) for s in _calls(r)) for r in multi).items())),
-                    "steps_per_record": dict(sorted(Counter(len(_calls(r)) for r in records).items()))},
-        "teacher": {"name": teacher.get("name"), "calls": teacher.get("calls", 0), "tokens": teacher.get("tokens", {}),
-                    "calls_per_record": round(teacher.get("calls", 0) / len(records), 2) if records else 0.0},
+        "coverage": {
+            "functions_used": len(functions),
+            "functions_in_graph": coverage.get("functions_in_graph"),
+            "function_share": round(len(functions) / coverage["functions_in_graph"], 4)
+            if coverage.get("functions_in_graph")
+            else None,
+            "edges_walked": len(edges_used),
+            "edges_in_graph": edges_in_graph,
+            "edge_share": round(len(edges_used) / edges_in_graph, 4) if edges_in_graph else None,
+        },
+        "diversity": {
+            "distinct_call_sequences": len(sequences),
+            "distinct_sequence_share": round(len(sequences) / len(records), 4) if records else 0.0,
+            "distinct_function_bigrams": len(bigrams),
+            "function_usage_entropy": _entropy(functions),
+        },
+        "lengths": {
+            "turns_per_multi_turn": dict(sorted(Counter(len(r["turns"]) for r in multi).items())),
+            "calls_per_multi_turn": dict(sorted(Counter(sum(len(s) for s in _calls(r)) for r in multi).items())),
+            "steps_per_record": dict(sorted(Counter(len(_calls(r)) for r in records).items())),
+        },
+        "teacher": {
+            "name": teacher.get("name"),
+            "calls": teacher.get("calls", 0),
+            "tokens": teacher.get("tokens", {}),
+            "calls_per_record": round(teacher.get("calls", 0) / len(records), 2) if records else 0.0,
+        },
         "contamination": check_records(records, contamination_index),
     }
 
@@ -107,8 +126,13 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> dict[str, Path]
 
 
 def _markdown(report: dict[str, Any], plots: dict[str, Path]) -> str:
-    ex, checker, cov, div, cont = (report["executability"], report["bfcl_checker"], report["coverage"],
-                                   report["diversity"], report["contamination"])
+    ex, checker, cov, div, cont = (
+        report["executability"],
+        report["bfcl_checker"],
+        report["coverage"],
+        report["diversity"],
+        report["contamination"],
+    )
     rows = [
         ("records (paths, dropped)", f"{report['records']} ({report['paths']}, {report['dropped']})"),
         ("reference calls executed", f"{ex.get('executed_ok', '?')}/{ex['reference_calls']}"),
@@ -119,8 +143,10 @@ def _markdown(report: dict[str, Any], plots: dict[str, Path]) -> str:
         ("distinct call sequences", f"{div['distinct_call_sequences']} ({div['distinct_sequence_share']:.0%})"),
         ("function usage entropy (0-1)", str(div["function_usage_entropy"])),
         ("teacher calls (per record)", f"{report['teacher']['calls']} ({report['teacher']['calls_per_record']})"),
-        ("contamination: query / state hits", f"{cont['query_hits']} / {cont['state_hits']} "
-                                              f"of {cont['queries_checked']} / {cont['states_checked']}"),
+        (
+            "contamination: query / state hits",
+            f"{cont['query_hits']} / {cont['state_hits']} of {cont['queries_checked']} / {cont['states_checked']}",
+        ),
     ]
     lines = [f"# Data report: {Path(report['run']).name}", "", "| measure | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in rows]

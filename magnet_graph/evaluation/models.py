@@ -44,12 +44,17 @@ class LocalModel:
 
         from ..synthesis.export import dict_arguments
 
-        inputs = self.tokenizer.apply_chat_template(dict_arguments(messages), tools=tools, add_generation_prompt=True,
-                                                    return_tensors="pt", return_dict=True).to(self.model.device)
+        inputs = self.tokenizer.apply_chat_template(
+            dict_arguments(messages), tools=tools, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        ).to(self.model.device)
         with torch.no_grad():
-            output = self.model.generate(**inputs, max_new_tokens=self.max_tokens, do_sample=False,
-                                         pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
-        text = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+            output = self.model.generate(
+                **inputs,
+                max_new_tokens=self.max_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+        text = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
         return parse_tool_calls(text)
 
 
@@ -62,8 +67,13 @@ def parse_tool_calls(text: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             continue
         if isinstance(call, dict) and isinstance(call.get("name"), str):
-            calls.append({"id": f"call_{i}", "type": "function",
-                          "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments") or {})}})
+            calls.append(
+                {
+                    "id": f"call_{i}",
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments") or {})},
+                }
+            )
     message: dict[str, Any] = {"role": "assistant", "content": TOOL_CALL.sub("", text).strip()}
     if calls:
         message["tool_calls"] = calls

@@ -167,8 +167,12 @@ def _literal(node: ast.AST, where: str) -> Any:
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return node.value
         raise CallRejected(f"argument {where!r}: {type(node.value).__name__} literals are not allowed")
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
-            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float)
+    ):
         return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_literal(e, where) for e in node.elts]

@@ -47,8 +47,9 @@ class Executor:
         try:
             return self._execute(call, start)
         except Exception as exc:  # the last guard of "a wrong call is an observation"
-            return Observation(_name_of(call), {}, False, None, f"{type(exc).__name__}: {str(exc)[:300]}",
-                               time.perf_counter() - start)
+            return Observation(
+                _name_of(call), {}, False, None, f"{type(exc).__name__}: {str(exc)[:300]}", time.perf_counter() - start
+            )
 
     def _execute(self, call: str | dict | ToolCall, start: float) -> Observation:
         try:
@@ -63,8 +64,14 @@ class Executor:
             ok, error = False, str(value["error"])  # BFCL tools report failures as {"error": ...}
         else:
             error = "" if ok else str(value)
-        return Observation(parsed.name, parsed.arguments, ok, value if ok or isinstance(value, dict) else None,
-                           error, time.perf_counter() - start)
+        return Observation(
+            parsed.name,
+            parsed.arguments,
+            ok,
+            value if ok or isinstance(value, dict) else None,
+            error,
+            time.perf_counter() - start,
+        )
 
     def check(self, call: str | dict | ToolCall) -> str:
         """Why the call would be refused ('' if it would run): parse and schema errors."""

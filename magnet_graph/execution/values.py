@@ -18,10 +18,14 @@ _NOUNS = ["notes", "report", "draft", "summary", "budget", "archive", "plan", "r
 
 def fits(value: Any, json_type: str) -> bool:
     """Whether ``value`` has JSON type ``json_type`` (booleans are not numbers)."""
-    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "boolean": isinstance(value, bool), "array": isinstance(value, (list, tuple)),
-            "object": isinstance(value, dict)}.get(json_type, False)
+    return {
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+        "array": isinstance(value, (list, tuple)),
+        "object": isinstance(value, dict),
+    }.get(json_type, False)
 
 
 def state_values(state: Any, limit: int = 5000, max_depth: int = 5) -> list[tuple[str, Any]]:
@@ -156,13 +160,15 @@ def qualified_values(snapshot: dict[str, Any], limit: int = 5000) -> list[tuple[
 
 def _is_record(obj: dict) -> bool:
     """A dict of fields (snake_case keys, no nested dicts) rather than a table keyed by ids or names."""
-    return all(isinstance(k, str) and k.isidentifier() and k == k.lower() for k in obj) and \
-        not any(isinstance(v, dict) for v in obj.values())
+    return all(isinstance(k, str) and k.isidentifier() and k == k.lower() for k in obj) and not any(
+        isinstance(v, dict) for v in obj.values()
+    )
 
 
 def ranked_matches(param: str, json_type: str, pairs: Iterable[tuple[frozenset[str], Any]]) -> list[Any]:
     """Values of the right type named like the parameter, most shared name tokens first."""
     wanted, every = wanted_tokens(param), set(name_tokens(param))
-    scored = [(-len(every & tokens), i, v) for i, (tokens, v) in enumerate(pairs)
-              if fits(v, json_type) and wanted & tokens]
+    scored = [
+        (-len(every & tokens), i, v) for i, (tokens, v) in enumerate(pairs) if fits(v, json_type) and wanted & tokens
+    ]
     return distinct(v for _, _, v in sorted(scored, key=lambda s: (s[0], s[1])))

@@ -17,14 +17,29 @@ class GraphSlice:
     edges: list[dict[str, Any]]
 
 
-def filter_graph(functions: list[FunctionSignature], edges: list[dict[str, Any]], *, toolkits=None,
-                 categories=None, kinds=None, min_score: float = 0.0) -> GraphSlice:
+def filter_graph(
+    functions: list[FunctionSignature],
+    edges: list[dict[str, Any]],
+    *,
+    toolkits=None,
+    categories=None,
+    kinds=None,
+    min_score: float = 0.0,
+) -> GraphSlice:
     """Functions in the chosen toolkits and categories (None = all), edges between them of the chosen
     kinds scoring at least ``min_score``."""
-    kept = [f for f in functions if (not toolkits or f.toolkit in toolkits) and (not categories or f.category in categories)]
+    kept = [
+        f for f in functions if (not toolkits or f.toolkit in toolkits) and (not categories or f.category in categories)
+    ]
     names = {f.name for f in kept}
-    chosen = [e for e in edges if e["source"] in names and e["target"] in names
-              and (not kinds or e["kind"] in kinds) and (e["score"] or 0.0) >= min_score]
+    chosen = [
+        e
+        for e in edges
+        if e["source"] in names
+        and e["target"] in names
+        and (not kinds or e["kind"] in kinds)
+        and (e["score"] or 0.0) >= min_score
+    ]
     return GraphSlice(kept, chosen)
 
 
@@ -71,27 +86,51 @@ def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], 
             (x0, y0), (x1, y1) = positions[e["source"]], positions[e["target"]]
             xs += [x0, x1, None]
             ys += [y0, y1, None]
-        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"edge: {kind}", hoverinfo="skip",
-                                    line={"width": 0.7}, opacity=0.5))
+        figure.add_trace(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", name=f"edge: {kind}", hoverinfo="skip", line={"width": 0.7}, opacity=0.5
+            )
+        )
     for toolkit in sorted({f.toolkit for f in view.functions}):
         members = [f for f in view.functions if f.toolkit == toolkit]
-        figure.add_trace(go.Scatter(
-            x=[positions[f.name][0] for f in members], y=[positions[f.name][1] for f in members], mode="markers",
-            name=toolkit, customdata=[f.name for f in members], text=[f"{f.name}<br>{f.category}" for f in members],
-            hovertemplate="%{text}<extra></extra>",
-            marker={"size": [16 if f.name == selected else 9 for f in members], "line": {"width": 1}}))
-    figure.update_layout(height=620, margin={"l": 0, "r": 0, "t": 10, "b": 0}, clickmode="event+select",
-                         xaxis={"visible": False}, yaxis={"visible": False}, legend={"orientation": "h"})
+        figure.add_trace(
+            go.Scatter(
+                x=[positions[f.name][0] for f in members],
+                y=[positions[f.name][1] for f in members],
+                mode="markers",
+                name=toolkit,
+                customdata=[f.name for f in members],
+                text=[f"{f.name}<br>{f.category}" for f in members],
+                hovertemplate="%{text}<extra></extra>",
+                marker={"size": [16 if f.name == selected else 9 for f in members], "line": {"width": 1}},
+            )
+        )
+    figure.update_layout(
+        height=620,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        clickmode="event+select",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"orientation": "h"},
+    )
     return figure
 
 
 def function_detail(functions: list[FunctionSignature], edges: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """One function's schema and its incoming and outgoing edges with their evidence."""
     signature = next(f for f in functions if f.name == name)
+
     def row(e):
         return {k: e[k] for k in ("source", "target", "source_field", "target_param", "kind", "score", "evidence")}
-    return {"name": name, "toolkit": signature.toolkit, "category": signature.category,
-            "description": signature.description, "parameters": signature.parameter_fields(),
-            "required": list(signature.required), "output": signature.output,
-            "incoming": [row(e) for e in edges if e["target"] == name],
-            "outgoing": [row(e) for e in edges if e["source"] == name]}
+
+    return {
+        "name": name,
+        "toolkit": signature.toolkit,
+        "category": signature.category,
+        "description": signature.description,
+        "parameters": signature.parameter_fields(),
+        "required": list(signature.required),
+        "output": signature.output,
+        "incoming": [row(e) for e in edges if e["target"] == name],
+        "outgoing": [row(e) for e in edges if e["source"] == name],
+    }

@@ -57,13 +57,17 @@ def walk(store: GraphStore, seed: int, start: str | None = None, max_steps: int 
     recorder = RecordingStore(store)
     found = random_walks(recorder, 1, seed, config, starts=[start] if start else None)
     if not found:
-        raise MagnetGraphError(f"no walk of 2+ functions starts at {start!r} (it has no successor)" if start
-                               else "no walk found: the graph has no edges")
+        raise MagnetGraphError(
+            f"no walk of 2+ functions starts at {start!r} (it has no successor)"
+            if start
+            else "no walk found: the graph has no edges"
+        )
     return LabStep("walk", found[0], recorder.queries)
 
 
-def apply(store: GraphStore, path: SignaturePath, operation: str, seed: int,
-          config: OperationConfig = LAB_CONFIG) -> LabStep:
+def apply(
+    store: GraphStore, path: SignaturePath, operation: str, seed: int, config: OperationConfig = LAB_CONFIG
+) -> LabStep:
     """``merge``, ``insert`` or ``split`` on ``path`` (split returns the copy; None if it made none)."""
     rng = random.Random(seed)
     recorder = RecordingStore(store)
@@ -83,10 +87,19 @@ def turn_rows(path: SignaturePath) -> list[dict[str, Any]]:
     """One display row per turn: its calls, what made it, what it depends on, what it withholds."""
     rows = []
     for turn in path.turns:
-        rows.append({"turn": turn.index, "calls": ", ".join(turn.functions) or "(none: asks the user)",
-                     "op": turn.op,
-                     "depends on": "; ".join(f"{d.target}.{d.target_param} <- turn {d.turn} {d.source}.{d.source_field}"
-                                             f" ({d.kind})" for d in turn.depends_on),
-                     "withholds": f"{turn.missing.kind}: {turn.missing.function}"
-                                  + (f".{turn.missing.param}" if turn.missing.param else "") if turn.missing else ""})
+        rows.append(
+            {
+                "turn": turn.index,
+                "calls": ", ".join(turn.functions) or "(none: asks the user)",
+                "op": turn.op,
+                "depends on": "; ".join(
+                    f"{d.target}.{d.target_param} <- turn {d.turn} {d.source}.{d.source_field} ({d.kind})"
+                    for d in turn.depends_on
+                ),
+                "withholds": f"{turn.missing.kind}: {turn.missing.function}"
+                + (f".{turn.missing.param}" if turn.missing.param else "")
+                if turn.missing
+                else "",
+            }
+        )
     return rows

@@ -14,8 +14,9 @@ def label(record: dict[str, Any]) -> str:
     """A short name for a picker: kind, first functions, negatives count."""
     functions = record["lineage"]["functions"]
     more = f" +{len(functions) - 3}" if len(functions) > 3 else ""
-    return (f"{record['kind']} · {', '.join(functions[:3])}{more} · {len(record['negatives'])} negatives"
-            f" · {record['id']}")
+    return (
+        f"{record['kind']} · {', '.join(functions[:3])}{more} · {len(record['negatives'])} negatives · {record['id']}"
+    )
 
 
 def chat_rows(messages: list[dict[str, Any]], diverge_at: int | None = None) -> list[dict[str, Any]]:
@@ -23,10 +24,20 @@ def chat_rows(messages: list[dict[str, Any]], diverge_at: int | None = None) -> 
     first message where a negative departs from the positive."""
     rows = []
     for i, m in enumerate(messages):
-        calls = [call_text(c["function"]["name"], _arguments(c["function"]["arguments"])) for c in m.get("tool_calls") or []]
+        calls = [
+            call_text(c["function"]["name"], _arguments(c["function"]["arguments"])) for c in m.get("tool_calls") or []
+        ]
         text = "\n".join(calls) if calls else (m.get("content") or "")
-        rows.append({"index": i, "role": m["role"], "text": text, "calls": bool(calls), "name": m.get("name", ""),
-                     "diverges": diverge_at is not None and i == diverge_at})
+        rows.append(
+            {
+                "index": i,
+                "role": m["role"],
+                "text": text,
+                "calls": bool(calls),
+                "name": m.get("name", ""),
+                "diverges": diverge_at is not None and i == diverge_at,
+            }
+        )
     return rows
 
 
@@ -34,16 +45,26 @@ def side_by_side(record: dict[str, Any], negative_index: int) -> dict[str, Any]:
     """The positive and one negative, from the shared prefix on, with the divergence point marked."""
     negative = record["negatives"][negative_index]
     at = divergence(record["messages"], negative["messages"])
-    return {"diverge_at": at, "error_type": negative["error_type"], "source": negative["source"],
-            "shared": chat_rows(record["messages"][:at]),
-            "positive": chat_rows(record["messages"], at)[at:], "negative": chat_rows(negative["messages"], at)[at:]}
+    return {
+        "diverge_at": at,
+        "error_type": negative["error_type"],
+        "source": negative["source"],
+        "shared": chat_rows(record["messages"][:at]),
+        "positive": chat_rows(record["messages"], at)[at:],
+        "negative": chat_rows(negative["messages"], at)[at:],
+    }
 
 
 def hints(record: dict[str, Any]) -> list[dict[str, Any]]:
     """What the teacher was hinted with per turn: the reference calls (the student never sees them)."""
-    return [{"turn": t["index"], "user": t["user"],
-             "reference calls": "; ".join(call_text(c["name"], c["arguments"]) for s in t["calls"] for c in s)}
-            for t in record["turns"]]
+    return [
+        {
+            "turn": t["index"],
+            "user": t["user"],
+            "reference calls": "; ".join(call_text(c["name"], c["arguments"]) for s in t["calls"] for c in s),
+        }
+        for t in record["turns"]
+    ]
 
 
 def _arguments(arguments: Any) -> dict[str, Any]:

@@ -61,17 +61,32 @@ class SignaturePath:
 
     def to_json(self) -> str:
         """One JSONL line; byte-identical for equal paths."""
-        return json.dumps({"id": self.id, "seed": self.seed, "start": self.functions[0] if self.functions else "",
-                           "parent": self.parent, "turns": [asdict(t) for t in self.turns]},
-                          sort_keys=True, ensure_ascii=False)
+        return json.dumps(
+            {
+                "id": self.id,
+                "seed": self.seed,
+                "start": self.functions[0] if self.functions else "",
+                "parent": self.parent,
+                "turns": [asdict(t) for t in self.turns],
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, line: str) -> SignaturePath:
         """The inverse of ``to_json``; raises MagnetGraphError if the id does not match the turns."""
         data = json.loads(line)
-        turns = tuple(Turn(t["index"], tuple(t["functions"]), t["op"],
-                           tuple(Dependency(**d) for d in t["depends_on"]),
-                           Missing(**t["missing"]) if t["missing"] else None) for t in data["turns"])
+        turns = tuple(
+            Turn(
+                t["index"],
+                tuple(t["functions"]),
+                t["op"],
+                tuple(Dependency(**d) for d in t["depends_on"]),
+                Missing(**t["missing"]) if t["missing"] else None,
+            )
+            for t in data["turns"]
+        )
         path = cls(data["seed"], turns, data["parent"])
         if path.id != data["id"]:
             raise MagnetGraphError(f"path {data['id']}: its turns do not match its id (edited or corrupted)")

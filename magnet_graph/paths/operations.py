@@ -24,17 +24,22 @@ OPERATIONS = ("merge", "insert", "split")
 class OperationConfig:
     """Knobs; the paper fixes merge_p = 0.3 and at most 3 calls per turn, the rest are our defaults."""
 
-    merge_p: float = 0.3            # each adjacent pair of turns merged with this probability
-    insert_p: float = 0.3           # each turn's last function gets a nested call with this probability
+    merge_p: float = 0.3  # each adjacent pair of turns merged with this probability
+    insert_p: float = 0.3  # each turn's last function gets a nested call with this probability
     long_dependency_p: float = 0.5  # share of inserts placed as their own later turn
-    long_min_distance: int = 2      # a long dependency reaches back at least this many turns
-    split_p: float = 0.5            # probability that a path also gets a split copy
-    miss_param_p: float = 0.5       # split kind: miss_param (else miss_func)
+    long_min_distance: int = 2  # a long dependency reaches back at least this many turns
+    split_p: float = 0.5  # probability that a path also gets a split copy
+    miss_param_p: float = 0.5  # split kind: miss_param (else miss_func)
     max_calls_per_turn: int = 3
 
 
-def apply_operations(store: GraphStore, paths: list[SignaturePath], seed: int,
-                     ops: Iterable[str] = OPERATIONS, config: OperationConfig = OperationConfig()) -> list[SignaturePath]:
+def apply_operations(
+    store: GraphStore,
+    paths: list[SignaturePath],
+    seed: int,
+    ops: Iterable[str] = OPERATIONS,
+    config: OperationConfig = OperationConfig(),
+) -> list[SignaturePath]:
     """Merge and Insert reshape each path; Split adds copies. Returns reshaped paths then split copies."""
     ops = set(ops)
     unknown = ops - set(OPERATIONS)
@@ -66,22 +71,29 @@ def merge(path: SignaturePath, rng: random.Random, config: OperationConfig) -> S
     for g in groups:
         for t in g:
             where[t.index] = len(merged)
-        merged.append(Turn(g[0].index, tuple(f for t in g for f in t.functions),
-                           _op(g[0].op, "merge") if len(g) > 1 else g[0].op,
-                           tuple(d for t in g for d in t.depends_on)))
+        merged.append(
+            Turn(
+                g[0].index,
+                tuple(f for t in g for f in t.functions),
+                _op(g[0].op, "merge") if len(g) > 1 else g[0].op,
+                tuple(d for t in g for d in t.depends_on),
+            )
+        )
     return replace(path, turns=_resequence(merged, where))
 
 
-def insert(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
-           config: OperationConfig) -> list[SignaturePath]:
+def insert(
+    store: GraphStore, paths: list[SignaturePath], rng: random.Random, config: OperationConfig
+) -> list[SignaturePath]:
     """Give chosen turns a nested call from the graph neighbours of their last function."""
     jobs, plans = [], []
     for pi, path in enumerate(paths):
         for turn in path.turns:
             if turn.functions and rng.random() < config.insert_p:  # split/irrelevance turns have no call
                 key = f"{pi}:{turn.index}"
-                jobs.append({"key": key, "function": turn.functions[-1], "exclude": list(path.functions),
-                             "r": rng.random()})
+                jobs.append(
+                    {"key": key, "function": turn.functions[-1], "exclude": list(path.functions), "r": rng.random()}
+                )
                 plans.append((pi, turn.index, key, rng.random() < config.long_dependency_p, rng.random()))
     picks = {r["key"]: r["pick"] for r in store.run("path/insert_candidates", jobs=jobs)} if jobs else {}
     result = list(paths)
@@ -92,8 +104,9 @@ def insert(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
     return result
 
 
-def _insert_call(path: SignaturePath, i: int, pick: dict, long: bool, r: float,
-                 config: OperationConfig) -> SignaturePath:
+def _insert_call(
+    path: SignaturePath, i: int, pick: dict, long: bool, r: float, config: OperationConfig
+) -> SignaturePath:
     turns = list(path.turns)
     source = turns[i].functions[-1]
     latest = len(turns) - 1  # the new turn goes right after a turn in [i + min - 1, latest]
@@ -108,13 +121,18 @@ def _insert_call(path: SignaturePath, i: int, pick: dict, long: bool, r: float,
     if len(turns[i].functions) >= config.max_calls_per_turn:
         return path
     dep = Dependency(i, source, pick["source_field"], pick["name"], pick["target_param"], pick["kind"])
-    turns[i] = replace(turns[i], functions=turns[i].functions + (pick["name"],), op=_op(turns[i].op, "insert"),
-                       depends_on=turns[i].depends_on + (dep,))
+    turns[i] = replace(
+        turns[i],
+        functions=turns[i].functions + (pick["name"],),
+        op=_op(turns[i].op, "insert"),
+        depends_on=turns[i].depends_on + (dep,),
+    )
     return replace(path, turns=tuple(turns))
 
 
-def split(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
-          config: OperationConfig) -> list[SignaturePath]:
+def split(
+    store: GraphStore, paths: list[SignaturePath], rng: random.Random, config: OperationConfig
+) -> list[SignaturePath]:
     """Copies with an empty miss_func / miss_param turn before a randomly chosen turn."""
     plans, jobs = [], []
     for pi, path in enumerate(paths):
@@ -127,8 +145,7 @@ def split(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
         if kind == "miss_param":
             produced = [d.target_param for d in path.turns[target].depends_on if d.target == function]
             earlier = [f for t in path.turns[:target] for f in t.functions]
-            jobs.append({"key": key, "function": function, "produced": produced, "earlier": earlier,
-                         "r": rng.random()})
+            jobs.append({"key": key, "function": function, "produced": produced, "earlier": earlier, "r": rng.random()})
         plans.append((pi, target, kind, function, key))
     params = {r["key"]: r["param"] for r in store.run("path/split_params", jobs=jobs)} if jobs else {}
     copies = []
@@ -147,8 +164,10 @@ def split(store: GraphStore, paths: list[SignaturePath], rng: random.Random,
 
 def _resequence(turns: list[Turn], where: dict[int, int]) -> tuple[Turn, ...]:
     """Number turns 0..n-1 in list order; ``where`` maps each old index to its new one, for dependencies."""
-    return tuple(replace(t, index=n, depends_on=tuple(replace(d, turn=where[d.turn]) for d in t.depends_on))
-                 for n, t in enumerate(turns))
+    return tuple(
+        replace(t, index=n, depends_on=tuple(replace(d, turn=where[d.turn]) for d in t.depends_on))
+        for n, t in enumerate(turns)
+    )
 
 
 def _op(current: str, added: str) -> str:

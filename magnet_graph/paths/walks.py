@@ -17,14 +17,14 @@ from .model import Dependency, SignaturePath, Turn
 
 @dataclass(frozen=True)
 class WalkConfig:
-    max_steps: int = 7        # S: functions (turns) per path, as in the paper
+    max_steps: int = 7  # S: functions (turns) per path, as in the paper
     walks_per_start: int = 1  # per round; rounds repeat until n paths or no new path
-    min_length: int = 2       # shorter walks (dead-end starts) are not multi-turn paths
-    weighted: bool = False    # pick successors in proportion to edge score
-    min_score: float = 0.0    # ignore edges scoring below this
+    min_length: int = 2  # shorter walks (dead-end starts) are not multi-turn paths
+    weighted: bool = False  # pick successors in proportion to edge score
+    min_score: float = 0.0  # ignore edges scoring below this
     max_rounds: int = 50
-    patience: int = 3         # stop after this many rounds in a row that found no new path
-    batch_size: int = 5000    # walkers per hop query
+    patience: int = 3  # stop after this many rounds in a row that found no new path
+    batch_size: int = 5000  # walkers per hop query
 
 
 def walk_sequences(store: GraphStore, starts: list[str], seed: int, config: WalkConfig) -> list[list[str]]:
@@ -38,8 +38,12 @@ def walk_sequences(store: GraphStore, starts: list[str], seed: int, config: Walk
         walkers = [{"id": i, "last": paths[i][-1], "visited": paths[i], "r": rng.random()} for i in active]
         chosen = {}
         for k in range(0, len(walkers), config.batch_size):
-            rows = store.run("walk/step", walkers=walkers[k : k + config.batch_size], weighted=config.weighted,
-                             min_score=config.min_score)
+            rows = store.run(
+                "walk/step",
+                walkers=walkers[k : k + config.batch_size],
+                weighted=config.weighted,
+                min_score=config.min_score,
+            )
             chosen.update((r["id"], r["next"]) for r in rows if r["next"] is not None)
         for i in active:
             if i in chosen:
@@ -48,8 +52,9 @@ def walk_sequences(store: GraphStore, starts: list[str], seed: int, config: Walk
     return paths
 
 
-def random_walks(store: GraphStore, n: int, seed: int, config: WalkConfig = WalkConfig(),
-                 starts: list[str] | None = None) -> list[SignaturePath]:
+def random_walks(
+    store: GraphStore, n: int, seed: int, config: WalkConfig = WalkConfig(), starts: list[str] | None = None
+) -> list[SignaturePath]:
     """Up to ``n`` distinct paths from walks starting at every function (or ``starts``), seeded."""
     starts = starts if starts is not None else [r["name"] for r in store.run("walk/starts", min_score=config.min_score)]
     rng = random.Random(seed)

@@ -45,8 +45,11 @@ def open_store(uri: str | None = None, graph: str = DEFAULT_GRAPH) -> GraphStore
         user = os.environ.get("MAGNET_GRAPH_USER") or os.environ.get("NEO4J_USERNAME") or "neo4j"
         password = os.environ.get("MAGNET_GRAPH_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
         # Schema hints ("property key does not exist" on a fresh database) are noise for a tool.
-        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password) if password else None,
-                                            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
+        driver = neo4j.GraphDatabase.driver(
+            uri,
+            auth=(user, password) if password else None,
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+        )
         database, on_query = os.environ.get("MAGNET_GRAPH_DATABASE") or None, None
     else:
         raise StoreError(f"unknown store URI {uri!r}; expected {URI_HELP}")

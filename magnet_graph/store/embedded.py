@@ -56,7 +56,9 @@ def ensure_server(root: Path, timeout: float = 120.0) -> dict:
                 return state
             if state == "stopped":  # none yet, or one that was shutting down as we arrived
                 if proc is not None and proc.poll() is not None:
-                    raise StoreError(f"embedded store {root} failed to start (exit {proc.returncode}): {_last_line(root)}")
+                    raise StoreError(
+                        f"embedded store {root} failed to start (exit {proc.returncode}): {_last_line(root)}"
+                    )
                 if proc is None:
                     proc = _spawn(root)
             time.sleep(0.2)
@@ -66,8 +68,14 @@ def ensure_server(root: Path, timeout: float = 120.0) -> dict:
 def _spawn(root: Path) -> subprocess.Popen:
     with open(root / "server.log", "ab") as log:
         # cwd=root: ArcadeDB writes its log/ folder into the working directory
-        return subprocess.Popen([sys.executable, "-m", "magnet_graph.store.embedded_server", str(root)], cwd=root,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "magnet_graph.store.embedded_server", str(root)],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_server(root: Path, timeout: float = 60.0) -> bool:
@@ -104,7 +112,7 @@ def _spawn_lock(root: Path):
 
 def _last_line(root: Path) -> str:
     try:
-        lines = [l for l in (root / "server.log").read_text(errors="replace").splitlines() if l.strip()]
+        lines = [line for line in (root / "server.log").read_text(errors="replace").splitlines() if line.strip()]
     except FileNotFoundError:
         return "no log"
     return f"{lines[-1].strip()[:300]} (log: {root / 'server.log'})" if lines else "empty log"

@@ -48,7 +48,7 @@ def serve(root: Path) -> int:
         signal.signal(sig, lambda *_: stop.set())
     idle_timeout = float(os.environ.get("MAGNET_GRAPH_IDLE_TIMEOUT", "1800"))
     root.mkdir(parents=True, exist_ok=True)
-    pid_file = open(root / "server.pid", "a+")
+    pid_file = open(root / "server.pid", "a+")  # noqa: SIM115 - held (and locked) for the server's lifetime
     for _ in range(30):  # a client may hold a shared lock for an instant while checking liveness
         try:
             fcntl.flock(pid_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -75,8 +75,12 @@ def serve(root: Path) -> int:
     server = arcadedb_embedded.create_server(
         root_path=str(root / "arcadedb"),
         root_password=password,
-        config={"host": "127.0.0.1", "http_port": http_port, "bolt_port": bolt_port,
-                "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"},
+        config={
+            "host": "127.0.0.1",
+            "http_port": http_port,
+            "bolt_port": bolt_port,
+            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+        },
     )
     server.start()
     try:
@@ -84,8 +88,17 @@ def serve(root: Path) -> int:
             server.create_database(DATABASE)
         if stop.is_set():
             return 0
-        _publish(root, {"pid": os.getpid(), "uri": f"bolt://127.0.0.1:{bolt_port}", "user": USER,
-                        "password": password, "database": DATABASE, "started_at": time.time()})
+        _publish(
+            root,
+            {
+                "pid": os.getpid(),
+                "uri": f"bolt://127.0.0.1:{bolt_port}",
+                "user": USER,
+                "password": password,
+                "database": DATABASE,
+                "started_at": time.time(),
+            },
+        )
         print(f"READY bolt://127.0.0.1:{bolt_port}", flush=True)
         while not stop.wait(5.0):
             reason = _reason_to_stop(root, idle_timeout)

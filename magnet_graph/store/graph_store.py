@@ -48,8 +48,15 @@ class LoadResult:
 class GraphStore:
     """A graph partition in a Cypher database reached over Bolt."""
 
-    def __init__(self, driver: neo4j.Driver, *, database: str | None, graph: str, uri: str,
-                 on_query: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        *,
+        database: str | None,
+        graph: str,
+        uri: str,
+        on_query: Callable[[], None] | None = None,
+    ):
         if not graph or len(graph) > 128:
             raise StoreError(f"graph name must be 1-128 characters, got {graph!r}")
         self.driver, self.database, self.graph, self.uri = driver, database, graph, uri
@@ -61,8 +68,11 @@ class GraphStore:
         """Run the named query in its own managed transaction; ``$graph`` defaults to this store's."""
         return self.run_many([(name, params)])[-1]
 
-    def run_many(self, steps: Sequence[tuple[str, dict[str, Any]]],
-                 check: Callable[[list[list[dict[str, Any]]]], None] | None = None) -> list[list[dict[str, Any]]]:
+    def run_many(
+        self,
+        steps: Sequence[tuple[str, dict[str, Any]]],
+        check: Callable[[list[list[dict[str, Any]]]], None] | None = None,
+    ) -> list[list[dict[str, Any]]]:
         """Run several named queries in one transaction (all or nothing), retried when transient.
 
         ``check`` sees the results before commit; an exception it raises rolls the transaction back.
@@ -106,8 +116,12 @@ class GraphStore:
             if name.startswith("schema/"):
                 self.run(name)
 
-    def load_functions(self, signatures: Iterable[FunctionSignature], batch_size: int = 1000,
-                       progress: Callable[[int], None] | None = None) -> LoadResult:
+    def load_functions(
+        self,
+        signatures: Iterable[FunctionSignature],
+        batch_size: int = 1000,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadResult:
         """Upsert signatures with their parameter and response-field nodes, in UNWIND batches.
 
         Names stay unique per graph and stable across reloads (see ``assign_names``); loading the
@@ -157,13 +171,16 @@ class GraphStore:
             if taken:
                 raise _NameTaken(taken)
 
-        self.run_many([
-            ("function/upsert", {"rows": functions}),
-            ("parameter/prune", {"rows": keep_params}),
-            ("parameter/upsert", {"rows": params}),
-            ("field/prune", {"rows": keep_fields}),
-            ("field/upsert", {"rows": fields}),
-        ], check=all_written)
+        self.run_many(
+            [
+                ("function/upsert", {"rows": functions}),
+                ("parameter/prune", {"rows": keep_params}),
+                ("parameter/upsert", {"rows": params}),
+                ("field/prune", {"rows": keep_fields}),
+                ("field/upsert", {"rows": fields}),
+            ],
+            check=all_written,
+        )
 
     def load_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
         """Upsert FEEDS edges between functions already in this graph; returns the rows sent."""
@@ -177,8 +194,9 @@ class GraphStore:
     def replace_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
         """Make this graph's FEEDS edges exactly ``edges``, in one transaction (re-inference)."""
         rows = [e.to_row() for e in edges]
-        steps = [("edge/clear", {})] + [("edge/upsert", {"rows": rows[i : i + batch_size]})
-                                        for i in range(0, len(rows), batch_size)]
+        steps = [("edge/clear", {})] + [
+            ("edge/upsert", {"rows": rows[i : i + batch_size]}) for i in range(0, len(rows), batch_size)
+        ]
         self.run_many(steps)
         return len(rows)
 
@@ -187,16 +205,38 @@ class GraphStore:
         paths = list(paths)
         for i in range(0, len(paths), batch_size):
             batch = paths[i : i + batch_size]
-            turns = [{"path": p.id, "seed": p.seed, "length": len(p.turns), "start": (p.functions or ("",))[0],
-                      "parent": p.parent, "index": t.index, "op": t.op,
-                      "missing_kind": t.missing.kind if t.missing else "",
-                      "missing_function": t.missing.function if t.missing else "",
-                      "missing_param": t.missing.param if t.missing else "",
-                      "calls": [{"order": k, "function": f} for k, f in enumerate(t.functions)]}
-                     for p in batch for t in p.turns]
-            links = [{"path": p.id, "later": t.index, "earlier": d.turn, "source": d.source,
-                      "source_field": d.source_field, "target": d.target, "target_param": d.target_param,
-                      "kind": d.kind} for p in batch for t in p.turns for d in t.depends_on]
+            turns = [
+                {
+                    "path": p.id,
+                    "seed": p.seed,
+                    "length": len(p.turns),
+                    "start": (p.functions or ("",))[0],
+                    "parent": p.parent,
+                    "index": t.index,
+                    "op": t.op,
+                    "missing_kind": t.missing.kind if t.missing else "",
+                    "missing_function": t.missing.function if t.missing else "",
+                    "missing_param": t.missing.param if t.missing else "",
+                    "calls": [{"order": k, "function": f} for k, f in enumerate(t.functions)],
+                }
+                for p in batch
+                for t in p.turns
+            ]
+            links = [
+                {
+                    "path": p.id,
+                    "later": t.index,
+                    "earlier": d.turn,
+                    "source": d.source,
+                    "source_field": d.source_field,
+                    "target": d.target,
+                    "target_param": d.target_param,
+                    "kind": d.kind,
+                }
+                for p in batch
+                for t in p.turns
+                for d in t.depends_on
+            ]
             self.run_many([("path/save", {"turns": turns}), ("path/save_dependencies", {"links": links})])
         return len(paths)
 
@@ -214,8 +254,13 @@ class GraphStore:
         """Counts, functions per toolkit and the content hash of this graph."""
         counts = self.run("graph/stats")[0]
         toolkits = {r["toolkit"]: r["functions"] for r in self.run("graph/toolkits")}
-        return {"store": self.uri, "graph": self.graph, **counts, "toolkits": toolkits,
-                "content_hash": self.content_hash()}
+        return {
+            "store": self.uri,
+            "graph": self.graph,
+            **counts,
+            "toolkits": toolkits,
+            "content_hash": self.content_hash(),
+        }
 
     def content_hash(self) -> str:
         """Order-independent hash of every stored signature (equal to the catalog's own hash)."""

@@ -70,12 +70,20 @@ def main(bfcl_dir: str, official: bool = False) -> None:
                 reasons[reason] += 1
             if ok == (kind == "negative"):
                 failures.append({"id": row["id"], "error_type": row.get("error_type", ""), "reason": reason})
-        summary[kind] = {"checked": len(rows), "accepted": verdicts[True], "rejected": verdicts[False],
-                         "reasons": dict(sorted(reasons.items())), "unexpected": failures[:20], "verdicts": by_id}
+        summary[kind] = {
+            "checked": len(rows),
+            "accepted": verdicts[True],
+            "rejected": verdicts[False],
+            "reasons": dict(sorted(reasons.items())),
+            "unexpected": failures[:20],
+            "verdicts": by_id,
+        }
         if kind == "negative":
             types = Counter(r.get("error_type", "") for r in rows)
             accepted = Counter(f["error_type"] for f in failures)
-            summary[kind]["by_error_type"] = {t: {"checked": n, "accepted": accepted[t]} for t, n in sorted(types.items())}
+            summary[kind]["by_error_type"] = {
+                t: {"checked": n, "accepted": accepted[t]} for t, n in sorted(types.items())
+            }
     print(json.dumps(summary, sort_keys=True))
 
 

@@ -41,38 +41,54 @@ def call_string(name: str, arguments: dict[str, Any], signatures: dict[str, Func
 
 def entry(record: dict[str, Any], signatures: dict[str, FunctionSignature]) -> dict[str, Any]:
     classes = sorted({signatures[t["function"]["name"]].execution["class"] for t in record["tools"]})
-    missed = {str(k): [signatures[n].execution["method"] for n in t["added"]]
-              for k, t in enumerate(record["turns"]) if t["added"]}
+    missed = {
+        str(k): [signatures[n].execution["method"] for n in t["added"]]
+        for k, t in enumerate(record["turns"])
+        if t["added"]
+    }
     withheld = {m for names in missed.values() for m in names}
     docs = [d for cls in classes for d in function_docs(cls) if d["name"] not in withheld]
-    return {"id": entry_id(record),
-            "question": [[{"role": "user", "content": t["user"]}] if t["bfcl_question"] else [] for t in record["turns"]],
-            "initial_config": {cls: record["initial_state"].get(cls, {}) for cls in classes},
-            "involved_classes": classes, "function": docs, "missed_function": missed,
-            "path": [f"{signatures[n].execution['class']}.{signatures[n].execution['method']}"
-                     for n in record["lineage"]["functions"]]}
+    return {
+        "id": entry_id(record),
+        "question": [[{"role": "user", "content": t["user"]}] if t["bfcl_question"] else [] for t in record["turns"]],
+        "initial_config": {cls: record["initial_state"].get(cls, {}) for cls in classes},
+        "involved_classes": classes,
+        "function": docs,
+        "missed_function": missed,
+        "path": [
+            f"{signatures[n].execution['class']}.{signatures[n].execution['method']}"
+            for n in record["lineage"]["functions"]
+        ],
+    }
 
 
 def ground_truth(record: dict[str, Any], signatures: dict[str, FunctionSignature]) -> dict[str, Any]:
-    return {"id": entry_id(record),
-            "ground_truth": [[call_string(c["name"], c["arguments"], signatures) for step in t["calls"] for c in step]
-                             for t in record["turns"]]}
+    return {
+        "id": entry_id(record),
+        "ground_truth": [
+            [call_string(c["name"], c["arguments"], signatures) for step in t["calls"] for c in step]
+            for t in record["turns"]
+        ],
+    }
 
 
-def result(record: dict[str, Any], messages: list[dict[str, Any]],
-           signatures: dict[str, FunctionSignature]) -> list[list[list[str]]]:
+def result(
+    record: dict[str, Any], messages: list[dict[str, Any]], signatures: dict[str, FunctionSignature]
+) -> list[list[list[str]]]:
     """Per turn, per assistant step with calls, the call strings."""
     turns: list[list[list[str]]] = [[] for _ in record["turns"]]
     for turn, m in zip(turn_numbers(messages), messages):
         if m["role"] == "assistant" and m.get("tool_calls"):
-            turns[turn].append([call_string(c["function"]["name"], c["function"]["arguments"], signatures)
-                                for c in m["tool_calls"]])
+            turns[turn].append(
+                [call_string(c["function"]["name"], c["function"]["arguments"], signatures) for c in m["tool_calls"]]
+            )
     return turns
 
 
-def negative_result(record: dict[str, Any], negative: dict[str, Any],
-                    signatures: dict[str, FunctionSignature]) -> list[list[list[str]]]:
+def negative_result(
+    record: dict[str, Any], negative: dict[str, Any], signatures: dict[str, FunctionSignature]
+) -> list[list[list[str]]]:
     """The negative's steps up to its wrong move; the chosen ones for the turns after it (the user goes on)."""
     wrong = result(record, negative["messages"], signatures)
     chosen = result(record, record["messages"], signatures)
-    return wrong[: negative["turn"] + 1] + chosen[negative["turn"] + 1:]
+    return wrong[: negative["turn"] + 1] + chosen[negative["turn"] + 1 :]

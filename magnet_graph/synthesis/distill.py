@@ -31,17 +31,25 @@ class DistillFailed(MagnetGraphError):
 @dataclass
 class Positive:
     messages: list[dict[str, Any]]
-    positions: dict[tuple[int, int], int] = field(default_factory=dict)  # (turn, step) -> message index; step -1 = reply
+    positions: dict[tuple[int, int], int] = field(
+        default_factory=dict
+    )  # (turn, step) -> message index; step -1 = reply
 
 
-def assistant_move(teacher: Teacher, conversation: list[dict[str, Any]], tools: list[dict[str, Any]],
-                   hint: dict[str, Any] | None, version: str = prompts.ASSIST_VERSION) -> dict[str, Any]:
+def assistant_move(
+    teacher: Teacher,
+    conversation: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    hint: dict[str, Any] | None,
+    version: str = prompts.ASSIST_VERSION,
+) -> dict[str, Any]:
     """One assistant message from ``teacher``: ``{"tool_calls": [...]}`` or ``{"content": str}``."""
     task = {"conversation": conversation, "tools": tools}
     if hint is not None:
         task["hint"] = hint
-    reply = prompts.parse_reply(teacher.chat(prompts.prompt(prompts.ASSIST_INSTRUCTIONS, task), prompt_version=version),
-                                "assistant")
+    reply = prompts.parse_reply(
+        teacher.chat(prompts.prompt(prompts.ASSIST_INSTRUCTIONS, task), prompt_version=version), "assistant"
+    )
     if reply.get("tool_calls"):
         return {"tool_calls": prompts.parse_calls(reply, "assistant")}
     if not isinstance(reply.get("content"), str):
@@ -53,26 +61,48 @@ def message(move: dict[str, Any], turn: int, step: int) -> dict[str, Any]:
     """The chat message for a move; tool-call ids are deterministic (call_TURN_STEP_I)."""
     if "tool_calls" not in move:
         return {"role": "assistant", "content": move["content"]}
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"call_{turn}_{step}_{i}", "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-        for i, c in enumerate(move["tool_calls"])]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_{turn}_{step}_{i}",
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["arguments"]},
+            }
+            for i, c in enumerate(move["tool_calls"])
+        ],
+    }
 
 
 def tool_messages(assistant: dict[str, Any], outputs: list[Any]) -> list[dict[str, Any]]:
-    return [{"role": "tool", "tool_call_id": c["id"], "name": c["function"]["name"],
-             "content": json.dumps(out, ensure_ascii=False, sort_keys=True)}
-            for c, out in zip(assistant["tool_calls"], outputs)]
+    return [
+        {
+            "role": "tool",
+            "tool_call_id": c["id"],
+            "name": c["function"]["name"],
+            "content": json.dumps(out, ensure_ascii=False, sort_keys=True),
+        }
+        for c, out in zip(assistant["tool_calls"], outputs)
+    ]
 
 
-def offered_tools(tools: list[dict[str, Any]], turns: list[TurnRecord], upto: int,
-                  signatures: dict[str, FunctionSignature]) -> list[dict[str, Any]]:
+def offered_tools(
+    tools: list[dict[str, Any]], turns: list[TurnRecord], upto: int, signatures: dict[str, FunctionSignature]
+) -> list[dict[str, Any]]:
     """The record's tools plus those added back in turns up to ``upto``."""
     added = [n for t in turns[: upto + 1] for n in t.added]
     return tools + [openai_tool(signatures[n]) for n in added]
 
 
-def positive(teacher: Teacher, executor: Executor, turns: list[TurnRecord], state: dict[str, Any],
-             tools: list[dict[str, Any]], signatures: dict[str, FunctionSignature]) -> Positive:
+def positive(
+    teacher: Teacher,
+    executor: Executor,
+    turns: list[TurnRecord],
+    state: dict[str, Any],
+    tools: list[dict[str, Any]],
+    signatures: dict[str, FunctionSignature],
+) -> Positive:
     """The chosen trajectory, or DistillFailed with the reason."""
     env = executor.env
     env.reset(state)

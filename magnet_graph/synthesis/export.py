@@ -44,19 +44,29 @@ def dpo_row(record: dict[str, Any]) -> dict[str, Any]:
     chosen = dict_arguments(record["messages"])
     rejected = dict_arguments(record["rejected"]["messages"])
     at = divergence(chosen, rejected)
-    return {"prompt": chosen[:at], "chosen": [chosen[at]], "rejected": [rejected[at]], "tools": _tools(record),
-            "error_type": record["rejected"].get("error_type", "")}
+    return {
+        "prompt": chosen[:at],
+        "chosen": [chosen[at]],
+        "rejected": [rejected[at]],
+        "tools": _tools(record),
+        "error_type": record["rejected"].get("error_type", ""),
+    }
 
 
 def mdpo_row(record: dict[str, Any]) -> dict[str, Any]:
     chosen = dict_arguments(record["messages"])
     rejected = dict_arguments(record["rejected"]["messages"])
-    return {"chosen": chosen, "rejected": rejected,
-            "chosen_assistant_mask": [m["role"] == "assistant" for m in chosen],
-            "rejected_assistant_mask": [m["role"] == "assistant" for m in rejected],
-            "chosen_turns": turn_numbers(chosen), "rejected_turns": turn_numbers(rejected),
-            "diverge_at": divergence(chosen, rejected), "tools": _tools(record),
-            "error_type": record["rejected"].get("error_type", "")}
+    return {
+        "chosen": chosen,
+        "rejected": rejected,
+        "chosen_assistant_mask": [m["role"] == "assistant" for m in chosen],
+        "rejected_assistant_mask": [m["role"] == "assistant" for m in rejected],
+        "chosen_turns": turn_numbers(chosen),
+        "rejected_turns": turn_numbers(rejected),
+        "diverge_at": divergence(chosen, rejected),
+        "tools": _tools(record),
+        "error_type": record["rejected"].get("error_type", ""),
+    }
 
 
 def sharegpt_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +80,12 @@ def sharegpt_row(record: dict[str, Any]) -> dict[str, Any]:
             conversations.append({"from": "observation", "value": m["content"]})
         elif m.get("tool_calls"):
             calls = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in m["tool_calls"]]
-            conversations.append({"from": "function_call",
-                                  "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)})
+            conversations.append(
+                {
+                    "from": "function_call",
+                    "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False),
+                }
+            )
         else:
             conversations.append({"from": "gpt", "value": m.get("content") or ""})
     return {"conversations": _merge_observations(conversations), "system": system, "tools": _tools(record)}
@@ -84,8 +98,11 @@ def _merge_observations(conversations: list[dict[str, str]]) -> list[dict[str, s
         if turn["from"] == "observation" and merged and merged[-1]["from"] == "observation":
             previous = merged[-1]["value"]
             values = json.loads(previous) if previous.startswith("[") and merged[-1].get("_list") else [previous]
-            merged[-1] = {"from": "observation", "value": json.dumps(values + [turn["value"]], ensure_ascii=False),
-                          "_list": True}
+            merged[-1] = {
+                "from": "observation",
+                "value": json.dumps(values + [turn["value"]], ensure_ascii=False),
+                "_list": True,
+            }
         else:
             merged.append(dict(turn))
     return [{k: v for k, v in t.items() if k != "_list"} for t in merged]

@@ -33,8 +33,14 @@ from .planner import json_key, same_calls
 from .translate import TurnRecord
 
 
-def graph_negatives(positive: Positive, turns: list[TurnRecord], executor: Executor, state: dict[str, Any],
-                    signatures: dict[str, FunctionSignature], rng: random.Random) -> list[dict[str, Any]]:
+def graph_negatives(
+    positive: Positive,
+    turns: list[TurnRecord],
+    executor: Executor,
+    state: dict[str, Any],
+    signatures: dict[str, FunctionSignature],
+    rng: random.Random,
+) -> list[dict[str, Any]]:
     """Every phenomenon negative the turns allow, else one wrong_argument negative."""
     found = []
     for k, turn in enumerate(turns):
@@ -45,8 +51,9 @@ def graph_negatives(positive: Positive, turns: list[TurnRecord], executor: Execu
             if turn.missing["kind"] == "miss_param":
                 sig = signatures[call["name"]]
                 schema = sig.parameters["properties"][turn.missing["param"]]
-                call["arguments"][turn.missing["param"]] = _other(call["arguments"][turn.missing["param"]],
-                                                                  turn.missing["param"], schema, rng)
+                call["arguments"][turn.missing["param"]] = _other(
+                    call["arguments"][turn.missing["param"]], turn.missing["param"], schema, rng
+                )
                 kind = "guessed_missing_param"
             else:
                 kind = "called_unavailable_function"
@@ -79,7 +86,7 @@ def _other(value: Any, param: str, schema: dict[str, Any], rng: random.Random) -
         guess = literal(param, schema.get("type", "string"), rng, schema)
         if guess != value:
             return guess
-    return {"string": "unknown", "integer": -1, "number": -1.0}.get(schema.get("type"), None)
+    return {"string": "unknown", "integer": -1, "number": -1.0}.get(schema.get("type"))
 
 
 def _changed_call(positive, executor, state, turns, k, signatures, rng, kind) -> dict[str, Any] | None:
@@ -97,14 +104,22 @@ def _changed_call(positive, executor, state, turns, k, signatures, rng, kind) ->
             wrong = copy.deepcopy(step)
             wrong[i]["arguments"][param] = _other(call["arguments"][param], param, schema, rng)
             negative = _negative(positive, executor, state, at, {"tool_calls": wrong}, kind, k)
-            outputs = [json_key("", json.loads(m["content"])) for m in negative["messages"][at + 1:]]
+            outputs = [json_key("", json.loads(m["content"])) for m in negative["messages"][at + 1 :]]
             if outputs != chosen_outputs:
                 return negative
     return None
 
 
-def _negative(positive: Positive, executor: Executor, state: dict[str, Any], at: int, move: dict[str, Any],
-              error_type: str, turn: int, source: str = "graph") -> dict[str, Any]:
+def _negative(
+    positive: Positive,
+    executor: Executor,
+    state: dict[str, Any],
+    at: int,
+    move: dict[str, Any],
+    error_type: str,
+    turn: int,
+    source: str = "graph",
+) -> dict[str, Any]:
     """Chosen messages before ``at``, the wrong move, and its real outputs."""
     prefix = copy.deepcopy(positive.messages[:at])
     wrong = message(move, turn, 90 + at)  # ids that cannot collide with the chosen ones
@@ -112,12 +127,18 @@ def _negative(positive: Positive, executor: Executor, state: dict[str, Any], at:
     if "tool_calls" in move:
         outputs = _replay_then(executor, state, prefix, move["tool_calls"])
         tail = tool_messages(wrong, outputs)
-    return {"messages": prefix + [wrong] + tail, "error_type": error_type, "source": source, "diverge_at": at,
-            "turn": turn}
+    return {
+        "messages": prefix + [wrong] + tail,
+        "error_type": error_type,
+        "source": source,
+        "diverge_at": at,
+        "turn": turn,
+    }
 
 
-def _replay_then(executor: Executor, state: dict[str, Any], prefix: list[dict[str, Any]],
-                 calls: list[dict[str, Any]]) -> list[Any]:
+def _replay_then(
+    executor: Executor, state: dict[str, Any], prefix: list[dict[str, Any]], calls: list[dict[str, Any]]
+) -> list[Any]:
     """Reset, replay every call in ``prefix``, then run ``calls``: their outputs (errors as {"error": ...})."""
     executor.env.reset(state)
     for m in prefix:
@@ -130,9 +151,16 @@ def _replay_then(executor: Executor, state: dict[str, Any], prefix: list[dict[st
     return outputs
 
 
-def student_negative(student: Teacher, teacher: Teacher, positive: Positive, turns: list[TurnRecord],
-                     tools: list[dict[str, Any]], signatures: dict[str, FunctionSignature], executor: Executor,
-                     state: dict[str, Any]) -> dict[str, Any] | None:
+def student_negative(
+    student: Teacher,
+    teacher: Teacher,
+    positive: Positive,
+    turns: list[TurnRecord],
+    tools: list[dict[str, Any]],
+    signatures: dict[str, FunctionSignature],
+    executor: Executor,
+    state: dict[str, Any],
+) -> dict[str, Any] | None:
     """The student's first wrong step, labelled by the judge and rewritten by the teacher; None if it never errs."""
     for (k, s), at in sorted(positive.positions.items(), key=lambda kv: kv[1]):
         chosen = positive.messages[at]
@@ -144,10 +172,17 @@ def student_negative(student: Teacher, teacher: Teacher, positive: Positive, tur
         expected = _move_of(chosen)
         if _same(expected, got):
             continue
-        task = {"expected": expected, "got": got, "step": max(s, 0), "reply": turns[k].reply,
-                "types": list(prompts.ERROR_TYPES)}
-        verdict = prompts.parse_reply(teacher.chat(prompts.prompt(prompts.JUDGE_INSTRUCTIONS, task),
-                                                   prompt_version=prompts.JUDGE_VERSION), "judge")
+        task = {
+            "expected": expected,
+            "got": got,
+            "step": max(s, 0),
+            "reply": turns[k].reply,
+            "types": list(prompts.ERROR_TYPES),
+        }
+        verdict = prompts.parse_reply(
+            teacher.chat(prompts.prompt(prompts.JUDGE_INSTRUCTIONS, task), prompt_version=prompts.JUDGE_VERSION),
+            "judge",
+        )
         error_type = verdict.get("error_type") if verdict.get("error_type") in prompts.ERROR_TYPES else "wrong_argument"
         rewritten = assistant_move(teacher, positive.messages[:at], visible, got)
         if _same(expected, rewritten):
@@ -158,8 +193,11 @@ def student_negative(student: Teacher, teacher: Teacher, positive: Positive, tur
 
 def _move_of(msg: dict[str, Any]) -> dict[str, Any]:
     if msg.get("tool_calls"):
-        return {"tool_calls": [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]}
-                               for c in msg["tool_calls"]]}
+        return {
+            "tool_calls": [
+                {"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in msg["tool_calls"]
+            ]
+        }
     return {"content": msg.get("content") or ""}
 
 

@@ -36,10 +36,15 @@ def back(messages: list[dict[str, Any]]) -> str:
     withheld = task.get("withhold") or {}
     clauses = []
     for call in task["calls"]:
-        parts = [f"{p} {json.dumps(v, ensure_ascii=False)}" for p, v in call["say"].items()
-                 if not (withheld.get("function") == call["function"] and withheld.get("param") == p)]
-        parts += [f"{p} the {ref['field']} {'it returns' if ref['same_turn'] else 'from earlier'}"
-                  for p, ref in call["refer"].items()]
+        parts = [
+            f"{p} {json.dumps(v, ensure_ascii=False)}"
+            for p, v in call["say"].items()
+            if not (withheld.get("function") == call["function"] and withheld.get("param") == p)
+        ]
+        parts += [
+            f"{p} the {ref['field']} {'it returns' if ref['same_turn'] else 'from earlier'}"
+            for p, ref in call["refer"].items()
+        ]
         what = NESTED_INTENT if call["nested"] else intent(call["description"])
         clauses.append(what + (" with " + ", ".join(parts) if parts else ""))
     query = "Please " + THEN.join(clauses) + "."
@@ -64,7 +69,7 @@ def forth(messages: list[dict[str, Any]]) -> str:
         function = unclaimed[0] if head == NESTED_INTENT and unclaimed else by_intent.get(head)
         if function is None:
             continue
-        clause = clause[len(head):]
+        clause = clause[len(head) :]
         call = _read_clause(clause, function, task["earlier"], task["turn_outputs"], supplied, failed)
         if call is None:
             continue  # needs a result of this turn not seen yet: a later step
@@ -87,7 +92,7 @@ def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> d
             source = supplied
         if match is None:
             continue
-        rest = source[match.end():]
+        rest = source[match.end() :]
         ref = re.match(r"the (\w+) (it returns|from earlier)", rest)
         if ref is None:
             try:
@@ -97,8 +102,12 @@ def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> d
             continue
         outputs = turn_outputs if ref.group(2) == "it returns" else earlier
         results = [c["output"] for c in reversed(outputs) if isinstance(c["output"], dict)]
-        options = [piece for out in results if ref.group(1) in out
-                   for piece in pieces(out[ref.group(1)], schema.get("type", "string"))]
+        options = [
+            piece
+            for out in results
+            if ref.group(1) in out
+            for piece in pieces(out[ref.group(1)], schema.get("type", "string"))
+        ]
         if not options:
             return None
         for option in options:  # a repair tries the next value the result offers
@@ -137,5 +146,10 @@ def judge(messages: list[dict[str, Any]]) -> str:
     return json.dumps({"error_type": kind})
 
 
-for _version, _fn in ((BACK_VERSION, back), (FORTH_VERSION, forth), (ASSIST_VERSION, assistant), (JUDGE_VERSION, judge)):
+for _version, _fn in (
+    (BACK_VERSION, back),
+    (FORTH_VERSION, forth),
+    (ASSIST_VERSION, assistant),
+    (JUDGE_VERSION, judge),
+):
     register_template(_version, _fn)

@@ -46,8 +46,14 @@ class Executed:
     output: Any
 
 
-def plan_turn(executor: Executor, signatures: dict[str, FunctionSignature], turn: Turn, functions: tuple[str, ...],
-              history: list[Executed], rng: random.Random) -> list[PlannedCall] | str:
+def plan_turn(
+    executor: Executor,
+    signatures: dict[str, FunctionSignature],
+    turn: Turn,
+    functions: tuple[str, ...],
+    history: list[Executed],
+    rng: random.Random,
+) -> list[PlannedCall] | str:
     """Planned calls for ``functions`` (a turn's, or the turn a split withholds), or why it failed."""
     env = executor.env
     state = qualified_values(env.snapshot())
@@ -97,7 +103,7 @@ def _choices(params: list[str], options: dict[str, list]) -> list[tuple[int, ...
     base = tuple(0 for _ in params)
     tries = [base]
     for j, p in enumerate(params):
-        tries += [base[:j] + (k,) + base[j + 1:] for k in range(1, len(options[p]))]
+        tries += [base[:j] + (k,) + base[j + 1 :] for k in range(1, len(options[p]))]
     if len(tries) < MAX_TRIES:  # small spaces: every combination
         tries += [c for c in itertools.product(*(range(len(options[p])) for p in params)) if c not in tries]
     return tries[:MAX_TRIES]
@@ -112,8 +118,9 @@ def _candidates(param, schema, dep, turn, planned, history, state, rng) -> list[
         if source is not None and isinstance(source[0], dict) and dep.source_field in source[0]:
             origin = {"field": dep.source_field, "same_turn": source[1], "source": dep.source}
             found += [(v, origin) for v in pieces(source[0][dep.source_field], json_type)]
-    outputs = [(c.output, True, c.name) for c in reversed(planned)] + \
-              [(h.output, False, h.name) for h in reversed(history)]
+    outputs = [(c.output, True, c.name) for c in reversed(planned)] + [
+        (h.output, False, h.name) for h in reversed(history)
+    ]
     for output, same_turn, name in outputs:
         if isinstance(output, dict):
             for key in named_fields(param, json_type, output):
@@ -156,4 +163,6 @@ def json_key(name: str, arguments: dict[str, Any]) -> str:
 
 def same_calls(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
     """The same calls (names and arguments), in any order."""
-    return sorted(json_key(c["name"], c["arguments"]) for c in a) == sorted(json_key(c["name"], c["arguments"]) for c in b)
+    return sorted(json_key(c["name"], c["arguments"]) for c in a) == sorted(
+        json_key(c["name"], c["arguments"]) for c in b
+    )

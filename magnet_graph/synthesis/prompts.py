@@ -19,11 +19,24 @@ FORTH_VERSION = "forth-translate-v1"
 ASSIST_VERSION = "assistant-hinted-v1"
 STUDENT_VERSION = "assistant-unhinted-v1"  # the same prompt with no hint: how a student answers
 JUDGE_VERSION = "error-judge-v1"
-PROMPT_VERSIONS = {"back": BACK_VERSION, "forth": FORTH_VERSION, "assistant": ASSIST_VERSION,
-                   "student": STUDENT_VERSION, "judge": JUDGE_VERSION}
+PROMPT_VERSIONS = {
+    "back": BACK_VERSION,
+    "forth": FORTH_VERSION,
+    "assistant": ASSIST_VERSION,
+    "student": STUDENT_VERSION,
+    "judge": JUDGE_VERSION,
+}
 TASK_MARKER = "TASK:"
-ERROR_TYPES = ("missing_nested_call", "wrong_long_dependency", "wrong_short_dependency", "wrong_argument",
-               "guessed_missing_param", "called_unavailable_function", "hallucinated_summary", "wrong_function")
+ERROR_TYPES = (
+    "missing_nested_call",
+    "wrong_long_dependency",
+    "wrong_short_dependency",
+    "wrong_argument",
+    "guessed_missing_param",
+    "called_unavailable_function",
+    "hallucinated_summary",
+    "wrong_function",
+)
 
 BACK_INSTRUCTIONS = """You write the next message of a user talking to a tool-using assistant.
 The TASK block gives the functions this turn needs, the exact argument values, and the conversation so far.
@@ -57,8 +70,10 @@ The TASK block gives the expected move and the assistant's move. Choose one erro
 
 def prompt(instructions: str, task: dict[str, Any]) -> list[dict[str, str]]:
     """System instructions plus the TASK block as the user message."""
-    return [{"role": "system", "content": instructions},
-            {"role": "user", "content": f"{TASK_MARKER}\n{json.dumps(task, ensure_ascii=False, sort_keys=True)}"}]
+    return [
+        {"role": "system", "content": instructions},
+        {"role": "user", "content": f"{TASK_MARKER}\n{json.dumps(task, ensure_ascii=False, sort_keys=True)}"},
+    ]
 
 
 def task_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -81,7 +96,7 @@ def parse_reply(text: str, where: str) -> dict[str, Any]:
     candidates = [text.strip()] + ([fenced.group(1)] if fenced else [])
     start, end = text.find("{"), text.rfind("}")
     if 0 <= start < end:
-        candidates.append(text[start:end + 1])
+        candidates.append(text[start : end + 1])
     for blob in candidates:
         try:
             value = json.loads(blob)

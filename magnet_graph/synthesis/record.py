@@ -26,8 +26,10 @@ from ..signature import FunctionSignature
 
 def openai_tool(sig: FunctionSignature) -> dict[str, Any]:
     """The OpenAI ``tools`` entry for a signature."""
-    return {"type": "function", "function": {"name": sig.name, "description": sig.description,
-                                             "parameters": sig.parameters}}
+    return {
+        "type": "function",
+        "function": {"name": sig.name, "description": sig.description, "parameters": sig.parameters},
+    }
 
 
 def divergence(chosen: list[dict[str, Any]], rejected: list[dict[str, Any]]) -> int:

@@ -27,8 +27,10 @@ from ..paths import OPERATIONS, SignaturePath, WalkConfig, apply_operations, ran
 from ..signature import FunctionSignature
 from ..store import GraphStore
 from ..teachers import Teacher
-from . import offline_templates  # noqa: F401 - registers the offline teacher's synthesis templates
-from . import prompts
+from . import (
+    offline_templates,  # noqa: F401 - registers the offline teacher's synthesis templates
+    prompts,
+)
 from .distill import DistillFailed, positive
 from .files import JsonlAppender, atomic_write, recover_jsonl
 from .negatives import graph_negatives, student_negative
@@ -38,8 +40,13 @@ from .writer import write_outputs
 
 # The paper's SFT set: 20K single-turn (single, parallel, multiple; split not given, so even),
 # 7.8K multi-turn and 6.2K irrelevance samples.
-PAPER_SFT_MIX = {"multi_turn": 7_800.0, "single": 20_000 / 3, "parallel": 20_000 / 3, "multiple": 20_000 / 3,
-                 "irrelevance": 6_200.0}
+PAPER_SFT_MIX = {
+    "multi_turn": 7_800.0,
+    "single": 20_000 / 3,
+    "parallel": 20_000 / 3,
+    "multiple": 20_000 / 3,
+    "irrelevance": 6_200.0,
+}
 SINGLE_TURN_SHAPES = ("single", "parallel", "multiple", "irrelevance")
 FORMAT_VERSION = 1
 
@@ -92,27 +99,46 @@ def estimate(paths: list[SignaturePath], signatures: dict[str, FunctionSignature
     for path in paths:
         context = 0
         for turn in path.turns:
-            text = sum(len(json.dumps(prompts.signature_text(signatures[f]))) for f in turn.functions if f in signatures)
+            text = sum(
+                len(json.dumps(prompts.signature_text(signatures[f]))) for f in turn.functions if f in signatures
+            )
             n = 1 + (2 * len(turn.functions) + 1 if turn.functions else 1)  # back, forth+assistant per call, reply
             n += len(turn.functions) + 1 if student else 0
             calls += n
             context += 400 + text
             prompt_chars += n * (len(prompts.ASSIST_INSTRUCTIONS) + context)
-    return {"paths": len(paths), "teacher_calls": calls, "prompt_tokens": prompt_chars // 4,
-            "completion_tokens": calls * 80}
+    return {
+        "paths": len(paths),
+        "teacher_calls": calls,
+        "prompt_tokens": prompt_chars // 4,
+        "completion_tokens": calls * 80,
+    }
 
 
-def synthesize(store: GraphStore, config: SynthesisConfig, out: Path, teacher: Teacher, *,
-               student: Teacher | None = None, resume: bool = False,
-               progress: Callable[[str, int, int], None] | None = None) -> Run:
+def synthesize(
+    store: GraphStore,
+    config: SynthesisConfig,
+    out: Path,
+    teacher: Teacher,
+    *,
+    student: Teacher | None = None,
+    resume: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Run:
     """Run (or resume) synthesis into ``out``; returns the manifest and report."""
     out = Path(out)
     signatures = {s.name: s for s in store.functions()}
     if not signatures:
         raise MagnetGraphError(f"graph {store.graph!r} on {store.uri} has no functions; load a catalog first")
-    identity = {"format": FORMAT_VERSION, "config": config.to_dict(), "graph": store.graph,
-                "graph_hash": store.content_hash(), "teacher": teacher.name,
-                "student": student.name if student else None, "prompt_versions": prompts.PROMPT_VERSIONS}
+    identity = {
+        "format": FORMAT_VERSION,
+        "config": config.to_dict(),
+        "graph": store.graph,
+        "graph_hash": store.content_hash(),
+        "teacher": teacher.name,
+        "student": student.name if student else None,
+        "prompt_versions": prompts.PROMPT_VERSIONS,
+    }
     paths = _open_run(out, identity, resume, lambda: plan_paths(store, config))
     store.save_paths(paths)
     done = _finished_ids(out)
@@ -130,12 +156,25 @@ def synthesize(store: GraphStore, config: SynthesisConfig, out: Path, teacher: T
             if progress:
                 progress("trajectories", finished, len(paths))
     seconds = time.time() - started
-    teacher_usage = {"name": teacher.name, "calls": teacher.calls, "cached": teacher.cached, "tokens": teacher.tokens,
-                     "retries": teacher.retries, "failures": teacher.failures}
+    teacher_usage = {
+        "name": teacher.name,
+        "calls": teacher.calls,
+        "cached": teacher.cached,
+        "tokens": teacher.tokens,
+        "retries": teacher.retries,
+        "failures": teacher.failures,
+    }
     if progress:
         progress("export", 0, 1)
-    manifest, report = write_outputs(out, paths, signatures, identity, worker.stats, teacher_usage,
-                                     {"seconds_this_session": round(seconds, 2), "resumed": resume})
+    manifest, report = write_outputs(
+        out,
+        paths,
+        signatures,
+        identity,
+        worker.stats,
+        teacher_usage,
+        {"seconds_this_session": round(seconds, 2), "resumed": resume},
+    )
     if progress:
         progress("export", 1, 1)
     return Run(out, manifest, report)
@@ -186,8 +225,9 @@ class _PathWorker:
     def _run(self, path: SignaturePath) -> tuple[str, dict[str, Any]]:
         path_seed = int(hashlib.sha256(f"{self.seed}:{path.id}".encode()).hexdigest()[:12], 16)
         rng = random.Random(path_seed)
-        toolkits = {self.signatures[f].toolkit for f in path.functions} | \
-            {self.signatures[t.missing.function].toolkit for t in path.turns if t.missing}
+        toolkits = {self.signatures[f].toolkit for f in path.functions} | {
+            self.signatures[t.missing.function].toolkit for t in path.turns if t.missing
+        }
         sigs = sorted((s for s in self.signatures.values() if s.toolkit in toolkits), key=lambda s: s.name)
         state = initial_state(sigs, path_seed)
         env = open_environment(sigs, seed=path_seed)
@@ -206,18 +246,33 @@ class _PathWorker:
                 return "drop", {"id": path.id, "stage": "distill", "reason": failure.reason}
             negatives = graph_negatives(chosen, turns, executor, state, self.signatures, rng)
             if self.student is not None:
-                found = student_negative(self.student, self.teacher, chosen, turns, tools, self.signatures,
-                                         executor, state)
+                found = student_negative(
+                    self.student, self.teacher, chosen, turns, tools, self.signatures, executor, state
+                )
                 negatives += [found] if found else []
             kind = "multi_turn" if path.turns[0].op not in SINGLE_TURN_SHAPES else path.turns[0].op
             return "record", {
-                "id": path.id, "kind": kind, "tools": tools, "messages": chosen.messages, "negatives": negatives,
-                "turns": [t.to_dict() for t in turns], "initial_state": state,
-                "lineage": {"path_id": path.id, "parent": path.parent, "seed": path_seed, "cut": cut,
-                            "ops": [t.op for t in path.turns], "functions": list(path.functions),
-                            "teacher": self.teacher.name, "student": self.student.name if self.student else None,
-                            "prompt_versions": prompts.PROMPT_VERSIONS, "environment": env.kind,
-                            "state_hashes": [t.state_hash for t in turns]}}
+                "id": path.id,
+                "kind": kind,
+                "tools": tools,
+                "messages": chosen.messages,
+                "negatives": negatives,
+                "turns": [t.to_dict() for t in turns],
+                "initial_state": state,
+                "lineage": {
+                    "path_id": path.id,
+                    "parent": path.parent,
+                    "seed": path_seed,
+                    "cut": cut,
+                    "ops": [t.op for t in path.turns],
+                    "functions": list(path.functions),
+                    "teacher": self.teacher.name,
+                    "student": self.student.name if self.student else None,
+                    "prompt_versions": prompts.PROMPT_VERSIONS,
+                    "environment": env.kind,
+                    "state_hashes": [t.state_hash for t in turns],
+                },
+            }
         finally:
             env.close()
 

@@ -72,20 +72,34 @@ class Translator:
                 if turn.missing is not None and turn.missing.kind == "irrelevance":
                     planned = self._plan(turn, (turn.missing.function,), history, rng)
                     query = self._back(planned, turns, None)
-                    turns.append(TurnRecord(turn.index, turn.op, query, reply="unavailable",
-                                            missing={"kind": "irrelevance", "function": turn.missing.function, "param": ""},
-                                            withheld_call=_call(planned[0]), state_hash=self.executor.env.state_hash()))
+                    turns.append(
+                        TurnRecord(
+                            turn.index,
+                            turn.op,
+                            query,
+                            reply="unavailable",
+                            missing={"kind": "irrelevance", "function": turn.missing.function, "param": ""},
+                            withheld_call=_call(planned[0]),
+                            state_hash=self.executor.env.state_hash(),
+                        )
+                    )
                 elif turn.missing is not None:
                     target = path.turns[turn.index + 1]
                     planned = self._plan(target, target.functions, history, rng)
                     m = turn.missing
                     withhold = {"function": m.function, "param": m.param} if m.kind == "miss_param" else None
                     query = self._back(planned, turns, withhold)
-                    turns.append(TurnRecord(turn.index, turn.op, query,
-                                            reply="ask" if m.kind == "miss_param" else "unavailable",
-                                            missing={"kind": m.kind, "function": m.function, "param": m.param},
-                                            withheld_call=_call(next(c for c in planned if c.name == m.function)),
-                                            state_hash=self.executor.env.state_hash()))
+                    turns.append(
+                        TurnRecord(
+                            turn.index,
+                            turn.op,
+                            query,
+                            reply="ask" if m.kind == "miss_param" else "unavailable",
+                            missing={"kind": m.kind, "function": m.function, "param": m.param},
+                            withheld_call=_call(next(c for c in planned if c.name == m.function)),
+                            state_hash=self.executor.env.state_hash(),
+                        )
+                    )
                     pending = (planned, m, query)
                 else:
                     turns.append(self._turn(path, turn, pending, history, turns, rng))
@@ -104,12 +118,26 @@ class Translator:
             planned, missing, asked = pending
             if missing.kind == "miss_func":
                 tool = json.dumps([openai_tool(self.signatures[missing.function])], ensure_ascii=False)
-                user, said, added, bfcl_question = f"{tool}\n{ADDED_FUNCTIONS_MESSAGE}", [asked], [missing.function], False
+                user, said, added, bfcl_question = (
+                    f"{tool}\n{ADDED_FUNCTIONS_MESSAGE}",
+                    [asked],
+                    [missing.function],
+                    False,
+                )
             else:
                 value = next(c.arguments[missing.param] for c in planned if c.name == missing.function)
-                user = self._ask(prompts.prompt(prompts.BACK_INSTRUCTIONS, {
-                    "mode": "supply", "supply": {"param": missing.param, "value": value},
-                    "history": [t.user for t in turns]}), prompts.BACK_VERSION, turn.index)
+                user = self._ask(
+                    prompts.prompt(
+                        prompts.BACK_INSTRUCTIONS,
+                        {
+                            "mode": "supply",
+                            "supply": {"param": missing.param, "value": value},
+                            "history": [t.user for t in turns],
+                        },
+                    ),
+                    prompts.BACK_VERSION,
+                    turn.index,
+                )
                 said = [asked, user]
         else:
             planned = self._plan(turn, turn.functions, history, rng)
@@ -129,12 +157,22 @@ class Translator:
     def _back(self, planned: list[PlannedCall], turns: list[TurnRecord], withhold: dict | None) -> str:
         calls = []
         for c in planned:
-            say, refer = dict(c.say), {p: {"field": r["field"], "same_turn": r["same_turn"]} for p, r in c.refer.items()}
+            say, refer = (
+                dict(c.say),
+                {p: {"field": r["field"], "same_turn": r["same_turn"]} for p, r in c.refer.items()},
+            )
             if withhold and withhold["function"] == c.name and withhold["param"] in refer:
                 refer.pop(withhold["param"])  # a withheld value is stated by the user later, never referred to
                 say[withhold["param"]] = c.arguments[withhold["param"]]
-            calls.append({"function": c.name, "description": self.signatures[c.name].description,
-                          "say": say, "refer": refer, "nested": c.nested})
+            calls.append(
+                {
+                    "function": c.name,
+                    "description": self.signatures[c.name].description,
+                    "say": say,
+                    "refer": refer,
+                    "nested": c.nested,
+                }
+            )
         task = {"mode": "ask", "calls": calls, "withhold": withhold, "history": [t.user for t in turns]}
         return self._ask(prompts.prompt(prompts.BACK_INSTRUCTIONS, task), prompts.BACK_VERSION, -1)
 
@@ -144,8 +182,9 @@ class Translator:
             raise TranslationFailed("back_unreadable", turn)
         return reply["query"].strip()
 
-    def _forth(self, index: int, said: list[str], planned: list[PlannedCall], history: list[Executed],
-               record: TurnRecord) -> None:
+    def _forth(
+        self, index: int, said: list[str], planned: list[PlannedCall], history: list[Executed], record: TurnRecord
+    ) -> None:
         """Forth-translate step by step until every planned call is made; execute each step live."""
         remaining = Counter(c.name for c in planned)
         functions = [prompts.signature_text(self.signatures[n]) for n in dict.fromkeys(c.name for c in planned)]
@@ -154,8 +193,13 @@ class Translator:
         for _ in range(len(planned) + 1):
             if not +remaining:
                 break
-            task = {"messages": said, "functions": functions, "earlier": earlier, "turn_outputs": this_turn,
-                    "done": [{"name": c["function"], "arguments": c["arguments"]} for c in this_turn]}
+            task = {
+                "messages": said,
+                "functions": functions,
+                "earlier": earlier,
+                "turn_outputs": this_turn,
+                "done": [{"name": c["function"], "arguments": c["arguments"]} for c in this_turn],
+            }
             calls = self._forth_calls(task, index)
             if not calls or any(remaining[c["name"]] <= 0 for c in calls):
                 self.stats["forth_mismatch_calls"] += 1
@@ -187,9 +231,13 @@ class Translator:
         if failed:
             self.stats["repairs"] += 1
             succeeded = [{"function": c["name"], "arguments": o.arguments, "output": o.output} for c, o in done]
-            repair = {**task, "error": "; ".join(f"{c['name']}: {o.error}" for c, o in failed),
-                      "failed": [c for c, _ in failed], "turn_outputs": task["turn_outputs"] + succeeded,
-                      "done": task["done"] + [{"name": c["function"], "arguments": c["arguments"]} for c in succeeded]}
+            repair = {
+                **task,
+                "error": "; ".join(f"{c['name']}: {o.error}" for c, o in failed),
+                "failed": [c for c, _ in failed],
+                "turn_outputs": task["turn_outputs"] + succeeded,
+                "done": task["done"] + [{"name": c["function"], "arguments": c["arguments"]} for c in succeeded],
+            }
             fixed = self._forth_calls(repair, index)
             if [c["name"] for c in fixed] != [c["name"] for c, _ in failed]:
                 raise TranslationFailed("execution_failed", index)
@@ -200,7 +248,9 @@ class Translator:
                     raise TranslationFailed(f"execution_failed:{call['name']}", index)
                 done.append((call, obs))
             self.stats["repaired"] += 1
-        return [{"function": c["name"], "name": c["name"], "arguments": o.arguments, "output": o.output} for c, o in done]
+        return [
+            {"function": c["name"], "name": c["name"], "arguments": o.arguments, "output": o.output} for c, o in done
+        ]
 
 
 def _call(planned: PlannedCall) -> dict[str, Any]:

@@ -23,11 +23,19 @@ from .files import read_jsonl, write_jsonl
 from .record import PHENOMENA, turn_phenomena
 
 
-def write_outputs(out: Path, paths: list[SignaturePath], signatures: dict[str, FunctionSignature],
-                  identity: dict[str, Any], session_stats: Counter, teacher_usage: dict[str, Any],
-                  timing: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def write_outputs(
+    out: Path,
+    paths: list[SignaturePath],
+    signatures: dict[str, FunctionSignature],
+    identity: dict[str, Any],
+    session_stats: Counter,
+    teacher_usage: dict[str, Any],
+    timing: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
     order = {p.id: i for i, p in enumerate(paths)}
-    records = sorted({r["id"]: r for r in read_jsonl(out / "trajectories.jsonl")}.values(), key=lambda r: order[r["id"]])
+    records = sorted(
+        {r["id"]: r for r in read_jsonl(out / "trajectories.jsonl")}.values(), key=lambda r: order[r["id"]]
+    )
     dropped = sorted({d["id"]: d for d in read_jsonl(out / "dropped.jsonl")}.values(), key=lambda d: order[d["id"]])
     write_jsonl(out / "trajectories.jsonl", records)
     write_jsonl(out / "dropped.jsonl", dropped)
@@ -39,9 +47,16 @@ def write_outputs(out: Path, paths: list[SignaturePath], signatures: dict[str, F
     bfcl = _write_bfcl(out / "bfcl", records, signatures)
     report = _report(paths, records, dropped, signatures, bfcl, teacher_usage)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
-    manifest = {**identity, "versions": _versions(), "counts": report["counts"], "drops": report["drops"],
-                "teacher_usage": teacher_usage, "session_stats": dict(sorted(session_stats.items())),
-                "timing": timing, "files": sorted(p.name for p in out.iterdir() if p.is_file()) + ["bfcl/"] * bool(bfcl)}
+    manifest = {
+        **identity,
+        "versions": _versions(),
+        "counts": report["counts"],
+        "drops": report["drops"],
+        "teacher_usage": teacher_usage,
+        "session_stats": dict(sorted(session_stats.items())),
+        "timing": timing,
+        "files": sorted(p.name for p in out.iterdir() if p.is_file()) + ["bfcl/"] * bool(bfcl),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
     return manifest, report
 
@@ -53,13 +68,23 @@ def _write_bfcl(root: Path, records: list[dict[str, Any]], signatures) -> dict[s
     root.mkdir(exist_ok=True)
     write_jsonl(root / "entries.jsonl", [bfcl_format.entry(r, signatures) for r in chosen])
     write_jsonl(root / "ground_truth.jsonl", [bfcl_format.ground_truth(r, signatures) for r in chosen])
-    write_jsonl(root / "positive_result.jsonl",
-                 [{"id": bfcl_format.entry_id(r), "result": bfcl_format.result(r, r["messages"], signatures)}
-                  for r in chosen])
-    write_jsonl(root / "negative_result.jsonl",
-                 [{"id": bfcl_format.entry_id(r), "negative": k, "error_type": n["error_type"],
-                   "result": bfcl_format.negative_result(r, n, signatures)}
-                  for r in chosen for k, n in enumerate(r["negatives"])])
+    write_jsonl(
+        root / "positive_result.jsonl",
+        [{"id": bfcl_format.entry_id(r), "result": bfcl_format.result(r, r["messages"], signatures)} for r in chosen],
+    )
+    write_jsonl(
+        root / "negative_result.jsonl",
+        [
+            {
+                "id": bfcl_format.entry_id(r),
+                "negative": k,
+                "error_type": n["error_type"],
+                "result": bfcl_format.negative_result(r, n, signatures),
+            }
+            for r in chosen
+            for k, n in enumerate(r["negatives"])
+        ],
+    )
     checked = check_directory(root)
     for kind in ("positive", "negative"):
         checked.get(kind, {}).pop("verdicts", None)  # per-entry detail: the checker's concern, not the report's
@@ -78,24 +103,42 @@ def _report(paths, records, dropped, signatures, bfcl, teacher_usage) -> dict[st
     negatives = [n for r in records for n in r["negatives"]]
     used = {c["name"] for c in calls}
     report = {
-        "counts": {"paths": len(paths), "records": len(records), "dropped": len(dropped),
-                   "records_by_kind": dict(sorted(kinds.items())), "cut_short": sum(1 for r in records if r["lineage"]["cut"]),
-                   "negatives": len(negatives), "dpo_pairs": len(negatives)},
+        "counts": {
+            "paths": len(paths),
+            "records": len(records),
+            "dropped": len(dropped),
+            "records_by_kind": dict(sorted(kinds.items())),
+            "cut_short": sum(1 for r in records if r["lineage"]["cut"]),
+            "negatives": len(negatives),
+            "dpo_pairs": len(negatives),
+        },
         "drops": dict(sorted(Counter(f"{d['stage']}:{d['reason'].split(':')[0]}" for d in dropped).items())),
-        "cuts": dict(sorted(Counter(r["lineage"]["cut"].split(":")[0] for r in records if r["lineage"]["cut"]).items())),
-        "executability": {"reference_calls": len(calls),
-                          "executed_ok": sum(1 for t in turns for step in t["outputs"] for o in step
-                                             if not (isinstance(o, dict) and "error" in o)),
-                          "yield": round(len(records) / len(paths), 4) if paths else 0.0},
+        "cuts": dict(
+            sorted(Counter(r["lineage"]["cut"].split(":")[0] for r in records if r["lineage"]["cut"]).items())
+        ),
+        "executability": {
+            "reference_calls": len(calls),
+            "executed_ok": sum(
+                1 for t in turns for step in t["outputs"] for o in step if not (isinstance(o, dict) and "error" in o)
+            ),
+            "yield": round(len(records) / len(paths), 4) if paths else 0.0,
+        },
         "phenomena": phenomena,
         "negatives_by_type": dict(sorted(Counter(n["error_type"] for n in negatives).items())),
         "negatives_by_source": dict(sorted(Counter(n["source"] for n in negatives).items())),
-        "coverage": {"functions_used": len(used), "functions_in_graph": len(signatures),
-                     "distinct_sequences": len({tuple(c["name"] for t in r["turns"] for s in t["calls"] for c in s)
-                                                for r in records})},
-        "lengths": {"turns_per_multi_turn": round(mean(len(r["turns"]) for r in multi), 2) if multi else 0,
-                    "calls_per_multi_turn": round(mean(sum(len(s) for t in r["turns"] for s in t["calls"]) for r in multi), 2)
-                    if multi else 0},
+        "coverage": {
+            "functions_used": len(used),
+            "functions_in_graph": len(signatures),
+            "distinct_sequences": len(
+                {tuple(c["name"] for t in r["turns"] for s in t["calls"] for c in s) for r in records}
+            ),
+        },
+        "lengths": {
+            "turns_per_multi_turn": round(mean(len(r["turns"]) for r in multi), 2) if multi else 0,
+            "calls_per_multi_turn": round(mean(sum(len(s) for t in r["turns"] for s in t["calls"]) for r in multi), 2)
+            if multi
+            else 0,
+        },
         "teacher": teacher_usage,
     }
     if bfcl:

@@ -14,8 +14,18 @@ from .base import DEFAULT_CACHE, BaseTeacher, ChatRequest, Teacher, TeacherBatch
 from .offline import OfflineTeacher, register_template
 from .openai_compatible import OpenAICompatibleTeacher
 
-__all__ = ["DEFAULT_CACHE", "BaseTeacher", "ChatRequest", "OfflineTeacher", "OpenAICompatibleTeacher", "Teacher",
-           "TeacherBatchError", "TeacherTruncated", "open_teacher", "register_template"]
+__all__ = [
+    "DEFAULT_CACHE",
+    "BaseTeacher",
+    "ChatRequest",
+    "OfflineTeacher",
+    "OpenAICompatibleTeacher",
+    "Teacher",
+    "TeacherBatchError",
+    "TeacherTruncated",
+    "open_teacher",
+    "register_template",
+]
 
 
 def open_teacher(spec: str, *, base_url: str | None = None, cache_dir: Path | None = None) -> Teacher:

@@ -66,8 +66,9 @@ class Teacher(Protocol):
     @property
     def name(self) -> str: ...
 
-    def chat(self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0,
-             max_tokens: int = 1024) -> str: ...
+    def chat(
+        self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0, max_tokens: int = 1024
+    ) -> str: ...
 
     def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]: ...
 
@@ -96,14 +97,23 @@ class BaseTeacher:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + n)
 
-    def chat(self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0,
-             max_tokens: int = 1024) -> str:
+    def chat(
+        self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0, max_tokens: int = 1024
+    ) -> str:
         """The assistant's text for ``messages`` (from the cache when seen before); raises MagnetGraphError."""
-        return self.respond(messages, prompt_version=prompt_version, temperature=temperature,
-                            max_tokens=max_tokens)["content"]
+        return self.respond(messages, prompt_version=prompt_version, temperature=temperature, max_tokens=max_tokens)[
+            "content"
+        ]
 
-    def respond(self, messages: list[dict[str, Any]], *, prompt_version: str, tools: list[dict[str, Any]] | None = None,
-                temperature: float = 0.0, max_tokens: int = 1024) -> dict[str, Any]:
+    def respond(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        prompt_version: str,
+        tools: list[dict[str, Any]] | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+    ) -> dict[str, Any]:
         """The assistant message ``{"role", "content", "tool_calls"?}``; ``tools`` are offered natively
         (function calling) to backends that support it."""
         params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
@@ -112,9 +122,16 @@ class BaseTeacher:
         try:
             key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
             hit = self._cache.get(key) if self._cache else None
-        except (TypeError, ValueError, KeyError, UnicodeDecodeError) as exc:  # unserialisable messages, a bad cache file
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            UnicodeDecodeError,
+        ) as exc:  # unserialisable messages, a bad cache file
             self._count("failures")
-            raise MagnetGraphError(f"teacher {self.name}: cannot look up the cache: {type(exc).__name__}: {exc}") from None
+            raise MagnetGraphError(
+                f"teacher {self.name}: cannot look up the cache: {type(exc).__name__}: {exc}"
+            ) from None
         if hit is not None:
             self._count("cached")
             return _message(hit["content"], hit.get("tool_calls"))
@@ -132,8 +149,10 @@ class BaseTeacher:
             self.tokens["completion"] += reply.completion_tokens
         if reply.truncated:
             self._count("failures")
-            raise TeacherTruncated(f"teacher {self.name} stopped at max_tokens={max_tokens} (finish_reason "
-                                   f"'length'); raise max_tokens or shorten the prompt ({prompt_version})")
+            raise TeacherTruncated(
+                f"teacher {self.name} stopped at max_tokens={max_tokens} (finish_reason "
+                f"'length'); raise max_tokens or shorten the prompt ({prompt_version})"
+            )
         if self._cache:
             self._cache.put(key, {"content": reply.text, "model": self.name, "tool_calls": reply.tool_calls})
         return _message(reply.text, reply.tool_calls)
@@ -150,13 +169,23 @@ class BaseTeacher:
         results: list[str | None] = [None] * len(batch)
         errors: dict[int, MagnetGraphError] = {}
         with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="teacher") as pool:
-            futures = [pool.submit(self.chat, r.messages, prompt_version=r.prompt_version,
-                                   temperature=r.temperature, max_tokens=r.max_tokens) for r in batch]
+            futures = [
+                pool.submit(
+                    self.chat,
+                    r.messages,
+                    prompt_version=r.prompt_version,
+                    temperature=r.temperature,
+                    max_tokens=r.max_tokens,
+                )
+                for r in batch
+            ]
             for i, future in enumerate(futures):
                 try:
                     results[i] = future.result()
                 except Exception as exc:  # noqa: BLE001 - reported by index, never dropped
-                    errors[i] = exc if isinstance(exc, MagnetGraphError) else MagnetGraphError(f"{type(exc).__name__}: {exc}")
+                    errors[i] = (
+                        exc if isinstance(exc, MagnetGraphError) else MagnetGraphError(f"{type(exc).__name__}: {exc}")
+                    )
         if errors:
             raise TeacherBatchError(results, errors)
         return results  # type: ignore[return-value]  # no None left when nothing failed

@@ -16,8 +16,11 @@ class ResponseCache:
 
     @staticmethod
     def key(model: str, messages: list[dict], params: dict[str, Any], prompt_version: str) -> str:
-        blob = json.dumps({"model": model, "messages": messages, "params": params, "prompt": prompt_version},
-                          sort_keys=True, ensure_ascii=False)
+        blob = json.dumps(
+            {"model": model, "messages": messages, "params": params, "prompt": prompt_version},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> dict | None:

@@ -27,8 +27,14 @@ def to_langchain_messages(messages: list[dict[str, Any]]) -> list[BaseMessage]:
 
 
 class LangChainTeacher(BaseTeacher):
-    def __init__(self, chat_model: BaseChatModel, name: str | None = None, cache_dir: Path | None = DEFAULT_CACHE,
-                 *, forward_params: bool = True):
+    def __init__(
+        self,
+        chat_model: BaseChatModel,
+        name: str | None = None,
+        cache_dir: Path | None = DEFAULT_CACHE,
+        *,
+        forward_params: bool = True,
+    ):
         super().__init__(cache_dir)
         self.chat_model, self.forward_params = chat_model, forward_params
         model_id = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None)
@@ -48,5 +54,9 @@ class LangChainTeacher(BaseTeacher):
             raise MagnetGraphError(f"teacher {self.name} returned {type(reply).__name__}, not a message")
         meta = reply.response_metadata or {}
         usage = (reply.usage_metadata if isinstance(reply, AIMessage) else None) or {}
-        return Completion(str(reply.text), usage.get("input_tokens", 0), usage.get("output_tokens", 0),
-                          truncated=meta.get("finish_reason") == "length" or meta.get("stop_reason") == "max_tokens")
+        return Completion(
+            str(reply.text),
+            usage.get("input_tokens", 0),
+            usage.get("output_tokens", 0),
+            truncated=meta.get("finish_reason") == "length" or meta.get("stop_reason") == "max_tokens",
+        )

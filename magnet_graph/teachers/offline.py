@@ -32,9 +32,12 @@ class OfflineTeacher(BaseTeacher):
     def _complete(self, messages: list[dict[str, Any]], params: dict[str, Any], prompt_version: str) -> Completion:
         template = _TEMPLATES.get(prompt_version)
         if template is None:
-            raise MagnetGraphError(f"teacher {self.name} has no template for prompt version {prompt_version!r}; "
-                                   f"known: {', '.join(sorted(_TEMPLATES)) or 'none'}")
+            raise MagnetGraphError(
+                f"teacher {self.name} has no template for prompt version {prompt_version!r}; "
+                f"known: {', '.join(sorted(_TEMPLATES)) or 'none'}"
+            )
         return Completion(template(messages))
+
 
 # No template for the edge judge on purpose: an offline "no" would penalise every candidate, and an
 # offline teacher has no opinion to give. The translators' templates register with synthesis.

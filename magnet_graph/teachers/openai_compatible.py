@@ -25,9 +25,18 @@ RETRY_STATUSES = frozenset({408, 429})  # request timeout and rate limit; 5xx ar
 class OpenAICompatibleTeacher(BaseTeacher):
     """``openai:MODEL`` on ``base_url`` (default: OpenAI's API); key from MAGNET_GRAPH_API_KEY or OPENAI_API_KEY."""
 
-    def __init__(self, model: str, base_url: str | None = None, cache_dir: Path | None = DEFAULT_CACHE, *,
-                 timeout: float = 60.0, max_retries: int = 4, budget: float = 300.0, backoff: float = 0.5,
-                 max_backoff: float = 30.0):
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        cache_dir: Path | None = DEFAULT_CACHE,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 4,
+        budget: float = 300.0,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ):
         super().__init__(cache_dir)
         self.model, self.base_url = model, base_url
         self.timeout, self.max_retries, self.budget = timeout, max_retries, budget
@@ -55,7 +64,8 @@ class OpenAICompatibleTeacher(BaseTeacher):
             retry_after = None
             try:
                 raw = self._client.chat.completions.with_raw_response.create(
-                    model=self.model, messages=messages, timeout=timeout, **params)
+                    model=self.model, messages=messages, timeout=timeout, **params
+                )
                 return self._read(raw.http_response.text)
             except openai.APITimeoutError:
                 reason = f"timed out after {timeout:.1f}s"
@@ -74,8 +84,9 @@ class OpenAICompatibleTeacher(BaseTeacher):
                 raise MagnetGraphError(f"{self._where} failed after {attempt} attempts: {reason}")
             delay = self._delay(attempt, retry_after)
             if time.monotonic() - start + delay > self.budget:
-                raise MagnetGraphError(f"{self._where} gave up: {reason}; a retry in {delay:.1f}s would pass "
-                                       f"the {self.budget:g}s budget")
+                raise MagnetGraphError(
+                    f"{self._where} gave up: {reason}; a retry in {delay:.1f}s would pass the {self.budget:g}s budget"
+                )
             self._count("retries")
             time.sleep(delay)
 
@@ -99,18 +110,27 @@ class OpenAICompatibleTeacher(BaseTeacher):
         if text is not None and not isinstance(text, str):
             raise MagnetGraphError(f"{self._where} sent non-text content: {_snippet(body)}")
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
-        return Completion(text or "", _count_of(usage.get("prompt_tokens")), _count_of(usage.get("completion_tokens")),
-                          truncated=choice.get("finish_reason") == "length",
-                          tool_calls=self._tool_calls(choice["message"].get("tool_calls"), body))
+        return Completion(
+            text or "",
+            _count_of(usage.get("prompt_tokens")),
+            _count_of(usage.get("completion_tokens")),
+            truncated=choice.get("finish_reason") == "length",
+            tool_calls=self._tool_calls(choice["message"].get("tool_calls"), body),
+        )
 
     def _tool_calls(self, calls: Any, body: str) -> list[dict[str, Any]] | None:
         """``message.tool_calls`` kept in the wire format (arguments a JSON string); None when absent."""
         if not calls:
             return None
         try:
-            return [{"id": str(c.get("id") or f"call_{i}"), "type": "function",
-                     "function": {"name": str(c["function"]["name"]), "arguments": _arguments(c["function"])}}
-                    for i, c in enumerate(calls)]
+            return [
+                {
+                    "id": str(c.get("id") or f"call_{i}"),
+                    "type": "function",
+                    "function": {"name": str(c["function"]["name"]), "arguments": _arguments(c["function"])},
+                }
+                for i, c in enumerate(calls)
+            ]
         except (KeyError, TypeError, AttributeError):
             raise MagnetGraphError(f"{self._where} sent malformed tool_calls: {_snippet(body)}") from None
 

@@ -19,8 +19,14 @@ from ..errors import MagnetGraphError
 
 SECTIONS = ("args", "model", "lora")
 # What every run gets unless the config says otherwise: no hub, no trackers, checkpoints to resume from.
-DEFAULT_ARGS = {"report_to": "none", "logging_steps": 10, "save_strategy": "steps", "save_steps": 200,
-                "save_total_limit": 2, "seed": 0}
+DEFAULT_ARGS = {
+    "report_to": "none",
+    "logging_steps": 10,
+    "save_strategy": "steps",
+    "save_steps": 200,
+    "save_total_limit": 2,
+    "seed": 0,
+}
 
 
 def load_config(path: str | Path | None, overrides: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
@@ -51,10 +57,15 @@ def load_config(path: str | Path | None, overrides: tuple[str, ...] = ()) -> dic
             raise MagnetGraphError(f"{where}: section {section!r}: unknown (expected {', '.join(SECTIONS)})")
         if not isinstance(body, dict):
             raise MagnetGraphError(f"{where}: section {section!r}: expected a mapping")
-    sections = {section: {name: _number(value) for name, value in config.get(section, {}).items()}
-                for section in SECTIONS}
-    return {"args": {**DEFAULT_ARGS, **sections["args"]}, "model": sections["model"], "lora": sections["lora"],
-            "source": where}
+    sections = {
+        section: {name: _number(value) for name, value in config.get(section, {}).items()} for section in SECTIONS
+    }
+    return {
+        "args": {**DEFAULT_ARGS, **sections["args"]},
+        "model": sections["model"],
+        "lora": sections["lora"],
+        "source": where,
+    }
 
 
 def _number(value: Any) -> Any:

@@ -28,8 +28,9 @@ def read_rows(data_dir: str | Path, method: str) -> list[dict[str, Any]]:
     for number, row in iter_jsonl(path):
         for field, kind in REQUIRED[method].items():
             if not isinstance(row.get(field), kind):
-                raise MagnetGraphError(f"{path}:{number}: field {field!r}: expected {kind.__name__}, "
-                                       f"got {type(row.get(field)).__name__}")
+                raise MagnetGraphError(
+                    f"{path}:{number}: field {field!r}: expected {kind.__name__}, got {type(row.get(field)).__name__}"
+                )
         for key in [k for k in ("messages", "chosen", "rejected") if k in REQUIRED[method]]:
             if not any(m.get("role") == "assistant" for m in row[key]):
                 raise MagnetGraphError(f"{path}:{number}: field {key!r}: no assistant message to train on")
@@ -44,8 +45,13 @@ def sft_dataset(rows: list[dict[str, Any]], tokenizer, chat_template: str, max_l
     from datasets import Dataset
 
     rendered = [render(tokenizer, r["messages"], json.loads(r["tools"]), chat_template, max_length) for r in rows]
-    return Dataset.from_list([{"input_ids": r["input_ids"], "assistant_masks": r["assistant_masks"]}
-                              for r in rendered if any(r["assistant_masks"])])
+    return Dataset.from_list(
+        [
+            {"input_ids": r["input_ids"], "assistant_masks": r["assistant_masks"]}
+            for r in rendered
+            if any(r["assistant_masks"])
+        ]
+    )
 
 
 def mdpo_dataset(rows: list[dict[str, Any]], tokenizer, chat_template: str, max_length: int | None):
@@ -60,9 +66,15 @@ def mdpo_dataset(rows: list[dict[str, Any]], tokenizer, chat_template: str, max_
         shared = shared_turns(chosen, rejected)
         if max(chosen["turn_ids"]) < shared and max(rejected["turn_ids"]) < shared:
             continue  # nothing left to compare after truncation
-        examples.append({"chosen_ids": chosen["input_ids"], "chosen_turn_ids": chosen["turn_ids"],
-                         "rejected_ids": rejected["input_ids"], "rejected_turn_ids": rejected["turn_ids"],
-                         "shared_turns": shared})
+        examples.append(
+            {
+                "chosen_ids": chosen["input_ids"],
+                "chosen_turn_ids": chosen["turn_ids"],
+                "rejected_ids": rejected["input_ids"],
+                "rejected_turn_ids": rejected["turn_ids"],
+                "shared_turns": shared,
+            }
+        )
     if not examples:
         raise MagnetGraphError("mdpo: every pair is identical within max_length; raise max_length")
     return Dataset.from_list(examples)

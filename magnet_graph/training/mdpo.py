@@ -29,8 +29,15 @@ from trl.trainer.utils import pad, use_adapter
 
 FORMS = ("sequence", "turn")
 # DPOConfig options the multi-turn loss does not implement: set otherwise, they would be silently ignored.
-UNSUPPORTED = {"loss_type": ["sigmoid"], "loss_weights": None, "label_smoothing": 0.0, "ld_alpha": None,
-               "use_weighting": False, "f_divergence_type": "reverse_kl", "truncation_mode": "keep_start"}
+UNSUPPORTED = {
+    "loss_type": ["sigmoid"],
+    "loss_weights": None,
+    "label_smoothing": 0.0,
+    "ld_alpha": None,
+    "use_weighting": False,
+    "f_divergence_type": "reverse_kl",
+    "truncation_mode": "keep_start",
+}
 
 
 @dataclass
@@ -57,8 +64,14 @@ def turn_logps(per_token_logps: torch.Tensor, turn_ids: torch.Tensor, num_turns:
     return sums[:, 1:]
 
 
-def mdpo_loss(chosen_logratios: torch.Tensor, rejected_logratios: torch.Tensor, chosen_valid: torch.Tensor,
-              rejected_valid: torch.Tensor, beta: float, form: str) -> torch.Tensor:
+def mdpo_loss(
+    chosen_logratios: torch.Tensor,
+    rejected_logratios: torch.Tensor,
+    chosen_valid: torch.Tensor,
+    rejected_valid: torch.Tensor,
+    beta: float,
+    form: str,
+) -> torch.Tensor:
     """Per-pair mDPO loss from per-turn log-ratios (B, K) and masks of the turns that count (B, K)."""
     chosen = chosen_logratios * chosen_valid
     rejected = rejected_logratios * rejected_valid
@@ -85,8 +98,9 @@ class MultiTurnPreferenceCollator:
         k = torch.arange(num_turns)
         batch = {
             "input_ids": pad([torch.tensor(x) for x in ids], padding_value=self.pad_token_id, padding_side="right"),
-            "attention_mask": pad([torch.ones(len(x), dtype=torch.long) for x in ids], padding_value=0,
-                                  padding_side="right"),
+            "attention_mask": pad(
+                [torch.ones(len(x), dtype=torch.long) for x in ids], padding_value=0, padding_side="right"
+            ),
             "turn_ids": pad([torch.tensor(t) for t in turns], padding_value=-1, padding_side="right"),
             "turn_valid": (k[None, :] < counts[:, None]) & (k[None, :] >= shared[:, None]),
         }
@@ -117,8 +131,15 @@ class MultiTurnDPOTrainer(DPOTrainer):
 
     def _set_signature_columns_if_needed(self):
         if self._signature_columns is None:
-            self._signature_columns = ["chosen_ids", "rejected_ids", "chosen_turn_ids", "rejected_turn_ids",
-                                       "shared_turns", "ref_chosen_logps", "ref_rejected_logps"]
+            self._signature_columns = [
+                "chosen_ids",
+                "rejected_ids",
+                "chosen_turn_ids",
+                "rejected_turn_ids",
+                "shared_turns",
+                "ref_chosen_logps",
+                "ref_rejected_logps",
+            ]
 
     @staticmethod
     def _labels(inputs):
@@ -135,11 +156,20 @@ class MultiTurnDPOTrainer(DPOTrainer):
                 if self._precompute_engine is None:
                     self._precompute_engine = prepare_deepspeed(self.model, self.accelerator)
                 model = self._precompute_engine
-        with torch.no_grad(), disable_gradient_checkpointing(self.model, self.args.gradient_checkpointing_kwargs), \
-                adapter, self.accelerator.autocast():
-            out = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], use_cache=False,
-                        labels=self._labels(inputs), fused_lm_head=True)
-        return out.log_probs[:, -(inputs["input_ids"].size(1) - 1):]
+        with (
+            torch.no_grad(),
+            disable_gradient_checkpointing(self.model, self.args.gradient_checkpointing_kwargs),
+            adapter,
+            self.accelerator.autocast(),
+        ):
+            out = model(
+                input_ids=inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
+                use_cache=False,
+                labels=self._labels(inputs),
+                fused_lm_head=True,
+            )
+        return out.log_probs[:, -(inputs["input_ids"].size(1) - 1) :]
 
     def compute_ref_log_probs(self, model, inputs):
         """Per-turn reference log-probs, padded to the dataset's most turns (what precomputation stores)."""
@@ -148,8 +178,13 @@ class MultiTurnDPOTrainer(DPOTrainer):
 
     def _compute_loss(self, model, inputs, return_outputs):
         mode = "train" if self.model.training else "eval"
-        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], use_cache=False,
-                        labels=self._labels(inputs), fused_lm_head=True)
+        outputs = model(
+            input_ids=inputs["input_ids"],
+            attention_mask=inputs["attention_mask"],
+            use_cache=False,
+            labels=self._labels(inputs),
+            fused_lm_head=True,
+        )
         length = inputs["input_ids"].size(1) - 1
         per_token = outputs.log_probs[:, -length:]
         turn_ids = inputs["turn_ids"][:, 1:]
@@ -162,8 +197,9 @@ class MultiTurnDPOTrainer(DPOTrainer):
             ref = turn_logps(self._reference_per_token_logps(inputs).float(), turn_ids, num_turns)
         chosen_ratio, rejected_ratio = (logps - ref).chunk(2, dim=0)
         chosen_valid, rejected_valid = valid.chunk(2, dim=0)
-        preference = mdpo_loss(chosen_ratio, rejected_ratio, chosen_valid, rejected_valid, self.beta,
-                               self.args.mdpo_form).mean()
+        preference = mdpo_loss(
+            chosen_ratio, rejected_ratio, chosen_valid, rejected_valid, self.beta, self.args.mdpo_form
+        ).mean()
         chosen_tokens = (turn_ids >= 0).chunk(2, dim=0)[0]
         sft = -per_token.chunk(2, dim=0)[0][chosen_tokens].float().mean()
         loss = preference + self.args.sft_weight * sft

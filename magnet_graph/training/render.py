@@ -21,17 +21,30 @@ def training_chat_template(tokenizer) -> str:
         return template
     patched = get_training_chat_template(tokenizer) if template else None
     if not patched:
-        raise MagnetGraphError(f"tokenizer {getattr(tokenizer, 'name_or_path', '')!r}: its chat template has no "
-                               "{% generation %} markers and trl has no training variant of it; "
-                               "set one with a {% generation %} block around assistant output")
+        raise MagnetGraphError(
+            f"tokenizer {getattr(tokenizer, 'name_or_path', '')!r}: its chat template has no "
+            "{% generation %} markers and trl has no training variant of it; "
+            "set one with a {% generation %} block around assistant output"
+        )
     return patched
 
 
-def render(tokenizer, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, chat_template: str,
-           max_length: int | None = None) -> dict[str, list[int]]:
+def render(
+    tokenizer,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    chat_template: str,
+    max_length: int | None = None,
+) -> dict[str, list[int]]:
     """Token ids, assistant mask and assistant-turn ids of one conversation (kept from the start when too long)."""
-    out = tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=chat_template, tokenize=True,
-                                        return_dict=True, return_assistant_tokens_mask=True)
+    out = tokenizer.apply_chat_template(
+        messages,
+        tools=tools or None,
+        chat_template=chat_template,
+        tokenize=True,
+        return_dict=True,
+        return_assistant_tokens_mask=True,
+    )
     ids, mask = list(out["input_ids"]), list(out["assistant_masks"])
     turn_ids, turn, inside = [], -1, False
     for keep in mask:
@@ -41,8 +54,10 @@ def render(tokenizer, messages: list[dict[str, Any]], tools: list[dict[str, Any]
         turn_ids.append(turn if keep else -1)
     expected = sum(1 for m in messages if m["role"] == "assistant")
     if turn + 1 != expected:
-        raise MagnetGraphError(f"chat template: {expected} assistant messages rendered as {turn + 1} generation spans; "
-                               "each assistant message needs its own {% generation %} block")
+        raise MagnetGraphError(
+            f"chat template: {expected} assistant messages rendered as {turn + 1} generation spans; "
+            "each assistant message needs its own {% generation %} block"
+        )
     if max_length is not None:
         ids, mask, turn_ids = ids[:max_length], mask[:max_length], turn_ids[:max_length]
     return {"input_ids": ids, "assistant_masks": mask, "turn_ids": turn_ids}

@@ -66,8 +66,15 @@ def _lora(config: dict[str, Any]):
     return LoraConfig(task_type="CAUSAL_LM", **config["lora"])
 
 
-def train(method: str, data_dir: str | Path, model: str, out: str | Path, config_path: str | Path | None = None,
-          overrides: tuple[str, ...] = (), resume: bool = False) -> dict[str, Any]:
+def train(
+    method: str,
+    data_dir: str | Path,
+    model: str,
+    out: str | Path,
+    config_path: str | Path | None = None,
+    overrides: tuple[str, ...] = (),
+    resume: bool = False,
+) -> dict[str, Any]:
     """Train ``method`` on ``data_dir``'s rows starting from ``model``; returns a summary (also saved)."""
     if method not in METHODS:
         raise MagnetGraphError(f"train: method {method!r} is not one of {', '.join(METHODS)}")
@@ -94,19 +101,29 @@ def train(method: str, data_dir: str | Path, model: str, out: str | Path, config
     started = time.perf_counter()
     if method == "sft":
         dataset = sft_dataset(rows, tokenizer, template, args.max_length)
-        trainer = SFTTrainer(model=policy, args=args, train_dataset=dataset, processing_class=tokenizer,
-                             peft_config=_lora(config))
+        trainer = SFTTrainer(
+            model=policy, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=_lora(config)
+        )
     else:
         dataset = mdpo_dataset(rows, tokenizer, template, args.max_length)
-        trainer = MultiTurnDPOTrainer(model=policy, args=args, train_dataset=dataset, processing_class=tokenizer,
-                                      peft_config=_lora(config))
+        trainer = MultiTurnDPOTrainer(
+            model=policy, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=_lora(config)
+        )
     result = trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))  # the model or adapter, and the tokenizer, from the writing rank only
     trainer.save_state()
-    summary = {"method": method, "data": str(Path(data_dir).resolve()), "model": model, "rows": len(rows),
-               "examples": len(dataset), "steps": result.global_step, "train_loss": result.training_loss,
-               "seconds": round(time.perf_counter() - started, 1), "resumed_from": checkpoint,
-               "config": {k: config[k] for k in ("args", "model", "lora")}}
+    summary = {
+        "method": method,
+        "data": str(Path(data_dir).resolve()),
+        "model": model,
+        "rows": len(rows),
+        "examples": len(dataset),
+        "steps": result.global_step,
+        "train_loss": result.training_loss,
+        "seconds": round(time.perf_counter() - started, 1),
+        "resumed_from": checkpoint,
+        "config": {k: config[k] for k in ("args", "model", "lora")},
+    }
     if trainer.is_world_process_zero():  # one writer under accelerate / DeepSpeed
         (out / "magnet_train.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return summary

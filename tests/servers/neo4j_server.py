@@ -14,6 +14,7 @@ Or from a shell: ``python tests/servers/neo4j_server.py DATA_DIR [PORT]``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -105,7 +106,7 @@ class Neo4jServer:
         self.log_path = self.data_dir / "launcher.log"
         self._proc: subprocess.Popen[str] | None = None
 
-    def start(self) -> "Neo4jServer":
+    def start(self) -> Neo4jServer:
         """Launch the JVM and wait until the default database accepts Bolt connections."""
         if self._proc is not None:
             raise RuntimeError("Neo4jServer already started")
@@ -113,12 +114,22 @@ class Neo4jServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.port is None:
             self.port = _free_port()
-        cmd = ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", cp,
-               str(LAUNCHER), str(self.data_dir), str(self.port)]
+        cmd = [
+            "java",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            *JVM_FLAGS,
+            "-cp",
+            cp,
+            str(LAUNCHER),
+            str(self.data_dir),
+            str(self.port),
+        ]
         with open(self.log_path, "ab") as log:
             # stdin stays an open pipe: the JVM exits by itself if this Python process dies.
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=log, text=True, start_new_session=True)
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True
+            )
         ready = threading.Event()
         threading.Thread(target=self._pump_stdout, args=(self._proc, ready), daemon=True).start()
         if not ready.wait(START_TIMEOUT):
@@ -159,13 +170,11 @@ class Neo4jServer:
                 proc.wait()
             except ProcessLookupError:
                 pass
-        try:
+        with contextlib.suppress(OSError):
             proc.stdin.close()
-        except OSError:
-            pass
         self.uri = None
 
-    def __enter__(self) -> "Neo4jServer":
+    def __enter__(self) -> Neo4jServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -181,8 +190,7 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     with server:
         print(server.uri, flush=True)
-        print(f"started in {time.monotonic() - t0:.1f}s; log: {server.log_path}; Ctrl-C to stop",
-              file=sys.stderr)
+        print(f"started in {time.monotonic() - t0:.1f}s; log: {server.log_path}; Ctrl-C to stop", file=sys.stderr)
         try:
             return server._proc.wait()  # only returns if the JVM dies on its own
         except KeyboardInterrupt:
