@@ -12,7 +12,7 @@ TORCH  := torch==2.13.0
 PYTEST_WORKERS ?= 2
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test app bench clean
+.PHONY: install demo test lint quick app bench clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required")'
@@ -34,8 +34,16 @@ demo: install  ## the main job on the embedded default: BFCL catalog -> graph ->
 app: install  ## the Streamlit explorer on the demo run (after `make demo`)
 	$(BIN)/magnet-graph app --run runs/demo
 
-test: install  ## the whole suite, on embedded ArcadeDB and on real Neo4j
+test: lint  ## lint, layers, then the whole suite, on embedded ArcadeDB and on real Neo4j
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -v --timeout 900
+
+lint: install  ## ruff (lint + format) and the import-linter layer contracts in pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+quick: install  ## the sub-minute loop: every test not marked slow (no Neo4j, no synthesize runs)
+	$(BIN)/pytest -m "not slow" -q
 
 bench: install
 	$(BIN)/python bench/load.py

@@ -21,11 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from magnet_graph.catalogs import load_catalogs  # noqa: E402
-from magnet_graph.graph_build import link  # noqa: E402
-from magnet_graph.store import embedded, open_store  # noqa: E402
+import magnet_graph as mg  # noqa: E402
+from magnet_graph.store import embedded  # noqa: E402
 from magnet_graph.synthesis import offline_templates, prompts  # noqa: E402
-from magnet_graph.synthesis.run import SynthesisConfig, synthesize  # noqa: E402
 from magnet_graph.teachers import OpenAICompatibleTeacher  # noqa: E402
 from tests.openai_stub_server import ScriptedChatServer, chat_completion  # noqa: E402
 
@@ -52,16 +50,15 @@ def main() -> None:
     server = ScriptedChatServer(reply)
     root = work / "store"
     try:
-        with open_store(f"embedded://{root}", "bench") as store:
-            store.load_functions(load_catalogs(["bfcl"]))
-            link(store)
+        with mg.open_store(f"embedded://{root}", "bench") as store:
+            mg.load(store, mg.load_catalogs(["bfcl"]))
             print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
             print(
                 f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}"
             )
             for c in args.concurrency:
                 # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
-                config = SynthesisConfig(
+                config = mg.SynthesisConfig(
                     n=max(args.n, 2 * c),
                     seed=0,
                     concurrency=c,
@@ -74,7 +71,7 @@ def main() -> None:
                     marks.setdefault(stage, time.perf_counter())  # the export stage starts when every path is done
 
                 start = time.perf_counter()
-                run = synthesize(store, config, work / f"run-{c}", teacher, progress=progress)
+                run = mg.synthesize(store, work / f"run-{c}", config, teacher=teacher, progress=progress)
                 seconds = marks["export"] - start  # paths stage only: exports and the BFCL checker excluded
                 paths = run.manifest["counts"]["paths"]
                 per_path = teacher.calls / paths

@@ -1,8 +1,12 @@
 """Function names: sanitised to the tool-name pattern every major API accepts, and kept unique."""
 
+from __future__ import annotations
+
 import hashlib
 import re
 import unicodedata
+
+from .signature import FunctionSignature
 
 NAME_PATTERN = re.compile(r"\A[a-zA-Z0-9_-]{1,64}\Z")  # \Z: "$" would allow a trailing newline
 _INVALID_RUN = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -35,3 +39,22 @@ def unique_name(base: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
         n += 1
+
+
+def assign_names(signatures: list[FunctionSignature], existing: dict[tuple[str, str], str]) -> list[FunctionSignature]:
+    """Give every signature a name unique in its graph, stable across reloads.
+
+    ``existing`` maps (toolkit, original_name) to the name already stored for it; a function seen
+    before keeps its name, a new one gets its sanitised name or a ``_2``-style suffix.
+    """
+    existing = dict(existing)
+    taken = set(existing.values())
+    result = []
+    for sig in signatures:
+        name = existing.get((sig.toolkit, sig.original_name))
+        if name is None:
+            name = unique_name(sig.name, taken)
+            existing[(sig.toolkit, sig.original_name)] = name
+        taken.add(name)
+        result.append(sig if name == sig.name else sig.with_name(name))
+    return result

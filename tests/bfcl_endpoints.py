@@ -17,10 +17,9 @@ import json
 import re
 import threading
 
-from magnet_graph.catalogs.bfcl import load_bfcl
-from magnet_graph.evaluation.bfcl_multi_turn import load_category
-from magnet_graph.execution.call_parser import ToolCall
-from magnet_graph.synthesis.translate import ADDED_FUNCTIONS_MESSAGE
+from magnet_graph.bfcl.catalog import load_bfcl
+from magnet_graph.bfcl.multi_turn import ADDED_FUNCTIONS_MESSAGE, load_category
+from magnet_graph.records import ToolCall
 from tests.openai_stub_server import chat_completion
 
 
@@ -28,7 +27,7 @@ class EntryIndex:
     """(user messages so far, tool names offered) -> (entry id, turn, ground-truth calls of the turn)."""
 
     def __init__(self, categories, limit):
-        from magnet_graph.catalogs.bfcl import function_docs
+        from magnet_graph.bfcl.catalog import function_docs
 
         self.turns: dict[tuple, list[tuple[str, int, list[str]]]] = {}
         self.started: set[str] = set()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from magnet_graph.catalogs.common import make_signature
-from magnet_graph.edge import FeedsEdge
 from magnet_graph.signature import FunctionSignature
+from magnet_graph.store import FeedsEdge
 
 _TYPES = ("string", "integer", "number", "boolean")
 

@@ -54,13 +54,11 @@ def test_graph_page_filters_and_describes_a_function(world):
     assert len(app.selectbox(key="function").options) == stats["functions"]
     app.sidebar.multiselect[0].set_value(["MathAPI"]).run()
     assert app.caption[0].value.startswith(f"{stats['toolkits']['MathAPI']} functions")
-    busiest = max(["mean", "add", "multiply"], key=lambda n: sum(n in (e["source"], e["target"]) for e in edges))
+    busiest = max(["mean", "add", "multiply"], key=lambda n: sum(n in (e.source, e.target) for e in edges))
     app.selectbox(key="function").set_value(busiest).run()
     assert app.subheader[0].value.startswith(busiest)
-    inside = {e["source"] for e in edges} | {e["target"] for e in edges}
-    touching = [
-        e for e in edges if busiest in (e["source"], e["target"]) and e["source"] in inside and e["target"] in inside
-    ]
+    inside = {e.source for e in edges} | {e.target for e in edges}
+    touching = [e for e in edges if busiest in (e.source, e.target) and e.source in inside and e.target in inside]
     assert len(app.expander) == 1 + len(touching)  # the output schema, then one per edge with its evidence
     app.sidebar.slider[0].set_value(1.0).run()
     assert not app.exception
@@ -70,7 +68,7 @@ def test_path_lab_walks_then_applies_each_operation_and_shows_the_cypher(world):
     app = page("path_lab")
     app.button(key="walk").click().run()
     first = app.dataframe[0].value
-    assert len(first) >= 2 and set(first["op"]) == {"walk"}
+    assert len(first) >= 2 and set(first["ops"]) == {"walk"}
     for operation in ("merge", "insert", "split"):
         app.button(key=operation).click().run()
     assert [s.value for s in app.subheader] == ["1. walk", "2. merge", "3. insert", "4. split"]

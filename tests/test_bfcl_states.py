@@ -16,7 +16,7 @@ os.environ.setdefault("BFCL_PROJECT_ROOT", str(Path(tempfile.gettempdir()) / "ma
 
 import pytest  # noqa: E402
 
-from magnet_graph.environments.bfcl_states import STATE_GENERATORS, generate_state  # noqa: E402
+from magnet_graph.bfcl.states import STATE_GENERATORS, generate_state  # noqa: E402
 
 SEEDS = range(25)
 FUNC_SOURCE = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"

@@ -9,9 +9,8 @@ from typing import Literal
 import pytest
 
 from magnet_graph.catalogs import load_catalog, load_catalogs
-from magnet_graph.catalogs.common import assign_names
 from magnet_graph.errors import CatalogError
-from magnet_graph.names import NAME_PATTERN
+from magnet_graph.names import NAME_PATTERN, assign_names
 from magnet_graph.schema_normalize import SchemaProblem, normalize_schema
 
 from .conftest import FIXTURES

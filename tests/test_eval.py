@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from magnet_graph.evaluation.bfcl_multi_turn import CATEGORIES, load_category
+from magnet_graph.bfcl.multi_turn import CATEGORIES, load_category
 from tests.bfcl_endpoints import EntryIndex, coin, replay, silent
 from tests.helpers import cli, rows, synthesize_run
 from tests.openai_stub_server import ScriptedChatServer
@@ -90,7 +90,7 @@ def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
 
 
 def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
-    from magnet_graph.catalogs.bfcl import function_docs
+    from magnet_graph.bfcl.catalog import function_docs
     from magnet_graph.training.tiny import build_tiny_model
 
     entry = load_category("base", 1)[0][0]
@@ -143,23 +143,30 @@ def run_dir(tmp_path_factory):
 def test_data_report_matches_the_run_files(run_dir, tmp_path):
     out = tmp_path / "report"
     done = cli("eval", "data", str(run_dir), "--out", str(out))
-    assert "contamination 0 query / 0 state hits" in done.stdout
+    assert "contamination bfcl 0 query / 0 state hits" in done.stdout
     report = json.loads((out / "eval_data.json").read_text())
     records = rows(run_dir / "trajectories.jsonl")
     multi = [r for r in records if r["kind"] == "multi_turn"]
     assert report["records"] == len(records) == sum(report["records_by_kind"].values())
     assert report["paths"] == len(rows(run_dir / "paths.jsonl"))
-    assert sum(report["lengths"]["turns_per_multi_turn"].values()) == len(multi)
-    assert report["phenomena"]["irrelevance"] == report["records_by_kind"].get("irrelevance", 0)
-    assert report["phenomena"]["miss_func"] == sum(
+    turns = report["lengths"]["turns_per_multi_turn"]
+    assert sum(turns["histogram"].values()) == len(multi)
+    assert turns["mean"] == round(sum(len(r["turns"]) for r in multi) / len(multi), 2)
+    shown = report["phenomena"]["records"]
+    assert shown["irrelevance"] == report["records_by_kind"].get("irrelevance", 0)
+    assert shown["miss_func"] == sum(
         1 for r in records if any((t.get("missing") or {}).get("kind") == "miss_func" for t in r["turns"])
     )
+    assert report["phenomena"]["turns"]["miss_func"] >= shown["miss_func"]
+    synthesis = json.loads((run_dir / "report.json").read_text())  # the run's own report: the same figures
+    assert (synthesis["phenomena"], synthesis["lengths"]) == (report["phenomena"], report["lengths"])
     used = {c["name"] for r in records for t in r["turns"] for s in t["calls"] for c in s}
     assert report["coverage"]["functions_used"] == len(used) and report["coverage"]["functions_in_graph"] == 128
     assert report["executability"]["executed_ok"] == report["executability"]["reference_calls"] > 0
-    assert report["bfcl_checker"]["positive_accept_rate"] == 1.0
+    assert report["checks"]["bfcl"]["positive_accept_rate"] == 1.0
     assert 0 < report["diversity"]["function_usage_entropy"] <= 1
-    assert report["contamination"]["queries_checked"] > 0 and report["contamination"]["states_checked"] > 0
+    guard = report["contamination"]["bfcl"]
+    assert guard["queries_checked"] > 0 and guard["states_checked"] > 0
     markdown = (out / "eval_data.md").read_text()
     for plot in ("kinds", "phenomena", "turns", "calls", "negatives"):
         png = out / f"{plot}.png"
@@ -199,12 +206,12 @@ def test_contamination_guard_catches_a_test_entry(run_dir, tmp_path, leak):
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
     assert f"record {target['id']}" in done.stderr and test["id"] in done.stderr
     report = json.loads((leaked / "eval" / "eval_data.json").read_text())  # the report is still written
-    assert report["contamination"][f"{leak}_hits"] == 1
+    assert report["contamination"]["bfcl"][f"{leak}_hits"] == 1
     assert cli("eval", "data", str(leaked), "--allow-contamination").returncode == 0
 
 
 def test_near_copies_of_test_questions_are_caught_by_13_grams():
-    from magnet_graph.evaluation.contamination import TestIndex
+    from magnet_graph.bfcl.contamination import TestIndex
 
     test = load_category("long_context", 3)[0][2]
     question = test["question"][0][0]["content"]
@@ -302,7 +309,7 @@ def _call(name, arguments, call_id="c"):
 
 
 def test_rejected_calls_are_answered_with_errors_and_undecodable_ones_end_the_turn():
-    from magnet_graph.evaluation.bfcl_multi_turn import run_entry
+    from magnet_graph.bfcl.multi_turn import run_entry
 
     entry = load_category("base", 1)[0][0]
     model = _Scripted(

@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-from magnet_graph.catalogs.bfcl import load_bfcl
+from magnet_graph.bfcl.catalog import load_bfcl
 from magnet_graph.explore.graph_view import filter_graph, function_detail, layout, network_figure
 from magnet_graph.explore.trajectories import chat_rows, hints, side_by_side
-from magnet_graph.synthesis.record import divergence
+from magnet_graph.records import Lineage, Message, Negative, Record, ToolCall, Turn, divergence
+from magnet_graph.store import FeedsEdge
 
 FUNCTIONS = load_bfcl("bfcl:MathAPI") + load_bfcl("bfcl:MessageAPI")
 EDGES = [
-    {
-        "source": "add",
-        "target": "multiply",
-        "source_field": "result",
-        "target_param": "a",
-        "kind": "full",
-        "score": 0.9,
-        "evidence": [{"type": "schema"}],
-    },
-    {
-        "source": "multiply",
-        "target": "send_message",
-        "source_field": "result",
-        "target_param": "message",
-        "kind": "partial",
-        "score": 0.4,
-        "evidence": [],
-    },
-    {
-        "source": "add",
-        "target": "mean",
-        "source_field": "result",
-        "target_param": "numbers",
-        "kind": "partial",
-        "score": 0.7,
-        "evidence": [],
-    },
+    FeedsEdge("add", "multiply", "result", "a", "full", 0.9, ({"type": "schema"},)),
+    FeedsEdge("multiply", "send_message", "result", "message", "partial", 0.4),
+    FeedsEdge("add", "mean", "result", "numbers", "partial", 0.7),
 ]
 
 
 def test_filters_keep_edges_only_between_kept_functions():
     math_only = filter_graph(FUNCTIONS, EDGES, toolkits=["MathAPI"])
     assert {f.toolkit for f in math_only.functions} == {"MathAPI"}
-    assert {(e["source"], e["target"]) for e in math_only.edges} == {("add", "multiply"), ("add", "mean")}
-    assert [e["target"] for e in filter_graph(FUNCTIONS, EDGES, kinds=["partial"], min_score=0.5).edges] == ["mean"]
+    assert {(e.source, e.target) for e in math_only.edges} == {("add", "multiply"), ("add", "mean")}
+    assert [e.target for e in filter_graph(FUNCTIONS, EDGES, kinds=["partial"], min_score=0.5).edges] == ["mean"]
     assert len(filter_graph(FUNCTIONS, EDGES).edges) == 3
 
 
@@ -75,7 +52,7 @@ def test_function_detail_lists_schema_and_edges_with_evidence():
     assert [e["target"] for e in detail["outgoing"]] == ["send_message"]
 
 
-def _record():
+def _record() -> Record:
     call = lambda value: {"id": "c", "type": "function", "function": {"name": "add", "arguments": {"a": value, "b": 1}}}
     shared = [{"role": "user", "content": "add 2 and 1"}]
     good = shared + [
@@ -86,17 +63,17 @@ def _record():
         {"role": "assistant", "content": None, "tool_calls": [call(5)]},
         {"role": "tool", "tool_call_id": "c", "name": "add", "content": '{"result": 6}'},
     ]
-    return {
-        "messages": good,
-        "negatives": [{"messages": bad, "error_type": "wrong_argument", "source": "graph"}],
-        "turns": [{"index": 0, "user": "add 2 and 1", "calls": [[{"name": "add", "arguments": {"a": 2, "b": 1}}]]}],
-    }
+    messages = lambda rows: tuple(Message.from_dict(m) for m in rows)
+    turn = Turn(0, ("walk",), "add 2 and 1", ((ToolCall("add", {"a": 2, "b": 1}),),), (({"result": 3},),))
+    lineage = Lineage("p", "", 0, "", (("walk",),), ("add",), "test", None, {}, "bfcl", ("h",))
+    negative = Negative(messages(bad), "wrong_argument", "graph", 1, 0)
+    return Record("r", "multi_turn", (), messages(good), (negative,), (turn,), {}, lineage)
 
 
 def test_side_by_side_starts_where_the_negative_departs():
     record = _record()
     pair = side_by_side(record, 0)
-    assert pair["diverge_at"] == divergence(record["messages"], record["negatives"][0]["messages"]) == 1
+    assert pair["diverge_at"] == divergence(record.messages, record.negatives[0].messages) == 1
     assert [r["role"] for r in pair["shared"]] == ["user"]
     assert pair["positive"][0]["diverges"] and pair["negative"][0]["diverges"]
     assert (pair["positive"][0]["text"], pair["negative"][0]["text"]) == ("add(a=2, b=1)", "add(a=5, b=1)")
@@ -104,7 +81,7 @@ def test_side_by_side_starts_where_the_negative_departs():
 
 
 def test_chat_rows_and_hints_write_calls_readably():
-    rows = chat_rows(_record()["messages"])
+    rows = chat_rows(_record().messages)
     assert [(r["role"], r["calls"]) for r in rows] == [("user", False), ("assistant", True), ("tool", False)]
     assert rows[2]["name"] == "add" and rows[2]["text"] == '{"result": 3}'
     assert hints(_record()) == [{"turn": 0, "user": "add 2 and 1", "reference calls": "add(a=2, b=1)"}]

@@ -1,4 +1,4 @@
-"""Exports from one canonical record to SFT, per-turn DPO, mDPO and ShareGPT rows."""
+"""Exports from one typed record to SFT, per-turn DPO, mDPO and ShareGPT rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.errors import MagnetGraphError
-from magnet_graph.synthesis.export import dpo_row, mdpo_row, sft_row, sharegpt_row
-from magnet_graph.synthesis.record import openai_tool
+from magnet_graph.records import Lineage, Message, Negative, Record, ToolSpec, dpo_row, mdpo_row, sft_row, sharegpt_row
 
 from .conftest import FIXTURES
 
@@ -20,7 +19,7 @@ def call(i: str, name: str, **arguments):
 
 
 def make_record():
-    tools = [openai_tool(s) for s in load_catalog(str(FIXTURES / "openai_tools.json"))]
+    tools = [ToolSpec.of(s) for s in load_catalog(str(FIXTURES / "openai_tools.json"))]
     messages = [
         {"role": "system", "content": "You are a travel assistant."},
         {"role": "user", "content": "Find flights from SFO to JFK on 1 December."},
@@ -62,32 +61,34 @@ def make_record():
         {"role": "tool", "tool_call_id": "c1", "name": "book_flight", "content": '{"booking_id": "B8"}'},
         {"role": "assistant", "content": "Booked (B8)."},
     ]
-    return {
-        "id": "r1",
-        "kind": "multi_turn",
-        "tools": tools,
-        "messages": messages,
-        "rejected": {"messages": rejected, "error_type": "wrong_argument"},
-        "lineage": {"path_id": "p1"},
-    }
+    lineage = Lineage("p1", "", 0, "", (), (), "test", None, {}, "simulated", ())
+    record = Record(
+        "r1", "multi_turn", tuple(tools), tuple(Message.from_dict(m) for m in messages), (), (), {}, lineage
+    )
+    negative = Negative(tuple(Message.from_dict(m) for m in rejected), "wrong_argument", "graph", 6, 1)
+    return record, negative, messages
+
+
+def with_negative(record: Record, messages: list[dict]) -> Negative:
+    return Negative(tuple(Message.from_dict(m) for m in messages), "wrong_argument", "graph", 0, 0)
 
 
 def test_sft_rows_keep_dict_arguments_and_tools_as_a_json_string():
-    record = make_record()
+    record, _, messages = make_record()
     row = sft_row(record)
-    assert set(row) == {"messages", "tools"} and json.loads(row["tools"]) == record["tools"]
+    assert set(row) == {"messages", "tools"} and json.loads(row["tools"]) == [t.to_dict() for t in record.tools]
     calls = [c for m in row["messages"] for c in m.get("tool_calls") or []]
     assert [c["function"]["arguments"] for c in calls][1] == {"flight_id": "UA1", "passenger": "Ada Lovelace"}
     assert all(isinstance(c["function"]["arguments"], dict) for c in calls)
     assert "null" not in json.dumps([c["function"]["arguments"] for c in calls])
-    assert row["messages"] == record["messages"]  # the record itself is not changed
+    assert row["messages"] == messages  # the chat format round-trips exactly
 
 
 def test_dpo_pairs_share_a_byte_identical_prefix_and_end_at_the_divergence():
-    record = make_record()
-    row = dpo_row(record)
-    assert json.dumps(row["prompt"]) == json.dumps(record["messages"][:6])
-    assert row["chosen"] == [record["messages"][6]]
+    record, negative, messages = make_record()
+    row = dpo_row(record, negative)
+    assert json.dumps(row["prompt"]) == json.dumps(messages[:6])
+    assert row["chosen"] == [messages[6]] and row["id"] == "r1"
     assert row["rejected"][0]["tool_calls"][0]["function"]["arguments"] == {
         "flight_id": "DL2",
         "passenger": "Ada Lovelace",
@@ -96,7 +97,8 @@ def test_dpo_pairs_share_a_byte_identical_prefix_and_end_at_the_divergence():
 
 
 def test_mdpo_rows_mask_assistant_turns_only():
-    row = mdpo_row(make_record())
+    record, negative, _ = make_record()
+    row = mdpo_row(record, negative)
     assert row["diverge_at"] == 6
     for side in ("chosen", "rejected"):
         assert row[f"{side}_assistant_mask"] == [m["role"] == "assistant" for m in row[side]]
@@ -106,7 +108,7 @@ def test_mdpo_rows_mask_assistant_turns_only():
 
 
 def test_sharegpt_rows_alternate_calls_and_observations():
-    row = sharegpt_row(make_record())
+    row = sharegpt_row(make_record()[0])
     assert row["system"] == "You are a travel assistant."
     assert [t["from"] for t in row["conversations"]] == [
         "human",
@@ -124,11 +126,10 @@ def test_sharegpt_rows_alternate_calls_and_observations():
 
 
 def test_pairs_must_diverge_at_an_assistant_message():
-    record = make_record()
-    same = {**record, "rejected": {"messages": record["messages"]}}
+    record, _, messages = make_record()
     with pytest.raises(MagnetGraphError, match="do not diverge"):
-        dpo_row(same)
-    user_diff = copy.deepcopy(record["messages"])
+        dpo_row(record, with_negative(record, messages))
+    user_diff = copy.deepcopy(messages)
     user_diff[1]["content"] = "something else"
     with pytest.raises(MagnetGraphError, match="message 1, which is not an assistant message"):
-        mdpo_row({**record, "rejected": {"messages": user_diff}})
+        mdpo_row(record, with_negative(record, user_diff))

@@ -16,8 +16,8 @@ from magnet_graph.errors import MagnetGraphError
 from magnet_graph.paths import (
     Dependency,
     OperationConfig,
+    PathTurn,
     SignaturePath,
-    Turn,
     apply_operations,
     random_walks,
     single_turn_paths,
@@ -29,9 +29,9 @@ from .test_paths import load_toy_graph
 
 
 def chain(n: int) -> SignaturePath:
-    turns = [Turn(0, ("f0",), "walk")]
+    turns = [PathTurn(0, ("f0",), ("walk",))]
     for i in range(1, n):
-        turns.append(Turn(i, (f"f{i}",), "walk", (Dependency(i - 1, f"f{i - 1}", "y", f"f{i}", "x", "full"),)))
+        turns.append(PathTurn(i, (f"f{i}",), ("walk",), (Dependency(i - 1, f"f{i - 1}", "y", f"f{i}", "x", "full"),)))
     return SignaturePath(1, tuple(turns))
 
 
@@ -40,14 +40,14 @@ def test_operations_leave_empty_paths_and_call_less_turns_alone(bfcl_graph):
     assert merge(empty, random.Random(0), OperationConfig(merge_p=1.0)) == empty
     shapes = single_turn_paths(bfcl_graph, 30, seed=2)
     out = apply_operations(bfcl_graph, shapes, seed=2, config=OperationConfig(merge_p=1.0, insert_p=1.0, split_p=1.0))
-    irrelevant = [p for p in out if p.turns and p.turns[0].op == "irrelevance"]
+    irrelevant = [p for p in out if p.turns and p.turns[0].ops == ("irrelevance",)]
     assert irrelevant and all(p.turns[0].functions == () for p in irrelevant)
 
 
 def test_merge_groups_at_most_three_calls_and_remaps_dependencies():
     merged = merge(chain(7), random.Random(0), OperationConfig(merge_p=1.0))
     assert [t.functions for t in merged.turns] == [("f0", "f1", "f2"), ("f3", "f4", "f5"), ("f6",)]
-    assert [t.op for t in merged.turns] == ["walk+merge", "walk+merge", "walk"]
+    assert [t.ops for t in merged.turns] == [("walk", "merge"), ("walk", "merge"), ("walk",)]
     deps = {d.target: d.turn for t in merged.turns for d in t.depends_on}
     assert deps == {"f1": 0, "f2": 0, "f3": 0, "f4": 1, "f5": 1, "f6": 1}
     assert merge(chain(5), random.Random(0), OperationConfig(merge_p=0.0)) == chain(5)
@@ -64,7 +64,7 @@ def check_invariants(
         assert set(names) <= functions and len(names) == len(set(names))
         for t in p.turns:
             assert len(t.functions) <= config.max_calls_per_turn
-            if t.op == "split":
+            if t.ops == ("split",):
                 assert not t.functions and t.missing and t.index + 1 < len(p.turns)
                 following = p.turns[t.index + 1]
                 assert t.missing.function in following.functions  # the next turn supplies what was missing
@@ -82,11 +82,11 @@ def check_invariants(
                 if d.turn == t.index:
                     assert t.functions.index(d.source) < t.functions.index(d.target)
                 assert (d.source, d.source_field, d.target, d.target_param) in edges
-                if t.op == "insert_long":
+                if t.ops == ("insert_long",):
                     assert t.index - d.turn >= config.long_min_distance
         if p.parent:  # a split copy is its parent with one empty turn added
             parent = by_id[p.parent]
-            assert [t.functions for t in p.turns if t.op != "split"] == [t.functions for t in parent.turns]
+            assert [t.functions for t in p.turns if t.ops != ("split",)] == [t.functions for t in parent.turns]
 
 
 def required_params(store) -> dict[str, set[str]]:
@@ -136,11 +136,11 @@ def test_operations_on_bfcl_cover_every_phenomenon(bfcl_graph):
     config = OperationConfig()
     plain = random_walks(store, 300, seed=3)
     shaped = apply_operations(store, plain, seed=3, config=config)
-    ops = Counter(op for p in shaped for t in p.turns for op in t.op.split("+"))
+    ops = Counter(op for p in shaped for t in p.turns for op in t.ops)
     kinds = Counter(t.missing.kind for p in shaped for t in p.turns if t.missing)
     assert {"walk", "merge", "insert", "insert_long", "split"} <= set(ops)
     assert kinds["miss_func"] > 0 and kinds["miss_param"] > 0
-    edges = {(e["source"], e["source_field"], e["target"], e["target_param"]) for e in store.edges()}
+    edges = {(e.source, e.source_field, e.target, e.target_param) for e in store.edges()}
     check_invariants(shaped, edges, {s.name for s in store.functions()}, required_params(store), config)
     again = apply_operations(store, random_walks(store, 300, seed=3), seed=3, config=config)
     assert [p.to_json() for p in again] == [p.to_json() for p in shaped]
@@ -175,17 +175,17 @@ def test_operations_are_identical_on_both_stores(arcadedb_uri, neo4j_uri):
 def test_single_turn_shapes(bfcl_graph):
     shapes = single_turn_paths(bfcl_graph, 400, seed=1)
     assert len(shapes) == 400 and len({p.id for p in shapes}) == 400
-    ops = Counter(p.turns[0].op for p in shapes)
+    ops = Counter(p.turns[0].ops[0] for p in shapes)
     assert set(ops) == {"single", "parallel", "multiple", "irrelevance"}
     assert 0.15 < ops["irrelevance"] / 400 < 0.35  # paper mix: 6.2K of 26.2K
     toolkit = {s.name: s.toolkit for s in bfcl_graph.functions()}
     for p in shapes:
         t = p.turns[0]
-        if t.op == "parallel":
+        if t.ops == ("parallel",):
             assert len(set(t.functions)) == 1 and len(t.functions) in (2, 3)
-        elif t.op == "multiple":
+        elif t.ops == ("multiple",):
             assert len(set(t.functions)) == len(t.functions) >= 2 and len({toolkit[f] for f in t.functions}) == 1
-        elif t.op == "irrelevance":
+        elif t.ops == ("irrelevance",):
             assert t.functions == () and t.missing.kind == "irrelevance" and t.missing.function in toolkit
     assert [p.to_json() for p in single_turn_paths(bfcl_graph, 400, seed=1)] == [p.to_json() for p in shapes]
 

@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from magnet_graph.catalogs.common import make_signature
-from magnet_graph.edge import FeedsEdge
 from magnet_graph.paths import WalkConfig, random_walks, walk_sequences
-from magnet_graph.store import open_store
+from magnet_graph.store import FeedsEdge, open_store
 
 
 def toy_signature(name: str):
@@ -166,6 +165,8 @@ def test_cli_paths_is_byte_identical_for_a_seed(arcadedb_uri, graph_name):
             "4",
             "--seed",
             "3",
+            "--mix",
+            "none",
             *extra,
             "--store",
             arcadedb_uri,
@@ -180,7 +181,9 @@ def test_cli_paths_is_byte_identical_for_a_seed(arcadedb_uri, graph_name):
     first, second = run(), run()  # default: merge, insert, split (split copies add lines)
     assert first.returncode == 0 and first.stdout == second.stdout and len(first.stdout.splitlines()) >= 4
     bad = run("--ops", "merge,shuffle")
-    assert bad.returncode == 1 and bad.stderr.startswith("error: unknown operations ['shuffle']")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: --ops: unknown operation 'shuffle'")
+    shapes = run("--ops", "none", "--mix", "single=7800,parallel=0,multiple=0,irrelevance=0")  # + 4 single-turn
+    assert shapes.returncode == 0 and len(shapes.stdout.splitlines()) > 4
     with open_store(arcadedb_uri, graph_name) as store:
         assert store.run("path/count")[0]["paths"] >= 4
         store.clear()

@@ -9,11 +9,10 @@ import sys
 import pytest
 
 from magnet_graph.catalogs import load_catalog
-from magnet_graph.edge import FeedsEdge
 from magnet_graph.errors import QueryError, StoreError
 from magnet_graph.paths import OperationConfig, apply_operations, random_walks, single_turn_paths
 from magnet_graph.signature import catalog_hash
-from magnet_graph.store import open_store
+from magnet_graph.store import FeedsEdge, open_store
 from magnet_graph.store.cypher_files import load_query, query_names
 
 from .catalog_factory import synthetic_catalog
@@ -160,11 +159,11 @@ def test_edges_are_idempotent_and_explain_themselves(store):
     store.load_edges(edges)
     store.load_edges(edges)
     listed = store.edges()
-    assert [(e["source"], e["target"], e["kind"]) for e in listed] == [
+    assert [(e.source, e.target, e.kind) for e in listed] == [
         ("book_flight", "cancel_booking", "full"),
         ("search_flights", "book_flight", "partial"),
     ]
-    assert listed[1]["evidence"] == [dict(evidence[0])]
+    assert listed[1].evidence == evidence
     assert store.stats()["edges"] == 2
 
 
@@ -199,7 +198,7 @@ def test_every_cypher_file_is_exercised(store):
     store.load_functions(sigs)
     store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
     store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8)])
-    assert [(e["source"], e["target"]) for e in store.edges()] == [("search_flights", "book_flight")]
+    assert [(e.source, e.target) for e in store.edges()] == [("search_flights", "book_flight")]
     store.replace_edges(
         [
             FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8),

@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from magnet_graph.environments import initial_state, open_environment
-from magnet_graph.execution import Executor
+import magnet_graph as mg
+from magnet_graph.environments import Episode, initial_state, open_environment
+from magnet_graph.records import read_records
 from magnet_graph.store import open_store
 from magnet_graph.synthesis import offline_templates, prompts
-from magnet_graph.synthesis.run import SynthesisConfig, synthesize
-from magnet_graph.teachers import OfflineTeacher, OpenAICompatibleTeacher
+from magnet_graph.teachers import OpenAICompatibleTeacher
 from tests.helpers import cli, rows
 from tests.openai_stub_server import ScriptedChatServer, chat_completion
 
@@ -74,11 +74,11 @@ def test_run_directory_has_every_file_and_bfcl_formats(offline_run):
 
 
 def test_bfcl_checker_accepts_positives_and_rejects_negatives(offline_run):
-    bfcl = json.loads((offline_run / "report.json").read_text())["bfcl"]
-    assert bfcl["positive"]["checked"] >= 10
-    assert bfcl["positive_accept_rate"] == 1.0, bfcl["positive"]["unexpected"]
-    assert bfcl["negative"]["checked"] >= 10
-    assert bfcl["negative_reject_rate"] >= 0.9, bfcl["negative"]["unexpected"]
+    bfcl = json.loads((offline_run / "report.json").read_text())["checks"]["bfcl"]
+    assert bfcl["positives"] >= 10 and bfcl["error"] == ""
+    assert bfcl["positive_accept_rate"] == 1.0, bfcl["details"]["positive"]["unexpected"]
+    assert bfcl["negatives"] >= 10
+    assert bfcl["negative_reject_rate"] >= 0.9, bfcl["details"]["negative"]["unexpected"]
 
 
 def test_every_reference_call_executes_again_from_the_initial_state(offline_run, bfcl_store):
@@ -86,40 +86,34 @@ def test_every_reference_call_executes_again_from_the_initial_state(offline_run,
     with open_store(bfcl_store, "default") as store:
         signatures = {s.name: s for s in store.functions()}
     checked = 0
-    for record in rows(offline_run / "trajectories.jsonl")[:40]:
-        sigs = [signatures[t["function"]["name"]] for t in record["tools"]] + [
-            signatures[n] for t in record["turns"] for n in t["added"]
-        ]
-        sigs += [signatures[t["missing"]["function"]] for t in record["turns"] if t["missing"]]
-        env = open_environment(list({s.name: s for s in sigs}.values()))
-        try:
-            env.reset(record["initial_state"])
-            executor = Executor(env)
-            for turn in record["turns"]:
-                for step, outputs in zip(turn["calls"], turn["outputs"]):
+    for record in read_records(offline_run)[:40]:
+        names = [t.name for t in record.tools] + [n for t in record.turns for n in t.added]
+        names += [t.missing.function for t in record.turns if t.missing]
+        with Episode([signatures[n] for n in dict.fromkeys(names)], record.initial_state) as episode:
+            executor = episode.reset()
+            for turn in record.turns:
+                for step, outputs in zip(turn.calls, turn.outputs):
                     for call, expected in zip(step, outputs):
                         obs = executor.execute(call)
-                        assert obs.ok, (record["id"], call, obs.error)
+                        assert obs.ok, (record.id, call, obs.error)
                         assert json.dumps(obs.output, sort_keys=True) == json.dumps(expected, sort_keys=True)
                         checked += 1
-                assert env.state_hash() == turn["state_hash"]
-        finally:
-            env.close()
+                assert episode.state_hash() == turn.state_hash
     assert checked >= 20
 
 
 def test_records_carry_lineage_and_no_hints(offline_run):
-    records = rows(offline_run / "trajectories.jsonl")
-    kinds = {r["kind"] for r in records}
+    records = read_records(offline_run)
+    kinds = {r.kind for r in records}
     assert {"multi_turn", "single", "irrelevance"} <= kinds
     for r in records:
-        lineage = r["lineage"]
-        assert lineage["teacher"] == "offline-template" and lineage["prompt_versions"] == prompts.PROMPT_VERSIONS
-        assert lineage["environment"] == "bfcl" and len(lineage["state_hashes"]) == len(r["turns"])
-        text = json.dumps(r["messages"])
+        lineage = r.lineage
+        assert lineage.teacher == "offline-template" and lineage.prompt_versions == prompts.PROMPT_VERSIONS
+        assert lineage.environment == "bfcl" and len(lineage.state_hashes) == len(r.turns)
+        text = json.dumps([m.to_dict() for m in r.messages])
         assert "hint" not in text and prompts.TASK_MARKER not in text
-        assert sum(m["role"] == "user" for m in r["messages"]) == len(r["turns"])
-    phenomena = json.loads((offline_run / "report.json").read_text())["phenomena"]
+        assert sum(m.role == "user" for m in r.messages) == len(r.turns)
+    phenomena = json.loads((offline_run / "report.json").read_text())["phenomena"]["records"]
     assert phenomena["merge"] > 0 and phenomena["irrelevance"] > 0 and phenomena["miss_func"] > 0
 
 
@@ -216,18 +210,18 @@ def _offline_over_http(request: dict):
 
 
 def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
-    config = SynthesisConfig(n=4, seed=5, mix={"multi_turn": 1, "single": 0.5, "irrelevance": 0.5}, concurrency=2)
+    config = mg.SynthesisConfig(n=4, seed=5, mix={"multi_turn": 1, "single": 0.5, "irrelevance": 0.5}, concurrency=2)
     server = ScriptedChatServer(_offline_over_http)
     student = ScriptedChatServer(lambda request: (200, chat_completion('{"content": "All done."}')))
     try:
         with open_store(bfcl_store, "default") as store:
-            offline = synthesize(store, config, tmp_path / "offline", OfflineTeacher())
+            offline = mg.synthesize(store, tmp_path / "offline", config)  # the offline teacher by default
             teacher = OpenAICompatibleTeacher("scripted", server.base_url, tmp_path / "cache")
-            http = synthesize(
+            http = mg.synthesize(
                 store,
-                config,
                 tmp_path / "http",
-                teacher,
+                config,
+                teacher=teacher,
                 student=OpenAICompatibleTeacher("student", student.base_url, tmp_path / "cache"),
             )
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -20,7 +22,6 @@ from magnet_graph.teachers import (
     TeacherBatchError,
     TeacherTruncated,
     open_teacher,
-    register_template,
 )
 from magnet_graph.teachers.langchain import LangChainTeacher, to_langchain_messages
 
@@ -224,12 +225,11 @@ def test_chat_many_drops_nothing_when_some_requests_fail(serve, tmp_path):
 
 
 def test_offline_teacher_answers_known_prompts_without_a_network():
-    offline = open_teacher("offline")
+    offline = OfflineTeacher({"test-v1": lambda messages: f"{len(messages)} messages"})
     assert offline.name == "offline-template" and JUDGE_PROMPT == "edge-judge-v1"
     judge_messages = [{"role": "system", "content": "judge"}, {"role": "user", "content": '{"SOURCE": {}}'}]
-    with pytest.raises(MagnetGraphError, match="no template for prompt version 'edge-judge-v1'"):
+    with pytest.raises(MagnetGraphError, match="no template for prompt version 'edge-judge-v1'; known: test-v1"):
         offline.chat(judge_messages, prompt_version=JUDGE_PROMPT)  # no opinion to give: not a silent "no"
-    register_template("test-v1", lambda messages: f"{len(messages)} messages")
     assert offline.chat_many([ask(0), ask(1)], max_workers=2) == ["1 messages", "1 messages"]
     with pytest.raises(MagnetGraphError, match=r"offline-template has no template for prompt version 'nope-v9'"):
         offline.chat(HELLO, prompt_version="nope-v9")
@@ -239,6 +239,20 @@ def test_offline_teacher_answers_known_prompts_without_a_network():
         2,
         {"prompt": 0, "completion": 0},
     )
+
+
+def test_offline_teacher_needs_no_import_to_know_synthesis_prompts():
+    """``open_teacher("offline")`` of the public API answers synthesis prompts in a fresh process,
+    whatever was imported before (no import-time registry)."""
+    code = (
+        "import magnet_graph as mg; from magnet_graph.synthesis import prompts; "
+        "t = mg.open_teacher('offline'); "
+        "task = {'mode': 'supply', 'supply': {'param': 'city', 'value': 'Oslo'}, 'history': []}; "
+        "print(t.chat(prompts.prompt(prompts.BACK_INSTRUCTIONS, task), prompt_version=prompts.BACK_VERSION))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"query": 'Sorry, I left that out: city is "Oslo".'}
 
 
 def test_langchain_messages_are_converted_by_role():
@@ -282,8 +296,7 @@ def test_langchain_teacher_refuses_truncated_replies_and_batches_in_order(tmp_pa
 
 
 def test_backend_bugs_are_one_counted_error_and_409_is_not_retried(tmp_path):
-    register_template("broken-v1", lambda messages: 1 / 0)
-    offline = open_teacher("offline")
+    offline = open_teacher("offline", templates={"broken-v1": lambda messages: 1 / 0})
     with pytest.raises(MagnetGraphError, match="ZeroDivisionError"):
         offline.chat(HELLO, prompt_version="broken-v1")
     assert offline.failures == 1

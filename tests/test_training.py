@@ -132,11 +132,13 @@ def _toy_rows():
 
 
 def _turn_logps_by_hand(model, tokenizer, template, messages, tools):
-    """Per-assistant-turn sums of log p(token), from plain logits, and the assistant tokens' log-probs."""
+    """Per-assistant-turn sums of log p(token), from plain logits, and the assistant tokens' log-probs.
+    ``model`` runs in float64, so the reference has no float32 rounding in it (see the test below)."""
+    assert next(model.parameters()).dtype == torch.float64
     rendered = render(tokenizer, messages, tools, template)
     ids = torch.tensor([rendered["input_ids"]])
     with torch.no_grad():
-        logprobs = torch.log_softmax(model(input_ids=ids).logits[0].double(), dim=-1)
+        logprobs = torch.log_softmax(model(input_ids=ids).logits[0], dim=-1)
     sums, tokens = {}, []
     for position in range(1, ids.size(1)):
         turn = rendered["turn_ids"][position]
@@ -173,6 +175,11 @@ def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, 
         bf16=False,
     )
     pairs = _toy_rows()
+    # The hand reference runs float64 copies of both models. In float32 the same prefix gives log-probs
+    # that differ by ~1e-7 relative between two sequences of different lengths (the attention kernels
+    # reduce in another order), which summed over a turn's ~50 tokens reached 2.5e-6 on one CPU: more
+    # than the shared-turn check below allows. In float64 that drift is ~1e-15 per token.
+    policy64, reference64 = copy.deepcopy(policy).double(), copy.deepcopy(reference).double()
     trainer = MultiTurnDPOTrainer(
         model=policy,
         ref_model=reference,
@@ -185,8 +192,8 @@ def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, 
         tools = json.loads(row["tools"])
         turns = {}
         for side in ("chosen", "rejected"):
-            pol, tokens = _turn_logps_by_hand(policy, tokenizer, template, row[side], tools)
-            ref, _ = _turn_logps_by_hand(reference, tokenizer, template, row[side], tools)
+            pol, tokens = _turn_logps_by_hand(policy64, tokenizer, template, row[side], tools)
+            ref, _ = _turn_logps_by_hand(reference64, tokenizer, template, row[side], tools)
             turns[side] = [p - r for p, r in zip(pol, ref)]
             if side == "chosen":
                 sft = -sum(tokens) / len(tokens)
@@ -194,7 +201,7 @@ def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, 
         shared = index == 1
         if shared:  # the shared turn has a real, non-zero log-ratio, equal on both sides ...
             assert abs(turns["chosen"][0]) > 1e-3
-            assert turns["chosen"][0] == pytest.approx(turns["rejected"][0], abs=1e-6)
+            assert turns["chosen"][0] == pytest.approx(turns["rejected"][0], abs=1e-9)  # float64: ~1e-13 expected
         counted = range(1 if shared else 0, 2)  # ... and is left out of the loss
         deltas = [turns["chosen"][k] - turns["rejected"][k] for k in counted]
         if form == "sequence":
@@ -206,6 +213,8 @@ def test_mdpo_loss_equals_hand_computation_and_a_shared_turn_adds_nothing(tiny, 
         batch = trainer.data_collator([trainer.train_dataset[index]])
         with torch.no_grad():
             loss = trainer._compute_loss(trainer.model, batch, return_outputs=False).item()
+        # the trainer computes in float32: ~1e-7 relative rounding per log-prob, accumulated over the
+        # turns' ~100 tokens and the 128-wide layers, stays well inside 1e-4 of the float64 reference
         assert loss == pytest.approx(expected, rel=1e-4, abs=1e-5)
         assert trainer._metrics["eval"]["turns/compared"][-1] == (1 if shared else 2)
 

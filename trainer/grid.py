@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import sys
 
-from magnet_graph.training.config import grid_points
+from magnet_graph import grid_points
 
 if __name__ == "__main__":
     grid, method, *rest = [a for a in sys.argv[1:] if a != "--run"]

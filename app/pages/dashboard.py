@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from magnet_graph.evaluation.data_report import data_report
+import magnet_graph as mg
 from magnet_graph.explore.settings import run_dir
 
 st.title("Run dashboard")
@@ -13,7 +13,7 @@ if run is None:
 
 @st.cache_data
 def report(path: str):
-    return data_report(path)
+    return mg.data_report(path)
 
 
 data = report(str(run))
@@ -22,9 +22,10 @@ columns[0].metric("Records", data["records"])
 columns[1].metric("Paths", data["paths"])
 columns[2].metric("Dropped", data["dropped"])
 columns[3].metric(
-    "Calls executed", f"{data['executability'].get('executed_ok', '?')}/{data['executability']['reference_calls']}"
+    "Calls executed", f"{data['executability']['executed_ok']}/{data['executability']['reference_calls']}"
 )
-columns[4].metric("Positives accepted", data["bfcl_checker"]["positive_accept_rate"])
+for name, check in list(data["checks"].items())[:1]:  # an integration's own checker, when the run has one
+    columns[4].metric(f"Positives accepted ({name})", check["positive_accept_rate"])
 
 
 def bars(title, counts):
@@ -36,17 +37,19 @@ left, right = st.columns(2)
 with left:
     bars("Records by kind", data["records_by_kind"])
     bars("Drops by stage", data["drops_by_stage"] or {"none": 0})
-    bars("Turns per multi-turn record", data["lengths"]["turns_per_multi_turn"])
+    bars("Turns per multi-turn record", data["lengths"]["turns_per_multi_turn"]["histogram"])
 with right:
-    bars("Phenomena (records)", data["phenomena"])
+    bars("Phenomena (records)", data["phenomena"]["records"])
     bars("Negatives by error type", data["negatives_by_type"])
-    bars("Calls per multi-turn record", data["lengths"]["calls_per_multi_turn"])
+    bars("Calls per multi-turn record", data["lengths"]["calls_per_multi_turn"]["histogram"])
 st.markdown("**Coverage and diversity**")
 st.json(
     {
         "coverage": data["coverage"],
         "diversity": data["diversity"],
         "teacher": data["teacher"],
-        "contamination": {k: v for k, v in data["contamination"].items() if k != "examples"},
+        "contamination": {
+            name: {k: v for k, v in found.items() if k != "examples"} for name, found in data["contamination"].items()
+        },
     }
 )

@@ -13,7 +13,7 @@ if not functions:
 with st.sidebar:
     toolkits = st.multiselect("Toolkit", sorted({f.toolkit for f in functions}))
     categories = st.multiselect("Category", sorted({f.category for f in functions}))
-    kinds = st.multiselect("Edge kind", sorted({e["kind"] for e in edges}))
+    kinds = st.multiselect("Edge kind", sorted({e.kind for e in edges}))
     min_score = st.slider("Minimum edge score", 0.0, 1.0, 0.0, 0.05)
 
 view = filter_graph(functions, edges, toolkits=toolkits, categories=categories, kinds=kinds, min_score=min_score)

@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from magnet_graph.errors import MagnetGraphError
+import magnet_graph as mg
 from magnet_graph.explore.app_cache import graph, store
 from magnet_graph.explore.path_lab import apply, turn_rows, walk
 
@@ -22,7 +22,7 @@ try:
     for column, operation in zip(buttons[1:], ("merge", "insert", "split")):
         if column.button(operation.title(), key=operation, disabled=current is None):
             steps.append(apply(store(), current, operation, int(seed) + len(steps)))
-except MagnetGraphError as exc:
+except mg.MagnetGraphError as exc:
     st.error(str(exc))
 
 for number, step in enumerate(steps):

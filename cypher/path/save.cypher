@@ -6,7 +6,7 @@ MERGE (p:Path {graph: $graph, id: t.path})
 ON CREATE SET p.seed = t.seed
 SET p.length = t.length, p.start = t.start, p.parent = t.parent
 MERGE (turn:Turn {graph: $graph, path: t.path, index: t.index})
-SET turn.op = t.op, turn.missing_kind = t.missing_kind, turn.missing_function = t.missing_function,
+SET turn.ops = t.ops, turn.missing_kind = t.missing_kind, turn.missing_function = t.missing_function,
     turn.missing_param = t.missing_param
 MERGE (p)-[h:HAS_TURN]->(turn)
 SET h.index = t.index

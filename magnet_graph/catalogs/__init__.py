@@ -1,32 +1,41 @@
-"""Catalog importers: every source becomes a list of FunctionSignature, or a CatalogError."""
+"""Catalog importers: every source becomes a list of FunctionSignature, or a CatalogError.
+
+Built in: ``python:package.module:ClassName`` and files (OpenAI tools JSON/JSONL, MCP tools/list
+results). Integrations claim sources of their own (``bfcl``, ``bfcl:ClassName``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import CatalogError
+from ..integrations import installed
 from ..signature import FunctionSignature
-from .bfcl import load_bfcl
 from .common import dedupe
 from .json_files import load_catalog_file
 from .python_class import load_python_class
 
-SOURCE_HELP = (
-    "bfcl | bfcl:ClassName | python:package.module:ClassName | PATH (OpenAI tools JSON/JSONL or MCP tools/list JSON)"
-)
+BUILT_IN_SOURCES = "python:package.module:ClassName | PATH (OpenAI tools JSON/JSONL or MCP tools/list JSON)"
+
+
+def source_help() -> str:
+    """Every kind of source ``load_catalog`` reads, for help texts and errors."""
+    return " | ".join([i.source_help for i in installed() if i.source_help] + [BUILT_IN_SOURCES])
 
 
 def load_catalog(source: str) -> list[FunctionSignature]:
-    """Import one catalog source (see SOURCE_HELP); nothing is written anywhere."""
-    if source == "bfcl" or source.startswith("bfcl:"):
-        return load_bfcl(source)
+    """Import one catalog source (see ``source_help()``); nothing is written anywhere."""
+    for integration in installed():
+        found = integration.load_catalog(source)
+        if found is not None:
+            return found
     if source.startswith("python:"):
         return load_python_class(source)
     path = Path(source)
     if path.is_dir():
         raise CatalogError(source, None, None, "is a directory; name the catalog file")
     if not path.is_file():
-        raise CatalogError(source, None, None, f"no such file, and not one of: {SOURCE_HELP}")
+        raise CatalogError(source, None, None, f"no such file, and not one of: {source_help()}")
     return load_catalog_file(path)
 
 

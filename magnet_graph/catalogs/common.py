@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from ..errors import CatalogError
-from ..names import sanitize_name, unique_name
+from ..names import sanitize_name
 from ..schema_normalize import SchemaProblem, clean_text, normalize_schema
 from ..signature import FunctionSignature
 
@@ -94,22 +94,3 @@ def dedupe(signatures: list[FunctionSignature], source: str) -> list[FunctionSig
                 sig.source, sig.original_name, "name", f"duplicate name with a different definition{also}"
             )
     return kept
-
-
-def assign_names(signatures: list[FunctionSignature], existing: dict[tuple[str, str], str]) -> list[FunctionSignature]:
-    """Give every signature a name unique in its graph, stable across reloads.
-
-    ``existing`` maps (toolkit, original_name) to the name already stored for it; a function seen
-    before keeps its name, a new one gets its sanitised name or a ``_2``-style suffix.
-    """
-    existing = dict(existing)
-    taken = set(existing.values())
-    result = []
-    for sig in signatures:
-        name = existing.get((sig.toolkit, sig.original_name))
-        if name is None:
-            name = unique_name(sig.name, taken)
-            existing[(sig.toolkit, sig.original_name)] = name
-        taken.add(name)
-        result.append(sig if name == sig.name else sig.with_name(name))
-    return result

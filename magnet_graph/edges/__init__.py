@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..edge import FeedsEdge
 from ..signature import FunctionSignature
+from ..store import FeedsEdge
 from .candidates import candidate_pairs
 from .ports import Port, inputs, outputs
 from .prerequisites import prerequisite_pairs

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from ..signature import FunctionSignature
+from ..tokens import key_tokens
 from .ports import Port, inputs, outputs
 from .schema_evidence import type_fit
-from .tokens import key_tokens
 
 
 def candidate_pairs(signatures: list[FunctionSignature]) -> Iterator[tuple[Port, Port, bool]]:

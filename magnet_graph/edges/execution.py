@@ -1,6 +1,7 @@
 """Execution evidence: run A, pass its output into B, and see whether B needed it.
 
-For executable catalogs (``bfcl`` classes and ``python:module:Class``). Each check starts from a
+For executable catalogs (tools with a class backend: ``python:module:Class``, and those integrations
+add). Each check starts from a
 fresh instance in its default state (loaded as ``environments`` load it). Arguments are drawn from values
 found in that state whose names match the parameter (then enums, defaults, typed placeholders).
 
@@ -22,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..environments.toolkit import ClassToolkit, class_key
+from ..environments.backends import backend_for
+from ..environments.toolkit import ClassToolkit
 from ..execution.values import named_matches, pieces, placeholder, schema_values, state_values
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
@@ -40,14 +42,15 @@ CALL_TIMEOUT = 5.0
 
 
 def is_executable(sig: FunctionSignature) -> bool:
-    return sig.execution.get("kind") in ("bfcl", "python")
+    """A tool with an implementation to run (a class backend for its execution kind)."""
+    return backend_for(sig.execution.get("kind")) is not None
 
 
 def fresh_instance(sig: FunctionSignature) -> Any:
     """The tool's class in its default state, loaded exactly as environments load it."""
     toolkit = ClassToolkit([sig])
     toolkit.reset(None)
-    return toolkit.instances[class_key(sig.execution)]
+    return toolkit.instances[toolkit.key(sig)]
 
 
 def call(

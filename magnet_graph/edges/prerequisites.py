@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..signature import FunctionSignature
-from .tokens import name_tokens
+from ..tokens import name_tokens
 
 OPENERS = frozenset({"login", "logon", "signin", "authenticate", "auth", "connect"})
 EXEMPT = frozenset({"logout", "logoff", "signout", "disconnect", "status"})

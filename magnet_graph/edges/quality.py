@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..edge import FeedsEdge
+from ..store import FeedsEdge
 
 
 def _key(source: str, source_field: str, target: str, target_param: str, kind: str) -> tuple:

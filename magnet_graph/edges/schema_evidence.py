@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
 from .ports import Port
-from .tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
 
 SCALARS = ("string", "integer", "number", "boolean")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .tokens import name_tokens, text_tokens
+from ..tokens import name_tokens, text_tokens
 
 
 def _features(name: str, description: str) -> Counter:

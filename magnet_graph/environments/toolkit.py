@@ -1,69 +1,51 @@
 """In-process environments: the tool implementations and their state (used inside a worker process).
 
-``ClassToolkit`` serves executable catalogs (``bfcl`` classes and ``python:module:Class``): one
-instance per class, reset from a state per class. ``SimulatedToolkit`` serves catalogs without an
-implementation: outputs are generated to the output schema, deterministic from (seed, tool,
-arguments), and every result is marked ``simulated``.
+``ClassToolkit`` serves executable catalogs (tools that are methods of classes, run by a class
+backend: see ``backends``): one instance per class, reset from a state per class. ``SimulatedToolkit``
+serves catalogs without an implementation: outputs are generated to the output schema,
+deterministic from (seed, tool, arguments), and every result is marked ``simulated``.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import random
 from typing import Any
 
+from ..integrations import ClassBackend
 from ..signature import FunctionSignature
-
-
-def class_of(execution: dict[str, Any]) -> type:
-    if execution["kind"] == "bfcl":
-        return getattr(importlib.import_module(execution["module"]), execution["class"])
-    module, _, cls = execution["target"].partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
-def _bfcl_stateless() -> list[str]:
-    from bfcl_eval.constants.executable_backend_config import STATELESS_CLASSES
-
-    return STATELESS_CLASSES
-
-
-def class_key(execution: dict[str, Any]) -> str:
-    return execution["class"] if execution["kind"] == "bfcl" else execution["target"]
+from .backends import backend_for
 
 
 class ClassToolkit:
-    """Tools backed by class instances; state per class key (BFCL: class name)."""
+    """Tools backed by class instances; state per class key (the backend's ``state_key``)."""
 
-    def __init__(self, signatures: list[FunctionSignature]):
+    def __init__(self, signatures: list[FunctionSignature], backends: dict[str, ClassBackend] | None = None):
         self.signatures = {s.name: s for s in signatures}
+        kinds = {s.execution.get("kind") for s in signatures}
+        self.backends = backends or {kind: backend_for(kind) for kind in kinds}
         self.instances: dict[str, Any] = {}
 
-    def reset(self, state: dict[str, Any] | None, long_context: bool = False) -> None:
-        """Fresh instances; BFCL classes load their state with ``_load_scenario`` (``long_context``
-        as BFCL's long-context category does), others via setattr."""
+    def key(self, sig: FunctionSignature) -> str:
+        return self.backends[sig.execution["kind"]].state_key(sig.execution)
+
+    def reset(self, state: dict[str, Any] | None, **options: Any) -> None:
+        """Fresh instances, each given its part of ``state`` by its backend (``options`` pass through)."""
         self.instances = {}
         for sig in self.signatures.values():
-            key = class_key(sig.execution)
+            key = self.key(sig)
             if key in self.instances:
                 continue
-            instance = class_of(sig.execution)()
-            given = copy.deepcopy((state or {}).get(key))
-            if sig.execution["kind"] == "bfcl" and key in _bfcl_stateless():
-                pass  # as BFCL's executor does: stateless classes never load a scenario
-            elif hasattr(instance, "_load_scenario"):
-                instance._load_scenario(given or {}, long_context=long_context)
-            else:
-                for attr, value in (given or {}).items():
-                    setattr(instance, attr, value)
+            backend = self.backends[sig.execution["kind"]]
+            instance = backend.tool_class(sig.execution)()
+            backend.load_state(instance, copy.deepcopy((state or {}).get(key)), **options)
             self.instances[key] = instance
 
     def invoke(self, name: str, arguments: dict[str, Any]) -> Any:
         sig = self.signatures[name]
-        return getattr(self.instances[class_key(sig.execution)], sig.execution["method"])(**arguments)
+        return getattr(self.instances[self.key(sig)], sig.execution["method"])(**arguments)
 
     def snapshot(self) -> dict[str, Any]:
         return {key: jsonable(vars(instance)) for key, instance in sorted(self.instances.items())}
@@ -77,7 +59,7 @@ class SimulatedToolkit:
         self.seed = seed
         self.log: list[dict[str, Any]] = []
 
-    def reset(self, state: dict[str, Any] | None, long_context: bool = False) -> None:
+    def reset(self, state: dict[str, Any] | None, **options: Any) -> None:
         self.log = list((state or {}).get("log", []))
 
     def invoke(self, name: str, arguments: dict[str, Any]) -> Any:

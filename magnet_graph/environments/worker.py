@@ -32,7 +32,8 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
             return
         try:
             if op == "reset":
-                value = toolkit.reset(*args)
+                state, options = args
+                value = toolkit.reset(state, **options)
             elif op == "call":
                 value = toolkit.invoke(*args)
             elif op == "snapshot":

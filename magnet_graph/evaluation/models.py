@@ -1,7 +1,8 @@
-"""Models ``eval bfcl`` can score: any OpenAI-compatible endpoint, or a local transformers checkpoint."""
+"""Models a benchmark scores (``eval bfcl``): any OpenAI-compatible endpoint, or a local transformers checkpoint."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -21,7 +22,7 @@ class EndpointModel:
         self._client = OpenAICompatibleTeacher(model, base_url=base_url, cache_dir=None)
 
     def respond(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._client.respond(messages, prompt_version="bfcl-eval", tools=tools, max_tokens=self.max_tokens)
+        return self._client.respond(messages, prompt_version="model-eval", tools=tools, max_tokens=self.max_tokens)
 
 
 class LocalModel:
@@ -42,8 +43,6 @@ class LocalModel:
     def respond(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        from ..synthesis.export import dict_arguments
-
         inputs = self.tokenizer.apply_chat_template(
             dict_arguments(messages), tools=tools, add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(self.model.device)
@@ -56,6 +55,17 @@ class LocalModel:
             )
         text = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
         return parse_tool_calls(text)
+
+
+def dict_arguments(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of wire-format messages whose tool-call arguments are objects (chat templates expect
+    them so; the OpenAI wire format has JSON strings)."""
+    out = copy.deepcopy(messages)
+    for m in out:
+        for call in m.get("tool_calls") or []:
+            args = call["function"]["arguments"]
+            call["function"]["arguments"] = json.loads(args) if isinstance(args, str) else args
+    return out
 
 
 def parse_tool_calls(text: str) -> dict[str, Any]:

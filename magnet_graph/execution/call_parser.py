@@ -17,10 +17,10 @@ import json
 import keyword
 import tokenize
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MagnetGraphError
+from ..records import ToolCall
 
 MAX_CALL_CHARS = 20_000
 MAX_NESTING = 32
@@ -54,12 +54,6 @@ class CallRejected(MagnetGraphError):
     def __init__(self, reason: str):
         super().__init__(f"call rejected: {reason}")
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    name: str
-    arguments: dict[str, Any]
 
 
 def parse_call(text: str, allowed: Collection[str]) -> ToolCall:

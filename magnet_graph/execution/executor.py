@@ -61,7 +61,7 @@ class Executor:
             return Observation(parsed.name, parsed.arguments, False, None, problem, time.perf_counter() - start)
         ok, value = self.env.call(parsed.name, parsed.arguments)
         if ok and isinstance(value, dict) and "error" in value:
-            ok, error = False, str(value["error"])  # BFCL tools report failures as {"error": ...}
+            ok, error = False, str(value["error"])  # tools may report failures as {"error": ...} (BFCL's classes do)
         else:
             error = "" if ok else str(value)
         return Observation(

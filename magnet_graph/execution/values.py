@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from ..edges.tokens import GENERIC, name_tokens
+from ..tokens import GENERIC, name_tokens
 
 _PLACEHOLDER = {"string": "example", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
 _NOUNS = ["notes", "report", "draft", "summary", "budget", "archive", "plan", "review", "backup", "ideas"]

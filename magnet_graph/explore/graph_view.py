@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..signature import FunctionSignature
+from ..store import FeedsEdge
 
 
 @dataclass
@@ -14,12 +15,12 @@ class GraphSlice:
     """The functions and FEEDS edges left after filtering."""
 
     functions: list[FunctionSignature]
-    edges: list[dict[str, Any]]
+    edges: list[FeedsEdge]
 
 
 def filter_graph(
     functions: list[FunctionSignature],
-    edges: list[dict[str, Any]],
+    edges: list[FeedsEdge],
     *,
     toolkits=None,
     categories=None,
@@ -35,10 +36,7 @@ def filter_graph(
     chosen = [
         e
         for e in edges
-        if e["source"] in names
-        and e["target"] in names
-        and (not kinds or e["kind"] in kinds)
-        and (e["score"] or 0.0) >= min_score
+        if e.source in names and e.target in names and (not kinds or e.kind in kinds) and (e.score or 0.0) >= min_score
     ]
     return GraphSlice(kept, chosen)
 
@@ -48,7 +46,7 @@ def layout(view: GraphSlice) -> dict[str, tuple[float, float]]:
     own sectors: the same graph gets the same picture in every process. Memoised, since the app
     redraws the page on every click."""
     nodes = tuple(sorted((f.name, f.toolkit) for f in view.functions))
-    links = tuple(sorted({(e["source"], e["target"]) for e in view.edges}))
+    links = tuple(sorted({(e.source, e.target) for e in view.edges}))
     return dict(_positions(nodes, links))
 
 
@@ -80,10 +78,10 @@ def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], 
     import plotly.graph_objects as go
 
     figure = go.Figure()
-    for kind in sorted({e["kind"] for e in view.edges}):
+    for kind in sorted({e.kind for e in view.edges}):
         xs, ys = [], []
-        for e in (e for e in view.edges if e["kind"] == kind):
-            (x0, y0), (x1, y1) = positions[e["source"]], positions[e["target"]]
+        for e in (e for e in view.edges if e.kind == kind):
+            (x0, y0), (x1, y1) = positions[e.source], positions[e.target]
             xs += [x0, x1, None]
             ys += [y0, y1, None]
         figure.add_trace(
@@ -116,12 +114,9 @@ def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], 
     return figure
 
 
-def function_detail(functions: list[FunctionSignature], edges: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def function_detail(functions: list[FunctionSignature], edges: list[FeedsEdge], name: str) -> dict[str, Any]:
     """One function's schema and its incoming and outgoing edges with their evidence."""
     signature = next(f for f in functions if f.name == name)
-
-    def row(e):
-        return {k: e[k] for k in ("source", "target", "source_field", "target_param", "kind", "score", "evidence")}
 
     return {
         "name": name,
@@ -131,6 +126,6 @@ def function_detail(functions: list[FunctionSignature], edges: list[dict[str, An
         "parameters": signature.parameter_fields(),
         "required": list(signature.required),
         "output": signature.output,
-        "incoming": [row(e) for e in edges if e["target"] == name],
-        "outgoing": [row(e) for e in edges if e["source"] == name],
+        "incoming": [e.to_dict() for e in edges if e.target == name],
+        "outgoing": [e.to_dict() for e in edges if e.source == name],
     }

@@ -91,7 +91,7 @@ def turn_rows(path: SignaturePath) -> list[dict[str, Any]]:
             {
                 "turn": turn.index,
                 "calls": ", ".join(turn.functions) or "(none: asks the user)",
-                "op": turn.op,
+                "ops": "+".join(turn.ops),
                 "depends on": "; ".join(
                     f"{d.target}.{d.target_param} <- turn {d.turn} {d.source}.{d.source_field} ({d.kind})"
                     for d in turn.depends_on

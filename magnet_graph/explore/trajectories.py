@@ -6,77 +6,61 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..synthesis.bfcl_format import call_text
-from ..synthesis.record import divergence
+from ..paths import SignaturePath
+from ..records import Message, Record, divergence
 
 
-def label(record: dict[str, Any]) -> str:
+def label(record: Record) -> str:
     """A short name for a picker: kind, first functions, negatives count."""
-    functions = record["lineage"]["functions"]
+    functions = record.lineage.functions
     more = f" +{len(functions) - 3}" if len(functions) > 3 else ""
-    return (
-        f"{record['kind']} · {', '.join(functions[:3])}{more} · {len(record['negatives'])} negatives · {record['id']}"
-    )
+    return f"{record.kind} · {', '.join(functions[:3])}{more} · {len(record.negatives)} negatives · {record.id}"
 
 
-def chat_rows(messages: list[dict[str, Any]], diverge_at: int | None = None) -> list[dict[str, Any]]:
+def chat_rows(messages: tuple[Message, ...], diverge_at: int | None = None) -> list[dict[str, Any]]:
     """One row per message: role, text (tool calls written as name(arguments)), and whether it is the
     first message where a negative departs from the positive."""
     rows = []
     for i, m in enumerate(messages):
-        calls = [
-            call_text(c["function"]["name"], _arguments(c["function"]["arguments"])) for c in m.get("tool_calls") or []
-        ]
-        text = "\n".join(calls) if calls else (m.get("content") or "")
+        calls = [c.text() for c in m.calls]
         rows.append(
             {
                 "index": i,
-                "role": m["role"],
-                "text": text,
+                "role": m.role,
+                "text": "\n".join(calls) if calls else (m.content or ""),
                 "calls": bool(calls),
-                "name": m.get("name", ""),
+                "name": m.name,
                 "diverges": diverge_at is not None and i == diverge_at,
             }
         )
     return rows
 
 
-def side_by_side(record: dict[str, Any], negative_index: int) -> dict[str, Any]:
+def side_by_side(record: Record, negative_index: int) -> dict[str, Any]:
     """The positive and one negative, from the shared prefix on, with the divergence point marked."""
-    negative = record["negatives"][negative_index]
-    at = divergence(record["messages"], negative["messages"])
+    negative = record.negatives[negative_index]
+    at = divergence(record.messages, negative.messages)
     return {
         "diverge_at": at,
-        "error_type": negative["error_type"],
-        "source": negative["source"],
-        "shared": chat_rows(record["messages"][:at]),
-        "positive": chat_rows(record["messages"], at)[at:],
-        "negative": chat_rows(negative["messages"], at)[at:],
+        "error_type": negative.error_type,
+        "source": negative.source,
+        "shared": chat_rows(record.messages[:at]),
+        "positive": chat_rows(record.messages, at)[at:],
+        "negative": chat_rows(negative.messages, at)[at:],
     }
 
 
-def hints(record: dict[str, Any]) -> list[dict[str, Any]]:
+def hints(record: Record) -> list[dict[str, Any]]:
     """What the teacher was hinted with per turn: the reference calls (the student never sees them)."""
     return [
-        {
-            "turn": t["index"],
-            "user": t["user"],
-            "reference calls": "; ".join(call_text(c["name"], c["arguments"]) for s in t["calls"] for c in s),
-        }
-        for t in record["turns"]
+        {"turn": t.index, "user": t.user, "reference calls": "; ".join(c.text() for c in t.reference_calls)}
+        for t in record.turns
     ]
 
 
-def _arguments(arguments: Any) -> dict[str, Any]:
-    """Wire-format arguments (a JSON string) or a dict, as a dict."""
-    return json.loads(arguments) if isinstance(arguments, str) else arguments
-
-
-def lineage_path(run_dir: str | Path, record: dict[str, Any]):
+def lineage_path(run_dir: str | Path, record: Record) -> SignaturePath | None:
     """The signature path the record was translated from (``paths.jsonl``), or None."""
-    from ..paths.model import SignaturePath
-
-    wanted = record["lineage"]["path_id"]
+    wanted = record.lineage.path_id
     for line in (Path(run_dir) / "paths.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip() and json.loads(line)["id"] == wanted:
             return SignaturePath.from_json(line)

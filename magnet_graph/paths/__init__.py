@@ -1,21 +1,25 @@
-"""Signature paths: seeded Cypher random walks, node operations, single-turn shapes."""
+"""Signature paths: seeded Cypher random walks, node operations, single-turn shapes, and the plan of a run."""
 
-from .model import Dependency, Missing, SignaturePath, Turn
-from .operations import OPERATIONS, OperationConfig, apply_operations
-from .shapes import PAPER_MIX, single_turn_paths
+from ..config import OPERATIONS, PAPER_SFT_MIX, SINGLE_TURN_SHAPES, PathConfig
+from .model import Dependency, PathTurn, SignaturePath
+from .operations import OperationConfig, apply_operations
+from .plan import plan_paths
+from .shapes import single_turn_paths
 from .walks import WalkConfig, random_walks, walk_sequences
 
 __all__ = [
-    "Dependency",
-    "Missing",
-    "SignaturePath",
-    "Turn",
-    "WalkConfig",
-    "random_walks",
-    "walk_sequences",
     "OPERATIONS",
+    "PAPER_SFT_MIX",
+    "SINGLE_TURN_SHAPES",
+    "Dependency",
     "OperationConfig",
+    "PathConfig",
+    "PathTurn",
+    "SignaturePath",
+    "WalkConfig",
     "apply_operations",
-    "PAPER_MIX",
+    "plan_paths",
+    "random_walks",
     "single_turn_paths",
+    "walk_sequences",
 ]

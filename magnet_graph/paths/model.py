@@ -1,12 +1,20 @@
-"""Signature paths: turns of function calls, with what each turn depends on."""
+"""Signature paths: turns of function calls, with what each turn depends on.
+
+A path's JSON line (paths.jsonl) writes a turn's operations as one ``op`` string joined by '+', and
+its id hashes that form: ids stay those of every earlier run, so ``op`` is read and written here only.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ..errors import MagnetGraphError
+from ..records import Missing
+
+OP_SEPARATOR = "+"
 
 
 @dataclass(frozen=True)
@@ -22,31 +30,51 @@ class Dependency:
 
 
 @dataclass(frozen=True)
-class Missing:
-    """What a split turn withholds: the function (miss_func) or one required value (miss_param)."""
-
-    kind: str  # "miss_func" | "miss_param" | "irrelevance"
-    function: str
-    param: str = ""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """``op`` names what made the turn: walk, merge, insert (nested call added), insert_long (a turn
-    of its own for a long dependency), split; several joined by '+'. A dependency may point at its
-    own turn (a later call in the turn uses an earlier one's output)."""
+class PathTurn:
+    """One turn of a path. ``ops`` names what made it: walk, merge, insert (a nested call added),
+    insert_long (a turn of its own for a long dependency), split, or a single-turn shape (single,
+    parallel, multiple, irrelevance). A dependency may point at its own turn (a later call in the
+    turn uses an earlier one's output)."""
 
     index: int
     functions: tuple[str, ...]
-    op: str
+    ops: tuple[str, ...]
     depends_on: tuple[Dependency, ...] = field(default=())
     missing: Missing | None = None
+
+    def with_op(self, op: str) -> PathTurn:
+        """This turn, also marked as made by ``op`` (once)."""
+        return (
+            self
+            if op in self.ops
+            else PathTurn(self.index, self.functions, self.ops + (op,), self.depends_on, self.missing)
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The turn as paths.jsonl (and the path id) have always written it."""
+        return {
+            "index": self.index,
+            "functions": list(self.functions),
+            "op": OP_SEPARATOR.join(self.ops),
+            "depends_on": [asdict(d) for d in self.depends_on],
+            "missing": self.missing.to_dict() if self.missing else None,
+        }
+
+    @classmethod
+    def from_wire(cls, t: dict[str, Any]) -> PathTurn:
+        return cls(
+            t["index"],
+            tuple(t["functions"]),
+            tuple(t["op"].split(OP_SEPARATOR)),
+            tuple(Dependency(**d) for d in t["depends_on"]),
+            Missing(**t["missing"]) if t["missing"] else None,
+        )
 
 
 @dataclass(frozen=True)
 class SignaturePath:
     seed: int
-    turns: tuple[Turn, ...]
+    turns: tuple[PathTurn, ...]
     parent: str = ""  # a split copy names the path it was copied from
 
     @property
@@ -56,7 +84,7 @@ class SignaturePath:
     @property
     def id(self) -> str:
         """Content address: the same turns give the same id on any store, in any run."""
-        blob = json.dumps([asdict(t) for t in self.turns] + [self.parent], sort_keys=True)
+        blob = json.dumps([t.to_wire() for t in self.turns] + [self.parent], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def to_json(self) -> str:
@@ -67,7 +95,7 @@ class SignaturePath:
                 "seed": self.seed,
                 "start": self.functions[0] if self.functions else "",
                 "parent": self.parent,
-                "turns": [asdict(t) for t in self.turns],
+                "turns": [t.to_wire() for t in self.turns],
             },
             sort_keys=True,
             ensure_ascii=False,
@@ -77,17 +105,7 @@ class SignaturePath:
     def from_json(cls, line: str) -> SignaturePath:
         """The inverse of ``to_json``; raises MagnetGraphError if the id does not match the turns."""
         data = json.loads(line)
-        turns = tuple(
-            Turn(
-                t["index"],
-                tuple(t["functions"]),
-                t["op"],
-                tuple(Dependency(**d) for d in t["depends_on"]),
-                Missing(**t["missing"]) if t["missing"] else None,
-            )
-            for t in data["turns"]
-        )
-        path = cls(data["seed"], turns, data["parent"])
+        path = cls(data["seed"], tuple(PathTurn.from_wire(t) for t in data["turns"]), data["parent"])
         if path.id != data["id"]:
             raise MagnetGraphError(f"path {data['id']}: its turns do not match its id (edited or corrupted)")
         return path

@@ -13,11 +13,11 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ..config import OPERATIONS
 from ..errors import MagnetGraphError
+from ..records import Missing
 from ..store import GraphStore
-from .model import Dependency, Missing, SignaturePath, Turn
-
-OPERATIONS = ("merge", "insert", "split")
+from .model import Dependency, PathTurn, SignaturePath
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def merge(path: SignaturePath, rng: random.Random, config: OperationConfig) -> S
     """Merge each adjacent pair of turns with probability merge_p (at most max_calls_per_turn calls)."""
     if not path.turns:
         return path
-    groups: list[list[Turn]] = [[path.turns[0]]]
+    groups: list[list[PathTurn]] = [[path.turns[0]]]
     for turn in path.turns[1:]:
         size = sum(len(t.functions) for t in groups[-1])
         if rng.random() < config.merge_p and size + len(turn.functions) <= config.max_calls_per_turn:
@@ -71,12 +71,12 @@ def merge(path: SignaturePath, rng: random.Random, config: OperationConfig) -> S
     for g in groups:
         for t in g:
             where[t.index] = len(merged)
+        first = g[0].with_op("merge") if len(g) > 1 else g[0]
         merged.append(
-            Turn(
-                g[0].index,
-                tuple(f for t in g for f in t.functions),
-                _op(g[0].op, "merge") if len(g) > 1 else g[0].op,
-                tuple(d for t in g for d in t.depends_on),
+            replace(
+                first,
+                functions=tuple(f for t in g for f in t.functions),
+                depends_on=tuple(d for t in g for d in t.depends_on),
             )
         )
     return replace(path, turns=_resequence(merged, where))
@@ -114,7 +114,7 @@ def _insert_call(
     if long and first <= latest:
         after = first + int(r * (latest - first + 1))
         dep = Dependency(i, source, pick["source_field"], pick["name"], pick["target_param"], pick["kind"])
-        new = Turn(-1, (pick["name"],), "insert_long", (dep,))
+        new = PathTurn(-1, (pick["name"],), ("insert_long",), (dep,))
         where = {t.index: t.index if t.index <= after else t.index + 1 for t in turns}
         ordered = turns[: after + 1] + [new] + turns[after + 1 :]
         return replace(path, turns=_resequence(ordered, where))
@@ -122,9 +122,8 @@ def _insert_call(
         return path
     dep = Dependency(i, source, pick["source_field"], pick["name"], pick["target_param"], pick["kind"])
     turns[i] = replace(
-        turns[i],
+        turns[i].with_op("insert"),
         functions=turns[i].functions + (pick["name"],),
-        op=_op(turns[i].op, "insert"),
         depends_on=turns[i].depends_on + (dep,),
     )
     return replace(path, turns=tuple(turns))
@@ -154,7 +153,7 @@ def split(
         if kind == "miss_param" and not param:
             kind = "miss_func"  # every required value of it comes from earlier calls
         path = paths[pi]
-        empty = Turn(-1, (), "split", (), Missing(kind, function, param))
+        empty = PathTurn(-1, (), ("split",), (), Missing(kind, function, param))
         turns = list(path.turns)
         where = {t.index: t.index if t.index < target else t.index + 1 for t in turns}
         ordered = turns[:target] + [empty] + turns[target:]
@@ -162,13 +161,9 @@ def split(
     return copies
 
 
-def _resequence(turns: list[Turn], where: dict[int, int]) -> tuple[Turn, ...]:
+def _resequence(turns: list[PathTurn], where: dict[int, int]) -> tuple[PathTurn, ...]:
     """Number turns 0..n-1 in list order; ``where`` maps each old index to its new one, for dependencies."""
     return tuple(
         replace(t, index=n, depends_on=tuple(replace(d, turn=where[d.turn]) for d in t.depends_on))
         for n, t in enumerate(turns)
     )
-
-
-def _op(current: str, added: str) -> str:
-    return current if added in current.split("+") else f"{current}+{added}"

@@ -5,21 +5,21 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+from ..config import PAPER_SFT_MIX, SINGLE_TURN_SHAPES
+from ..records import Missing
 from ..store import GraphStore
-from .model import Missing, SignaturePath, Turn
-
-# The paper's SFT set: 20K single-turn (single, parallel, multiple; split not given, so even) and
-# 6.2K irrelevance samples.
-PAPER_MIX = {"single": 20_000 / 3, "parallel": 20_000 / 3, "multiple": 20_000 / 3, "irrelevance": 6_200}
+from .model import PathTurn, SignaturePath
 
 
-def single_turn_paths(store: GraphStore, n: int, seed: int, mix: dict[str, float] | None = None) -> list[SignaturePath]:
-    """``n`` distinct one-turn paths, shapes drawn in proportion to ``mix``.
+def single_turn_paths(
+    store: GraphStore, n: int, seed: int, weights: dict[str, float] | None = None
+) -> list[SignaturePath]:
+    """``n`` distinct one-turn paths, shapes drawn in proportion to ``weights`` (default the paper's).
 
     parallel: one function called 2-3 times (different arguments); multiple: 2-3 different functions
     of one toolkit; irrelevance: no call, the function that would fit is withheld (``missing``).
     """
-    mix = mix or PAPER_MIX
+    weights = weights or {s: PAPER_SFT_MIX[s] for s in SINGLE_TURN_SHAPES}
     rng = random.Random(seed)
     rows = sorted(store.run("function/identities"), key=lambda r: r["name"])
     if not rows:
@@ -27,24 +27,25 @@ def single_turn_paths(store: GraphStore, n: int, seed: int, mix: dict[str, float
     by_toolkit: dict[str, list[str]] = defaultdict(list)
     for r in rows:
         by_toolkit[r["toolkit"]].append(r["name"])
-    shapes, weights = zip(*sorted(mix.items()))
+    shapes, chances = zip(*sorted(weights.items()))
     found: dict[str, SignaturePath] = {}
     for _ in range(n * 20):
         if len(found) >= n:
             break
-        shape = rng.choices(shapes, weights)[0]
+        shape = rng.choices(shapes, chances)[0]
         row = rows[int(rng.random() * len(rows))]
         name, siblings = row["name"], by_toolkit[row["toolkit"]]
         if shape == "single":
-            turn = Turn(0, (name,), "single")
+            turn = PathTurn(0, (name,), ("single",))
         elif shape == "parallel":
-            turn = Turn(0, (name,) * rng.choice((2, 3)), "parallel")
+            turn = PathTurn(0, (name,) * rng.choice((2, 3)), ("parallel",))
         elif shape == "multiple":
             if len(siblings) < 2:
                 continue
-            turn = Turn(0, tuple(sorted(rng.sample(siblings, min(len(siblings), rng.choice((2, 3)))))), "multiple")
+            chosen = rng.sample(siblings, min(len(siblings), rng.choice((2, 3))))
+            turn = PathTurn(0, tuple(sorted(chosen)), ("multiple",))
         else:
-            turn = Turn(0, (), "irrelevance", missing=Missing("irrelevance", name))
+            turn = PathTurn(0, (), ("irrelevance",), missing=Missing("irrelevance", name))
         path = SignaturePath(seed, (turn,))
         found.setdefault(path.id, path)
     return list(found.values())

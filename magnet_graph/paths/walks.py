@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 
 from ..store import GraphStore
-from .model import Dependency, SignaturePath, Turn
+from .model import Dependency, PathTurn, SignaturePath
 
 
 @dataclass(frozen=True)
@@ -93,5 +93,5 @@ def _plain_path(seq: list[str], seed: int, links: dict) -> SignaturePath:
         if i:
             link = links[(seq[i - 1], name)]
             deps = (Dependency(i - 1, link["source"], link["source_field"], name, link["target_param"], link["kind"]),)
-        turns.append(Turn(i, (name,), "walk", deps))
+        turns.append(PathTurn(i, (name,), ("walk",), deps))
     return SignaturePath(seed, tuple(turns))

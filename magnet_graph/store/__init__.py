@@ -10,13 +10,25 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from ..errors import StoreError
 from . import embedded
+from .feeds import EDGE_KINDS, FeedsEdge
 from .graph_store import GraphStore, LoadResult
 
 DEFAULT_GRAPH = "default"
 SERVER_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 URI_HELP = "embedded://PATH, neo4j://HOST:PORT or bolt://HOST:PORT"
 
-__all__ = ["GraphStore", "LoadResult", "open_store", "default_uri", "embedded_root", "DEFAULT_GRAPH"]
+__all__ = [
+    "DEFAULT_GRAPH",
+    "EDGE_KINDS",
+    "FeedsEdge",
+    "GraphStore",
+    "LoadResult",
+    "default_uri",
+    "embedded_root",
+    "embedded_status",
+    "open_store",
+    "stop_embedded",
+]
 
 
 def default_uri() -> str:
@@ -31,6 +43,25 @@ def embedded_root(uri: str) -> Path | None:
     if uri.startswith("embedded://"):
         return Path(uri.removeprefix("embedded://") or embedded.DEFAULT_ROOT)
     return None
+
+
+def _embedded_root_of(uri: str | None) -> Path:
+    root = embedded_root(uri or default_uri())
+    if root is None:
+        raise StoreError(f"{uri}: not an embedded:// store (the embedded server is the only one magnet-graph runs)")
+    return root
+
+
+def embedded_status(uri: str | None = None) -> str:
+    """Whether the embedded store's server at ``uri`` (default: the default store) is running, in words."""
+    root = _embedded_root_of(uri)
+    state = embedded.server_state(root.resolve())
+    return state if isinstance(state, str) else f"running pid {state['pid']} at {state['uri']} ({root})"
+
+
+def stop_embedded(uri: str | None = None) -> bool:
+    """Stop the embedded store's server cleanly; False if it was not running."""
+    return embedded.stop_server(_embedded_root_of(uri))
 
 
 def open_store(uri: str | None = None, graph: str = DEFAULT_GRAPH) -> GraphStore:

@@ -7,7 +7,6 @@ never duplicates. Everything lives in a ``graph`` partition so several catalogs 
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -18,12 +17,11 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from ..catalogs.common import assign_names
-from ..edge import FeedsEdge
 from ..errors import StoreError
-from ..names import sanitize_name
+from ..names import assign_names, sanitize_name
 from ..signature import FunctionSignature, catalog_hash
 from .cypher_files import load_query, query_names
+from .feeds import FeedsEdge
 
 _WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b", re.IGNORECASE)
 # ArcadeDB reports a lost race on a unique key or record version as a plain database error;
@@ -213,7 +211,7 @@ class GraphStore:
                     "start": (p.functions or ("",))[0],
                     "parent": p.parent,
                     "index": t.index,
-                    "op": t.op,
+                    "ops": list(t.ops),
                     "missing_kind": t.missing.kind if t.missing else "",
                     "missing_function": t.missing.function if t.missing else "",
                     "missing_param": t.missing.param if t.missing else "",
@@ -244,11 +242,8 @@ class GraphStore:
     def functions(self) -> list[FunctionSignature]:
         return [FunctionSignature.from_record(r["function"]) for r in self.run("function/list")]
 
-    def edges(self) -> list[dict[str, Any]]:
-        rows = self.run("edge/list")
-        for row in rows:
-            row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
-        return rows
+    def edges(self) -> list[FeedsEdge]:
+        return [FeedsEdge.from_row(row) for row in self.run("edge/list")]
 
     def stats(self) -> dict[str, Any]:
         """Counts, functions per toolkit and the content hash of this graph."""

@@ -1,7 +1,8 @@
 """Negative trajectories: graph-derived hard negatives labelled by construction, and hinted student negatives.
 
 A negative is the chosen conversation up to one assistant message, then a wrong move there, and the
-real outputs of that move (run in a fresh environment after replaying the chosen calls before it).
+real outputs of that move: run after replaying the chosen calls before it from the episode's
+starting state (``episode.replay``).
 
 By construction, from what the path's operations put into the turn:
 - missing_nested_call: an Insert turn ends with a summary before its nested call;
@@ -20,61 +21,124 @@ from __future__ import annotations
 import copy
 import json
 import random
+from dataclasses import dataclass
 from typing import Any
 
+from ..environments import Episode
 from ..errors import MagnetGraphError
-from ..execution import Executor
 from ..execution.values import literal
+from ..records import Negative, ToolCall, ToolSpec, Turn, canonical
 from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
-from .distill import Positive, assistant_move, message, offered_tools, tool_messages
-from .planner import json_key, same_calls
-from .translate import TurnRecord
+from .distill import Move, Positive, assistant_move, message, offered_tools, tool_messages
 
 
-def graph_negatives(
-    positive: Positive,
-    turns: list[TurnRecord],
-    executor: Executor,
-    state: dict[str, Any],
-    signatures: dict[str, FunctionSignature],
-    rng: random.Random,
-) -> list[dict[str, Any]]:
-    """Every phenomenon negative the turns allow, else one wrong_argument negative."""
-    found = []
-    for k, turn in enumerate(turns):
-        ops = turn.op.split("+")
-        if turn.missing and turn.withheld_call:
-            at = positive.positions[(k, -1)]
-            call = copy.deepcopy(turn.withheld_call)
-            if turn.missing["kind"] == "miss_param":
-                sig = signatures[call["name"]]
-                schema = sig.parameters["properties"][turn.missing["param"]]
-                call["arguments"][turn.missing["param"]] = _other(
-                    call["arguments"][turn.missing["param"]], turn.missing["param"], schema, rng
-                )
-                kind = "guessed_missing_param"
-            else:
-                kind = "called_unavailable_function"
-            found.append(_negative(positive, executor, state, at, {"tool_calls": [call]}, kind, k))
-        elif "insert" in ops and len(turn.calls) >= 2:
-            at = positive.positions[(k, len(turn.calls) - 1)]
-            done = [out for step in turn.outputs[:-1] for out in step]
-            summary = {"content": "Done. Results: " + "; ".join(json.dumps(o, sort_keys=True)[:160] for o in done)}
-            found.append(_negative(positive, executor, state, at, summary, "missing_nested_call", k))
-        elif "insert_long" in ops and turn.calls:
-            negative = _changed_call(positive, executor, state, turns, k, signatures, rng, "wrong_long_dependency")
-            found.append(negative)
-    found = [n for n in found if n is not None]
-    if not found:
-        for k in rng.sample(range(len(turns)), len(turns)):
-            if turns[k].calls and not turns[k].missing:
-                negative = _changed_call(positive, executor, state, turns, k, signatures, rng, "wrong_argument")
-                if negative is not None:
-                    found.append(negative)
-                    break
-    return found
+@dataclass
+class NegativeMaker:
+    """Builds the negatives of one chosen trajectory, each replayed in ``episode``."""
+
+    positive: Positive
+    turns: list[Turn]
+    episode: Episode
+    signatures: dict[str, FunctionSignature]
+
+    def graph_negatives(self, rng: random.Random) -> list[Negative]:
+        """Every phenomenon negative the turns allow, else one wrong_argument negative."""
+        found: list[Negative | None] = []
+        for k, turn in enumerate(self.turns):
+            if turn.missing and turn.withheld_call:
+                at = self.positive.positions[(k, -1)]
+                call = turn.withheld_call
+                if turn.missing.kind == "miss_param":
+                    param = turn.missing.param
+                    schema = self.signatures[call.name].parameters["properties"][param]
+                    arguments = {
+                        **copy.deepcopy(call.arguments),
+                        param: _other(call.arguments[param], param, schema, rng),
+                    }
+                    call, kind = ToolCall(call.name, arguments), "guessed_missing_param"
+                else:
+                    kind = "called_unavailable_function"
+                found.append(self._negative(at, Move((call,)), kind, k))
+            elif "insert" in turn.ops and len(turn.calls) >= 2:
+                at = self.positive.positions[(k, len(turn.calls) - 1)]
+                done = [out for step in turn.outputs[:-1] for out in step]
+                summary = "Done. Results: " + "; ".join(json.dumps(o, sort_keys=True)[:160] for o in done)
+                found.append(self._negative(at, Move(content=summary), "missing_nested_call", k))
+            elif "insert_long" in turn.ops and turn.calls:
+                found.append(self._changed_call(k, rng, "wrong_long_dependency"))
+        negatives = [n for n in found if n is not None]
+        if not negatives:
+            for k in rng.sample(range(len(self.turns)), len(self.turns)):
+                if self.turns[k].calls and not self.turns[k].missing:
+                    negative = self._changed_call(k, rng, "wrong_argument")
+                    if negative is not None:
+                        negatives.append(negative)
+                        break
+        return negatives
+
+    def _changed_call(self, k: int, rng: random.Random, kind: str) -> Negative | None:
+        """The turn's first step with one argument changed; None if no change alters the outcome."""
+        step = self.turns[k].calls[0]
+        at = self.positive.positions[(k, 0)]
+        chosen_outputs = [canonical(o) for o in self.turns[k].outputs[0]]
+        for i in rng.sample(range(len(step)), len(step)):
+            call = step[i]
+            properties = self.signatures[call.name].parameters["properties"]
+            for param in sorted(call.arguments):
+                schema = properties.get(param, {})
+                if schema.get("type") == "boolean":
+                    continue
+                arguments = {**copy.deepcopy(call.arguments), param: _other(call.arguments[param], param, schema, rng)}
+                wrong = step[:i] + (ToolCall(call.name, arguments),) + step[i + 1 :]
+                negative = self._negative(at, Move(wrong), kind, k)
+                outputs = [canonical(json.loads(m.content)) for m in negative.messages[at + 1 :]]
+                if outputs != chosen_outputs:
+                    return negative
+        return None
+
+    def _negative(self, at: int, move: Move, error_type: str, turn: int, source: str = "graph") -> Negative:
+        """Chosen messages before ``at``, the wrong move, and its real outputs."""
+        prefix = self.positive.messages[:at]
+        wrong = message(move, turn, 90 + at)  # ids that cannot collide with the chosen ones
+        tail = []
+        if move.calls is not None:
+            executor = self.episode.replay(c for m in prefix for c in m.calls)
+            observed = [executor.execute(call) for call in move.calls]
+            tail = tool_messages(wrong, [o.output if o.ok else {"error": o.error} for o in observed])
+        return Negative((*prefix, wrong, *tail), error_type, source, at, turn)
+
+    def student_negative(self, student: Teacher, teacher: Teacher, tools: list[ToolSpec]) -> Negative | None:
+        """The student's first wrong step, labelled by the judge and rewritten by the teacher; None if it never errs."""
+        positive = self.positive
+        for (k, s), at in sorted(positive.positions.items(), key=lambda kv: kv[1]):
+            visible = offered_tools(tools, self.turns, k, self.signatures)
+            try:
+                got = assistant_move(student, positive.messages[:at], visible, None, prompts.STUDENT_VERSION)
+            except MagnetGraphError:
+                continue  # an unreadable student step is no usable negative
+            expected = Move.of(positive.messages[at])
+            if expected.same_as(got):
+                continue
+            task = {
+                "expected": expected.as_task(),
+                "got": got.as_task(),
+                "step": max(s, 0),
+                "reply": self.turns[k].reply,
+                "types": list(prompts.ERROR_TYPES),
+            }
+            verdict = prompts.parse_reply(
+                teacher.chat(prompts.prompt(prompts.JUDGE_INSTRUCTIONS, task), prompt_version=prompts.JUDGE_VERSION),
+                "judge",
+            )
+            error_type = verdict.get("error_type")
+            error_type = error_type if error_type in prompts.ERROR_TYPES else "wrong_argument"
+            rewritten = assistant_move(teacher, positive.messages[:at], visible, got.as_task())
+            if expected.same_as(rewritten):
+                continue
+            return self._negative(at, rewritten, error_type, k, source="student")
+        return None
 
 
 def _other(value: Any, param: str, schema: dict[str, Any], rng: random.Random) -> Any:
@@ -87,121 +151,3 @@ def _other(value: Any, param: str, schema: dict[str, Any], rng: random.Random) -
         if guess != value:
             return guess
     return {"string": "unknown", "integer": -1, "number": -1.0}.get(schema.get("type"))
-
-
-def _changed_call(positive, executor, state, turns, k, signatures, rng, kind) -> dict[str, Any] | None:
-    """The turn's first step with one argument changed; None if no change alters the outcome."""
-    step = turns[k].calls[0]
-    at = positive.positions[(k, 0)]
-    chosen_outputs = [json_key("", o) for o in turns[k].outputs[0]]
-    for i in rng.sample(range(len(step)), len(step)):
-        call = step[i]
-        sig = signatures[call["name"]]
-        for param in sorted(call["arguments"]):
-            schema = sig.parameters["properties"].get(param, {})
-            if schema.get("type") == "boolean":
-                continue
-            wrong = copy.deepcopy(step)
-            wrong[i]["arguments"][param] = _other(call["arguments"][param], param, schema, rng)
-            negative = _negative(positive, executor, state, at, {"tool_calls": wrong}, kind, k)
-            outputs = [json_key("", json.loads(m["content"])) for m in negative["messages"][at + 1 :]]
-            if outputs != chosen_outputs:
-                return negative
-    return None
-
-
-def _negative(
-    positive: Positive,
-    executor: Executor,
-    state: dict[str, Any],
-    at: int,
-    move: dict[str, Any],
-    error_type: str,
-    turn: int,
-    source: str = "graph",
-) -> dict[str, Any]:
-    """Chosen messages before ``at``, the wrong move, and its real outputs."""
-    prefix = copy.deepcopy(positive.messages[:at])
-    wrong = message(move, turn, 90 + at)  # ids that cannot collide with the chosen ones
-    tail = []
-    if "tool_calls" in move:
-        outputs = _replay_then(executor, state, prefix, move["tool_calls"])
-        tail = tool_messages(wrong, outputs)
-    return {
-        "messages": prefix + [wrong] + tail,
-        "error_type": error_type,
-        "source": source,
-        "diverge_at": at,
-        "turn": turn,
-    }
-
-
-def _replay_then(
-    executor: Executor, state: dict[str, Any], prefix: list[dict[str, Any]], calls: list[dict[str, Any]]
-) -> list[Any]:
-    """Reset, replay every call in ``prefix``, then run ``calls``: their outputs (errors as {"error": ...})."""
-    executor.env.reset(state)
-    for m in prefix:
-        for c in m.get("tool_calls") or []:
-            executor.execute({"name": c["function"]["name"], "arguments": c["function"]["arguments"]})
-    outputs = []
-    for call in calls:
-        obs = executor.execute(call)
-        outputs.append(obs.output if obs.ok else {"error": obs.error})
-    return outputs
-
-
-def student_negative(
-    student: Teacher,
-    teacher: Teacher,
-    positive: Positive,
-    turns: list[TurnRecord],
-    tools: list[dict[str, Any]],
-    signatures: dict[str, FunctionSignature],
-    executor: Executor,
-    state: dict[str, Any],
-) -> dict[str, Any] | None:
-    """The student's first wrong step, labelled by the judge and rewritten by the teacher; None if it never errs."""
-    for (k, s), at in sorted(positive.positions.items(), key=lambda kv: kv[1]):
-        chosen = positive.messages[at]
-        visible = offered_tools(tools, turns, k, signatures)
-        try:
-            got = assistant_move(student, positive.messages[:at], visible, None, prompts.STUDENT_VERSION)
-        except MagnetGraphError:
-            continue  # an unreadable student step is no usable negative
-        expected = _move_of(chosen)
-        if _same(expected, got):
-            continue
-        task = {
-            "expected": expected,
-            "got": got,
-            "step": max(s, 0),
-            "reply": turns[k].reply,
-            "types": list(prompts.ERROR_TYPES),
-        }
-        verdict = prompts.parse_reply(
-            teacher.chat(prompts.prompt(prompts.JUDGE_INSTRUCTIONS, task), prompt_version=prompts.JUDGE_VERSION),
-            "judge",
-        )
-        error_type = verdict.get("error_type") if verdict.get("error_type") in prompts.ERROR_TYPES else "wrong_argument"
-        rewritten = assistant_move(teacher, positive.messages[:at], visible, got)
-        if _same(expected, rewritten):
-            continue
-        return _negative(positive, executor, state, at, rewritten, error_type, k, source="student")
-    return None
-
-
-def _move_of(msg: dict[str, Any]) -> dict[str, Any]:
-    if msg.get("tool_calls"):
-        return {
-            "tool_calls": [
-                {"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in msg["tool_calls"]
-            ]
-        }
-    return {"content": msg.get("content") or ""}
-
-
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if "tool_calls" in a and "tool_calls" in b:
-        return same_calls(a["tool_calls"], b["tool_calls"])
-    return "tool_calls" not in a and "tool_calls" not in b  # two text replies: both a reply, not an error

@@ -4,7 +4,8 @@ A real round trip, not a copy: the back template writes each call as a clause of
 (its intent, then ``param <JSON value>`` or ``param the FIELD from earlier``), and the forth template
 recovers the calls from the query text and the earlier results alone. A value the query fails to
 carry makes the forth call wrong, and synthesis counts the failure. Queries read like templates
-because they are; records say ``teacher: offline-template``.
+because they are; records say ``teacher: offline-template``. ``offline_teacher()`` is a teacher
+answering with them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from typing import Any
 
 from ..execution.values import pieces
-from ..teachers import register_template
+from ..teachers import OfflineTeacher
 from .prompts import ASSIST_VERSION, BACK_VERSION, FORTH_VERSION, JUDGE_VERSION, task_of
 
 THEN = " Then "
@@ -146,10 +147,9 @@ def judge(messages: list[dict[str, Any]]) -> str:
     return json.dumps({"error_type": kind})
 
 
-for _version, _fn in (
-    (BACK_VERSION, back),
-    (FORTH_VERSION, forth),
-    (ASSIST_VERSION, assistant),
-    (JUDGE_VERSION, judge),
-):
-    register_template(_version, _fn)
+TEMPLATES = {BACK_VERSION: back, FORTH_VERSION: forth, ASSIST_VERSION: assistant, JUDGE_VERSION: judge}
+
+
+def offline_teacher() -> OfflineTeacher:
+    """The offline teacher with synthesis's templates: no network, the same answers every run."""
+    return OfflineTeacher(TEMPLATES)

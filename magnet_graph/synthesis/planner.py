@@ -9,14 +9,14 @@ live state is untouched: the calls that count are the ones forth-translation mak
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution import Executor
 from ..execution.values import distinct, literal, named_matches, pieces, qualified_values, ranked_matches, schema_values
-from ..paths import Turn
+from ..paths import PathTurn
+from ..records import ToolCall
 from ..signature import FunctionSignature
 
 MAX_CANDIDATES = 8
@@ -35,6 +35,10 @@ class PlannedCall:
     refer: dict[str, dict[str, Any]] = field(default_factory=dict)
     output: Any = None
 
+    @property
+    def call(self) -> ToolCall:
+        return ToolCall(self.name, self.arguments)
+
 
 @dataclass
 class Executed:
@@ -49,7 +53,7 @@ class Executed:
 def plan_turn(
     executor: Executor,
     signatures: dict[str, FunctionSignature],
-    turn: Turn,
+    turn: PathTurn,
     functions: tuple[str, ...],
     history: list[Executed],
     rng: random.Random,
@@ -75,10 +79,10 @@ def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> P
     properties = sig.parameters.get("properties", {})
     params = [p for p in properties if p in sig.required or p in deps]
     options = {p: _candidates(p, properties[p], deps.get(p), turn, planned, history, state, rng) for p in params}
-    earlier_calls = [json_key(c.name, c.arguments) for c in planned]
+    earlier_calls = [c.call.key() for c in planned]
     for choice in _choices(params, options):
         arguments = {p: options[p][i][0] for p, i in zip(params, choice)}
-        if json_key(sig.name, arguments) in earlier_calls:
+        if ToolCall(sig.name, arguments).key() in earlier_calls:
             continue  # a parallel call must differ from its siblings
         observation = executor.execute({"name": sig.name, "arguments": arguments})
         if not observation.ok:
@@ -93,7 +97,7 @@ def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> P
                 if origin["same_turn"]:
                     source = next(k for k, c in enumerate(planned) if c.name == origin["source"])
                     step = max(step, planned[source].step + 1)
-                    nested = nested or "insert" in turn.op.split("+") and position == len(turn.functions) - 1
+                    nested = nested or "insert" in turn.ops and position == len(turn.functions) - 1
         return PlannedCall(sig.name, arguments, step, nested, say, refer, observation.output)
     return None
 
@@ -154,15 +158,3 @@ def _latest(name: str, turn: int, planned: list[PlannedCall], history: list[Exec
         if h.name == name:
             return h.output, False
     return None
-
-
-def json_key(name: str, arguments: dict[str, Any]) -> str:
-    """A canonical text for a call, for equality checks."""
-    return json.dumps({"name": name, "arguments": arguments}, sort_keys=True, default=str)
-
-
-def same_calls(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
-    """The same calls (names and arguments), in any order."""
-    return sorted(json_key(c["name"], c["arguments"]) for c in a) == sorted(
-        json_key(c["name"], c["arguments"]) for c in b
-    )

@@ -7,11 +7,12 @@ cached. Only this package imports ``openai``; ``LangChainTeacher`` lives in ``te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import MagnetGraphError
 from .base import DEFAULT_CACHE, BaseTeacher, ChatRequest, Teacher, TeacherBatchError, TeacherTruncated
-from .offline import OfflineTeacher, register_template
+from .offline import OfflineTeacher, Template
 from .openai_compatible import OpenAICompatibleTeacher
 
 __all__ = [
@@ -24,14 +25,21 @@ __all__ = [
     "TeacherBatchError",
     "TeacherTruncated",
     "open_teacher",
-    "register_template",
+    "Template",
 ]
 
 
-def open_teacher(spec: str, *, base_url: str | None = None, cache_dir: Path | None = None) -> Teacher:
-    """``openai:MODEL`` -> a teacher on ``base_url`` (default: OpenAI's API); ``offline`` -> the template teacher."""
+def open_teacher(
+    spec: str,
+    *,
+    base_url: str | None = None,
+    cache_dir: Path | None = None,
+    templates: Mapping[str, Template] | None = None,
+) -> Teacher:
+    """``openai:MODEL`` -> a teacher on ``base_url`` (default: OpenAI's API); ``offline`` -> the
+    template teacher answering from ``templates`` (synthesis's: ``magnet_graph.open_teacher``)."""
     if spec == "offline":
-        return OfflineTeacher()
+        return OfflineTeacher(templates or {})
     kind, _, model = spec.partition(":")
     if kind != "openai" or not model:
         raise MagnetGraphError(f"unknown teacher {spec!r}; expected openai:MODEL or offline")

@@ -72,6 +72,8 @@ class Teacher(Protocol):
 
     def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]: ...
 
+    def usage(self) -> dict[str, Any]: ...
+
 
 class BaseTeacher:
     """Cache, accounting and ``chat_many`` around a subclass's ``_complete``."""
@@ -92,6 +94,17 @@ class BaseTeacher:
     def _complete(self, messages: list[dict[str, Any]], params: dict[str, Any], prompt_version: str) -> Completion:
         """One answer from the backend; raises MagnetGraphError when there is none."""
         raise NotImplementedError
+
+    def usage(self) -> dict[str, Any]:
+        """What this teacher spent so far: ``{"name", "calls", "cached", "tokens", "retries", "failures"}``."""
+        return {
+            "name": self.name,
+            "calls": self.calls,
+            "cached": self.cached,
+            "tokens": dict(self.tokens),
+            "retries": self.retries,
+            "failures": self.failures,
+        }
 
     def _count(self, counter: str, n: int = 1) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MagnetGraphError
-from ..synthesis.files import iter_jsonl
+from ..records import iter_jsonl
 from .render import render, shared_turns
 
 FILES = {"sft": "sft.jsonl", "mdpo": "mdpo.jsonl"}

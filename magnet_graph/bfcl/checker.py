@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .files import read_jsonl
+from ..records import read_jsonl
 
 
 def check_directory(bfcl_dir: Path, timeout: float = 600, official: bool = False) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+from ..catalogs.common import dedupe, make_signature
 from ..errors import CatalogError
 from ..signature import FunctionSignature
-from .common import dedupe, make_signature
 
 BFCL_VERSION = "2026.3.23"
 CORE_CLASSES = (

@@ -30,15 +30,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..catalogs.bfcl import load_bfcl
 from ..environments import open_environment
 from ..errors import MagnetGraphError
-from ..execution.call_parser import CallRejected, structured_call
-from ..synthesis.bfcl_check import check_directory
-from ..synthesis.bfcl_format import call_string
-from ..synthesis.files import JsonlAppender, read_jsonl, recover_jsonl, write_jsonl
-from ..synthesis.record import openai_tool
-from ..synthesis.translate import ADDED_FUNCTIONS_MESSAGE
+from ..execution import CallRejected, structured_call
+from ..records import JsonlAppender, ToolSpec, read_jsonl, recover_jsonl, write_jsonl
+from .catalog import load_bfcl
+from .checker import check_directory
+from .format import call_string
+
+# BFCL's own text for the turn where withheld functions come back (and what synthesis says there).
+ADDED_FUNCTIONS_MESSAGE = "I have updated some more functions you can choose from. What about now?"
 
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 MAX_STEPS_PER_TURN = 20  # bfcl_eval.constants.default_prompts.MAXIMUM_STEP_LIMIT
@@ -136,9 +137,9 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
                 offered += held_out[turn]
                 question = [{"role": "user", "content": ADDED_FUNCTIONS_MESSAGE}]
             messages += question
-            tools = [openai_tool(by_name[n]) for n in offered]
+            tools = [ToolSpec.of(by_name[n]).to_dict() for n in offered]
             turn_result: list[list[str]] = []
-            for step in range(MAX_STEPS_PER_TURN + 1):
+            for _ in range(MAX_STEPS_PER_TURN + 1):
                 reply = model.respond(messages, tools)
                 messages.append(reply)
                 steps += 1
@@ -158,7 +159,7 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
                     except CallRejected as exc:  # BFCL would try to run it and answer with the error
                         messages.append(_tool_message(wire, f"Error during execution: {exc}"))
                         continue
-                    strings.append(call_string(call.name, call.arguments, by_name))
+                    strings.append(call_string(call, by_name))
                     ok, output = environment.call(call.name, call.arguments)
                     messages.append(_tool_message(wire, _output_text(ok, output)))
                 if strings:
@@ -197,7 +198,8 @@ def evaluate(
         sink = JsonlAppender()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             finished = len(done)
-            for item in pool.map(lambda e: _run_or_record(e, model, category == "long_context"), todo):
+            long_context = category == "long_context"
+            for item in pool.map(lambda e, lc=long_context: _run_or_record(e, model, lc), todo):
                 sink.append(results_path, asdict(item))
                 finished += 1
                 if progress:

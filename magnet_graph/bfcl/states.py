@@ -1,4 +1,4 @@
-"""Initial-state generators for the 8 BFCL multi-turn tool classes.
+"""Initial-state generators for the 8 BFCL multi-turn tool classes (the BFCL class backend draws from them).
 
 Each generator takes a ``random.Random`` and returns a scenario dict that the class's
 ``_load_scenario`` accepts. States are built here from small word lists of our own (never copied

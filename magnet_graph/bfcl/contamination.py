@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .bfcl_multi_turn import CATEGORIES, load_category
+from ..integrations import Contamination
+from ..records import Record
+from .multi_turn import CATEGORIES, load_category
 
 NGRAM = 13
 
@@ -66,28 +68,28 @@ class TestIndex:
         return self.states.get((cls, _canonical(state)))
 
 
-def check_records(records: Iterable[dict[str, Any]], index: TestIndex | None = None) -> dict[str, Any]:
+def check_records(records: Iterable[Record], index: TestIndex | None = None) -> Contamination:
     """Hits of a run's trajectories against the test entries: counts and up to 20 examples."""
     index = index or TestIndex(bfcl_test_entries())
     hits, queries, states = [], 0, 0
     for record in records:
-        for message in record["messages"]:
-            if message["role"] == "user" and message.get("content"):
+        for message in record.messages:
+            if message.role == "user" and message.content:
                 queries += 1
-                found = index.query_hit(message["content"])
+                found = index.query_hit(message.content)
                 if found:
-                    hits.append({"record": record["id"], "what": "query", "how": found[0], "test_id": found[1]})
-        for cls, state in (record.get("initial_state") or {}).items():
+                    hits.append({"record": record.id, "what": "query", "how": found[0], "test_id": found[1]})
+        for cls, state in record.initial_state.items():
             if not state:
                 continue  # a stateless class (MathAPI): an empty state carries nothing from a test entry
             states += 1
             test_id = index.state_hit(cls, state)
             if test_id:
-                hits.append({"record": record["id"], "what": "initial_state", "how": cls, "test_id": test_id})
-    return {
-        "queries_checked": queries,
-        "states_checked": states,
-        "query_hits": sum(h["what"] == "query" for h in hits),
-        "state_hits": sum(h["what"] == "initial_state" for h in hits),
-        "examples": hits[:20],
-    }
+                hits.append({"record": record.id, "what": "initial_state", "how": cls, "test_id": test_id})
+    return Contamination(
+        queries_checked=queries,
+        states_checked=states,
+        query_hits=sum(h["what"] == "query" for h in hits),
+        state_hits=sum(h["what"] == "initial_state" for h in hits),
+        examples=tuple(hits[:20]),
+    )

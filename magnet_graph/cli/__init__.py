@@ -1,4 +1,8 @@
-"""The ``magnet-graph`` command: parse, call the library, print. Errors are one line, exit 1."""
+"""The ``magnet-graph`` command: parse, make one call of the public API (``magnet_graph.api``), print.
+
+Errors are one line and exit 1 (tracebacks with ``--debug``). The API is imported inside each
+command, so ``magnet-graph --help`` loads no driver, engine or torch.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import sys
 
 import click
 
-from .errors import MagnetGraphError
+from ..config import LinkConfig, PathConfig, SynthesisConfig
+from ..errors import MagnetGraphError
+from .options import config_options, make
 
 STORE_OPTION = click.option(
     "--store",
@@ -64,135 +70,9 @@ def main(ctx, debug):
 
 
 def _open(store_uri, graph):
-    from .store import DEFAULT_GRAPH, open_store
+    from .. import api
 
-    return open_store(store_uri, graph or os.environ.get("MAGNET_GRAPH_GRAPH") or DEFAULT_GRAPH)
-
-
-@main.command()
-@click.argument("sources", nargs=-1, required=True)
-@STORE_OPTION
-@GRAPH_OPTION
-@click.option(
-    "--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND batch."
-)
-@click.option(
-    "--edges/--no-edges",
-    "with_edges",
-    default=True,
-    show_default=True,
-    help="Infer FEEDS edges over the whole graph after loading.",
-)
-@click.option("--min-edge-score", type=float, default=None, help="Edge threshold (default: EdgeConfig.min_score).")
-@click.option(
-    "--verify/--no-verify",
-    default=True,
-    show_default=True,
-    help="Execution evidence: run executable tools (bfcl, python:) to verify edges.",
-)
-@click.option("--judge", default=None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
-@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint for --judge.")
-def load(sources, store_uri, graph, batch_size, with_edges, min_edge_score, verify, judge, base_url):
-    """Import catalogs into the graph, then infer dependency edges.
-
-    SOURCES: bfcl | bfcl:ClassName | python:package.module:ClassName | PATH to an OpenAI tools
-    JSON/JSONL or MCP tools/list JSON file. All sources are validated before anything is written.
-    """
-    from .catalogs import load_catalogs
-
-    signatures = load_catalogs(list(sources))
-    with _open(store_uri, graph) as store:
-        show = sys.stderr.isatty() and len(signatures) > batch_size
-        with click.progressbar(length=len(signatures), label="loading", file=sys.stderr, hidden=not show) as bar:
-            result = store.load_functions(signatures, batch_size=batch_size, progress=bar.update)
-        click.echo(
-            f"loaded {result.functions} functions ({result.new_functions} new), {result.parameters} parameters, "
-            f"{result.response_fields} response fields into graph {store.graph!r} in {result.seconds:.1f}s"
-        )
-        if with_edges:
-            _infer(store, min_edge_score, verify, judge, base_url)
-
-
-def _infer(store, min_score, verify, judge_spec, base_url):
-    from .graph_build import link
-
-    count, notes = link(store, min_score=min_score, verify=verify, judge_spec=judge_spec, base_url=base_url)
-    click.echo(f"inferred {count} edges in graph {store.graph!r}" + (f" ({'; '.join(notes)})" if notes else ""))
-
-
-@main.command()
-@STORE_OPTION
-@GRAPH_OPTION
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option("--min-score", type=float, default=0.0, show_default=True, help="Only edges scoring at least this.")
-@click.option("--infer", is_flag=True, help="Re-infer the graph's edges first (idempotent).")
-@click.option("--verify/--no-verify", default=True, show_default=True, help="With --infer: execution evidence.")
-@click.option("--judge", default=None, metavar="openai:MODEL", help="With --infer: LLM-judge evidence.")
-@click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint for --judge.")
-def edges(store_uri, graph, fmt, min_score, infer, verify, judge, base_url):
-    """List FEEDS edges: which output field of a function feeds which parameter of another."""
-    with _open(store_uri, graph) as store:
-        if infer:
-            _infer(store, None, verify, judge, base_url)
-        rows = [e for e in store.edges() if e["score"] >= min_score]
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
-        return
-    click.echo(f"{'source.field':<44} {'target.param':<44} {'kind':<12} {'score':>5}  evidence")
-    for e in rows:
-        evidence = ", ".join(f"{x['kind']} {x['score']:.2f}" for x in e["evidence"])
-        click.echo(
-            f"{e['source'] + '.' + e['source_field']:<44} {e['target'] + '.' + e['target_param']:<44} "
-            f"{e['kind']:<12} {e['score']:>5.2f}  {evidence}"
-        )
-
-
-@main.command()
-@STORE_OPTION
-@GRAPH_OPTION
-@click.option("-n", "count", type=click.IntRange(min=1), default=100, show_default=True, help="Paths to produce.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True, help="S: functions per path.")
-@click.option("--weighted", is_flag=True, help="Pick successors in proportion to edge score.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option(
-    "--ops",
-    default="merge,insert,split",
-    show_default=True,
-    help="Node operations to apply, in the paper's order; 'none' for plain walks.",
-)
-@click.option(
-    "--single-turn",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Also this many single-turn paths (single, parallel, multiple, irrelevance).",
-)
-@click.option("--save/--no-save", default=True, show_default=True, help="Persist the paths in the graph.")
-def paths(store_uri, graph, count, seed, max_steps, weighted, ops, single_turn, fmt, save):
-    """Signature paths: seeded Cypher random walks reshaped by Merge, Insert and Split.
-
-    Same seed, same graph: byte-identical output. Split adds copies, so there can be more than N lines.
-    """
-    from .paths import WalkConfig, apply_operations, random_walks, single_turn_paths
-
-    chosen = [] if ops == "none" else [o.strip() for o in ops.split(",") if o.strip()]
-    with _open(store_uri, graph) as store:
-        found = random_walks(store, count, seed, WalkConfig(max_steps=max_steps, weighted=weighted))
-        found = apply_operations(store, found, seed, chosen) if chosen else found
-        found += single_turn_paths(store, single_turn, seed) if single_turn else []
-        if save:
-            store.save_paths(found)
-    for path in found:
-        if fmt == "jsonl":
-            click.echo(path.to_json())
-        else:
-            turns = " | ".join(
-                f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}[{t.op}]"
-                for t in path.turns
-            )
-            click.echo(f"{path.id}  {turns}")
+    return api.open_store(store_uri, graph or os.environ.get("MAGNET_GRAPH_GRAPH") or api.DEFAULT_GRAPH)
 
 
 def _progress_bars():
@@ -210,19 +90,102 @@ def _progress_bars():
     return progress
 
 
-def _mix(text):
-    from .synthesis.run import PAPER_SFT_MIX
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option(
+    "--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND batch."
+)
+@click.option(
+    "--edges/--no-edges",
+    "with_edges",
+    default=True,
+    show_default=True,
+    help="Infer FEEDS edges over the whole graph after loading.",
+)
+@config_options(LinkConfig)
+def load(sources, store_uri, graph, batch_size, with_edges, **link):
+    """Import catalogs into the graph, then infer dependency edges.
 
-    mix = dict(PAPER_SFT_MIX)
-    for item in filter(None, (t.strip() for t in (text or "").split(","))):
-        key, _, value = item.partition("=")
-        if key not in mix:
-            raise click.BadParameter(f"unknown shape {key!r}; choose from {', '.join(mix)}", param_hint="--mix")
-        try:
-            mix[key] = float(value)
-        except ValueError:
-            raise click.BadParameter(f"{item!r}: expected SHAPE=WEIGHT", param_hint="--mix") from None
-    return mix
+    SOURCES: bfcl | bfcl:ClassName | python:package.module:ClassName | PATH to an OpenAI tools
+    JSON/JSONL or MCP tools/list JSON file. All sources are validated before anything is written.
+    """
+    from .. import api
+
+    config = make(LinkConfig, link)
+    signatures = api.load_catalogs(list(sources))  # every source validated before the store is touched
+    with _open(store_uri, graph) as store:
+        report = api.load(
+            store,
+            signatures,
+            edges=config if with_edges else None,
+            batch_size=batch_size,
+            progress=_progress_bars() if sys.stderr.isatty() else None,
+        )
+    loaded = report.functions
+    click.echo(
+        f"loaded {loaded.functions} functions ({loaded.new_functions} new), {loaded.parameters} parameters, "
+        f"{loaded.response_fields} response fields into graph {store.graph!r} in {loaded.seconds:.1f}s"
+    )
+    if report.edges is not None:
+        click.echo(report.edges.summary())
+
+
+@main.command()
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--min-score", type=float, default=0.0, show_default=True, help="Only edges scoring at least this.")
+@click.option("--infer", is_flag=True, help="Re-infer the graph's edges first (idempotent).")
+@config_options(LinkConfig)
+def edges(store_uri, graph, fmt, min_score, infer, **link):
+    """List FEEDS edges: which output field of a function feeds which parameter of another."""
+    from .. import api
+
+    with _open(store_uri, graph) as store:
+        if infer:
+            click.echo(api.infer_edges(store, make(LinkConfig, link)).summary())
+        rows = [e for e in store.edges() if e.score >= min_score]
+    if fmt == "jsonl":
+        for e in rows:
+            click.echo(json.dumps(e.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(f"{'source.field':<44} {'target.param':<44} {'kind':<12} {'score':>5}  evidence")
+    for e in rows:
+        evidence = ", ".join(f"{x['kind']} {x['score']:.2f}" for x in e.evidence)
+        click.echo(
+            f"{e.source + '.' + e.source_field:<44} {e.target + '.' + e.target_param:<44} "
+            f"{e.kind:<12} {e.score:>5.2f}  {evidence}"
+        )
+
+
+@main.command()
+@STORE_OPTION
+@GRAPH_OPTION
+@config_options(PathConfig)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--save/--no-save", default=True, show_default=True, help="Persist the paths in the graph.")
+def paths(store_uri, graph, fmt, save, **options):
+    """Signature paths: seeded Cypher random walks reshaped by Merge, Insert and Split, then the
+    single-turn shapes of the mix: exactly what `synthesize` with the same options walks.
+
+    Same seed, same graph: byte-identical output. Split adds copies, so there can be more than N walks.
+    """
+    from .. import api
+
+    config = make(PathConfig, options)
+    with _open(store_uri, graph) as store:
+        found = api.sample_paths(store, config, save=save)
+    for path in found:
+        if fmt == "jsonl":
+            click.echo(path.to_json())
+        else:
+            turns = " | ".join(
+                f"{','.join(t.functions) or '(' + t.missing.kind + ': ' + t.missing.function + ')'}[{'+'.join(t.ops)}]"
+                for t in path.turns
+            )
+            click.echo(f"{path.id}  {turns}")
 
 
 @main.command()
@@ -233,29 +196,12 @@ def _mix(text):
     metavar="SOURCE",
     help="Load these catalogs first (as `load` does; idempotent). Default: the graph as it is.",
 )
-@click.option("-n", "count", type=click.IntRange(min=1), default=30, show_default=True, help="Multi-turn walks.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@config_options(SynthesisConfig)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--teacher", default="offline", show_default=True, metavar="offline|openai:MODEL")
 @click.option("--base-url", default=None, metavar="URL", help="OpenAI-compatible endpoint of the teacher.")
 @click.option("--student", default=None, metavar="openai:MODEL", help="Student for hinted negatives.")
 @click.option("--student-base-url", default=None, metavar="URL")
-@click.option(
-    "--mix",
-    default="",
-    metavar="SHAPE=W,...",
-    help="SFT mix weights (multi_turn, single, parallel, multiple, irrelevance); default the paper's.",
-)
-@click.option("--ops", default="merge,insert,split", show_default=True, help="Node operations; 'none' for plain walks.")
-@click.option("--max-steps", type=click.IntRange(min=2), default=7, show_default=True)
-@click.option("--weighted", is_flag=True, help="Walk successors in proportion to edge score.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Paths translated at once (each in its own environment).",
-)
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
@@ -268,67 +214,53 @@ def _mix(text):
 @GRAPH_OPTION
 def synthesize(
     catalogs,
-    count,
-    seed,
     out_dir,
     teacher,
     base_url,
     student,
     student_base_url,
-    mix,
-    ops,
-    max_steps,
-    weighted,
-    concurrency,
     cache_dir,
     resume,
     dry_run,
     store_uri,
     graph,
+    **options,
 ):
     """Turn signature paths into executed multi-turn conversations, positive and negative trajectories,
-    and SFT / DPO / mDPO / ShareGPT / BFCL datasets in --out."""
-    from pathlib import Path
+    and SFT / DPO / mDPO / ShareGPT datasets (plus each integration's files) in --out."""
+    from .. import api
 
-    from .catalogs import load_catalogs
-    from .synthesis.run import SynthesisConfig, estimate, plan_paths
-    from .synthesis.run import synthesize as run_synthesis
-    from .teachers import open_teacher
-
-    chosen = () if ops == "none" else tuple(o.strip() for o in ops.split(",") if o.strip())
-    config = SynthesisConfig(
-        n=count, seed=seed, max_steps=max_steps, weighted=weighted, ops=chosen, mix=_mix(mix), concurrency=concurrency
-    )
-    signatures = load_catalogs(list(catalogs)) if catalogs else []
-    cache = Path(cache_dir) if cache_dir else None
-    the_teacher = open_teacher(teacher, base_url=base_url, cache_dir=cache)
-    the_student = open_teacher(student, base_url=student_base_url, cache_dir=cache) if student else None
+    config = make(SynthesisConfig, options)
+    the_teacher = api.open_teacher(teacher, base_url=base_url, cache_dir=cache_dir)
+    the_student = api.open_teacher(student, base_url=student_base_url, cache_dir=cache_dir) if student else None
     with _open(store_uri, graph) as store:
-        if signatures:
-            loaded = store.load_functions(signatures)
-            if loaded.new_functions or not store.stats()["edges"]:
-                _infer(store, None, True, None, None)
         if dry_run:
-            found = plan_paths(store, config)
-            click.echo(
-                json.dumps(estimate(found, {s.name: s for s in store.functions()}, bool(student)), sort_keys=True)
-            )
+            found = api.estimate(store, config, catalogs=catalogs, student=bool(student))
+            click.echo(json.dumps(found, sort_keys=True))
             return
-        run = run_synthesis(
-            store, config, Path(out_dir), the_teacher, student=the_student, resume=resume, progress=_progress_bars()
+        run = api.synthesize(
+            store,
+            out_dir,
+            config,
+            teacher=the_teacher,
+            student=the_student,
+            catalogs=catalogs,
+            resume=resume,
+            progress=_progress_bars(),
         )
-    counts, bfcl = run.manifest["counts"], run.report.get("bfcl") or {}
+    counts = run.manifest["counts"]
     click.echo(
         f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
         f"negatives) to {run.out}"
     )
-    if "positive" in bfcl:
-        click.echo(
-            f"bfcl checker: positives accepted {bfcl['positive']['accepted']}/{bfcl['positive']['checked']}, "
-            f"negatives rejected {bfcl['negative']['rejected']}/{bfcl['negative']['checked']}"
-        )
-    elif bfcl.get("error"):
-        click.echo(f"bfcl checker: {bfcl['error']}")
+    for name, check in run.report["checks"].items():
+        if check["error"]:
+            click.echo(f"{name} checker: {check['error']}")
+        else:
+            click.echo(
+                f"{name} checker: positives accepted {check['positives_accepted']}/{check['positives']}, "
+                f"negatives rejected {check['negatives_rejected']}/{check['negatives']}"
+            )
 
 
 @main.group()
@@ -357,9 +289,9 @@ def _train_command(method, summary):
 
         # transformers/trl deprecation notices about their own defaults are not the user's to act on
         warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
-        from .training.run import train as run_training
+        from .. import api
 
-        summary = run_training(method, data_dir, model, out_dir, config_path, overrides, resume)
+        summary = api.train(method, data_dir, model, out_dir, config=config_path, overrides=overrides, resume=resume)
         if summary["examples"] < summary["rows"]:
             click.echo(
                 f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
@@ -390,10 +322,9 @@ _train_command("mdpo", "Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assi
 @click.option("--seed", type=int, default=0, show_default=True)
 def tiny_model(out_dir, data_dir, seed):
     """Build a ~1M-parameter Qwen2-shaped model and tokenizer locally (no hub), for smoke runs."""
-    from .training.tiny import build_tiny_model, corpus_from_run
+    from .. import api
 
-    path = build_tiny_model(out_dir, corpus_from_run(data_dir) if data_dir else [], seed=seed)
-    click.echo(f"wrote a tiny model and tokenizer to {path}")
+    click.echo(f"wrote a tiny model and tokenizer to {api.build_tiny_model(out_dir, data_dir, seed)}")
 
 
 @main.group(name="eval")
@@ -408,30 +339,32 @@ def evaluate():
 )
 @click.option("--store", "store_uri", default=None, metavar="URI", help="Read the graph's edge count from this store.")
 @GRAPH_OPTION
-@click.option("--allow-contamination", is_flag=True, help="Exit 0 even when data matches BFCL test entries.")
+@click.option("--allow-contamination", is_flag=True, help="Exit 0 even when data matches a benchmark's test entries.")
 def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
     """Quality report of a synthesize run: executability, checker rates, phenomena, coverage,
-    diversity, lengths, teacher cost and the BFCL contamination guard (JSON, Markdown, plots)."""
+    diversity, lengths, teacher cost and the contamination guards (JSON, Markdown, plots)."""
     from pathlib import Path
 
-    from .evaluation.data_report import data_report, write_report
+    from .. import api
 
-    edges = None
     if store_uri:
         with _open(store_uri, graph) as store:
-            edges = store.stats()["edges"]
-    report = data_report(run_dir, edges_in_graph=edges)
-    written = write_report(report, out_dir or Path(run_dir) / "eval")
-    cont = report["contamination"]
-    click.echo(
-        f"wrote {written['markdown']} and {written['json']}: {report['records']} records, "
-        f"contamination {cont['query_hits']} query / {cont['state_hits']} state hits"
+            report = api.data_report(run_dir, store=store)
+    else:
+        report = api.data_report(run_dir)
+    written = api.write_data_report(report, out_dir or Path(run_dir) / "eval")
+    guards = "".join(
+        f", contamination {name} {c['query_hits']} query / {c['state_hits']} state hits"
+        for name, c in report["contamination"].items()
     )
-    if (cont["query_hits"] or cont["state_hits"]) and not allow_contamination:
-        first = cont["examples"][0]
+    click.echo(f"wrote {written['markdown']} and {written['json']}: {report['records']} records{guards}")
+    found = api.contamination_hits(report)
+    if found and not allow_contamination:
+        name, c = found[0]
+        first = c["examples"][0]
         raise click.ClickException(
-            f"contamination: {cont['query_hits']} queries and {cont['state_hits']} initial "
-            f"states match BFCL test entries (first: record {first['record']} "
+            f"contamination: {c['query_hits']} queries and {c['state_hits']} initial "
+            f"states match {name} test entries (first: record {first['record']} "
             f"{first['what']} ~ {first['test_id']}); see {written['json']}"
         )
 
@@ -473,27 +406,19 @@ def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
 )
 def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurrency, max_new_tokens):
     """Score a model on BFCL's multi-turn categories with BFCL's protocol and checker; prints JSON."""
-    import re
-    from pathlib import Path
+    from .. import api
 
-    from .evaluation.bfcl_multi_turn import CATEGORIES, evaluate
-
-    if bool(base_url) == bool(local_path):
-        raise click.UsageError("give exactly one of --base-url URL and --local PATH")
-    chosen = tuple(c.strip() for c in categories.split(",") if c.strip())
-    for category in chosen:
-        if category not in CATEGORIES:
-            raise click.UsageError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
-    if local_path:
-        from .evaluation.models import LocalModel
-
-        the_model, concurrency = LocalModel(local_path, max_new_tokens, label=model), 1
-    else:
-        from .evaluation.models import EndpointModel
-
-        the_model = EndpointModel(model, base_url, max_new_tokens)
-    out = Path(out_dir) if out_dir else Path("runs") / "eval-bfcl" / re.sub(r"[^A-Za-z0-9_.-]+", "_", model)
-    summary = evaluate(the_model, chosen, out, limit=limit, concurrency=concurrency, progress=_progress_bars())
+    summary = api.evaluate_bfcl(
+        model,
+        base_url=base_url,
+        local=local_path,
+        categories=[c.strip() for c in categories.split(",") if c.strip()],
+        out=out_dir,
+        limit=limit,
+        concurrency=concurrency,
+        max_new_tokens=max_new_tokens,
+        progress=_progress_bars(),
+    )
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
@@ -588,25 +513,18 @@ def store():
 @STORE_OPTION
 def status(store_uri):
     """Show whether the embedded store's server is running."""
-    from .store import default_uri, embedded, embedded_root
+    from .. import api
 
-    root = embedded_root(store_uri or default_uri())
-    if root is None:
-        raise click.UsageError("store status applies to embedded:// stores")
-    state = embedded.server_state(root.resolve())
-    click.echo(state if isinstance(state, str) else f"running pid {state['pid']} at {state['uri']} ({root})")
+    click.echo(api.embedded_status(store_uri))
 
 
 @store.command()
 @STORE_OPTION
 def stop(store_uri):
     """Stop the embedded store's server cleanly (it also stops itself when idle)."""
-    from .store import default_uri, embedded, embedded_root
+    from .. import api
 
-    root = embedded_root(store_uri or default_uri())
-    if root is None:
-        raise click.UsageError("store stop applies to embedded:// stores")
-    click.echo("stopped" if embedded.stop_server(root) else "not running")
+    click.echo("stopped" if api.stop_embedded(store_uri) else "not running")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,314 @@
+"""The public Python API: every command of the CLI is one call here (docs/python-api.md).
+
+import magnet_graph as mg
+
+with mg.open_store() as store:
+    mg.load(store, mg.load_catalogs(["bfcl"]))                # catalog -> graph -> edges
+    paths = mg.sample_paths(store, mg.PathConfig(n=5))        # walks + Merge/Insert/Split
+    run = mg.synthesize(store, mg.SynthesisConfig(n=5), "runs/a")
+records = mg.read_run("runs/a").records                      # typed Records
+mg.export(records, "runs/a-export")                          # sft / dpo / mdpo / sharegpt
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import teachers
+from .catalogs import load_catalog, load_catalogs, source_help
+from .config import OPERATIONS, PAPER_SFT_MIX, LinkConfig, PathConfig, SynthesisConfig
+from .edges.link import LinkReport, link
+from .errors import CatalogError, MagnetGraphError, StoreError
+from .evaluation.data_report import contamination_hits, write_report
+from .evaluation.data_report import data_report as _data_report
+from .paths import SignaturePath, plan_paths
+from .records import (
+    SCHEMA_VERSION,
+    Drop,
+    Lineage,
+    Message,
+    Missing,
+    Negative,
+    Record,
+    ToolCall,
+    ToolSpec,
+    Turn,
+    read_drops,
+    read_records,
+    write_exports,
+)
+from .signature import FunctionSignature
+from .store import DEFAULT_GRAPH, FeedsEdge, GraphStore, LoadResult, embedded_status, open_store, stop_embedded
+from .synthesis import Run, offline_teacher
+from .synthesis import estimate as _estimate
+from .synthesis import synthesize as _synthesize
+from .synthesis.offline_templates import TEMPLATES
+from .teachers import Teacher
+
+Progress = Callable[[str, int, int], None]
+
+__all__ = [
+    "DEFAULT_GRAPH",
+    "OPERATIONS",
+    "PAPER_SFT_MIX",
+    "SCHEMA_VERSION",
+    "CatalogError",
+    "Drop",
+    "FeedsEdge",
+    "FunctionSignature",
+    "GraphStore",
+    "Lineage",
+    "LinkConfig",
+    "LinkReport",
+    "LoadReport",
+    "MagnetGraphError",
+    "Message",
+    "Missing",
+    "Negative",
+    "PathConfig",
+    "Record",
+    "Run",
+    "RunFiles",
+    "SignaturePath",
+    "StoreError",
+    "SynthesisConfig",
+    "Teacher",
+    "ToolCall",
+    "ToolSpec",
+    "Turn",
+    "build_tiny_model",
+    "contamination_hits",
+    "data_report",
+    "embedded_status",
+    "estimate",
+    "evaluate_bfcl",
+    "export",
+    "grid_points",
+    "infer_edges",
+    "load",
+    "load_catalog",
+    "load_catalogs",
+    "offline_teacher",
+    "open_store",
+    "open_teacher",
+    "read_run",
+    "sample_paths",
+    "source_help",
+    "stop_embedded",
+    "synthesize",
+    "train",
+    "write_data_report",
+]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What ``load`` did: the functions stored, and the edges inferred (None when not asked)."""
+
+    functions: LoadResult
+    edges: LinkReport | None
+
+
+def load(
+    store: GraphStore,
+    signatures: list[FunctionSignature],
+    *,
+    edges: LinkConfig | None = LinkConfig(),
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Write catalogs' signatures (``load_catalogs`` reads and validates them) into the graph, then
+    infer the graph's edges with ``edges`` (None: keep the edges as they are).
+    ``progress("load", done, total)`` is called per batch written."""
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("load", done, len(signatures))
+
+    loaded = store.load_functions(signatures, batch_size=batch_size, progress=advance)
+    return LoadReport(loaded, link(store, edges) if edges is not None else None)
+
+
+def infer_edges(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
+    """Re-infer the graph's FEEDS edges from the functions it holds (replacing the old ones)."""
+    return link(store, config)
+
+
+def sample_paths(store: GraphStore, config: PathConfig = PathConfig(), *, save: bool = True) -> list[SignaturePath]:
+    """The signature paths a run with ``config`` walks (the same for a seed and graph, on any store);
+    ``save`` also stores them as ``(:Path)-[:HAS_TURN]->(:Turn)`` for Cypher queries."""
+    paths = plan_paths(store, config)
+    if save:
+        store.save_paths(paths)
+    return paths
+
+
+def open_teacher(spec: str = "offline", *, base_url: str | None = None, cache_dir: str | Path | None = None) -> Teacher:
+    """``offline`` (synthesis's templates, no network) or ``openai:MODEL`` at ``base_url``."""
+    return teachers.open_teacher(
+        spec, base_url=base_url, cache_dir=Path(cache_dir) if cache_dir else None, templates=TEMPLATES
+    )
+
+
+def _prepare(store: GraphStore, catalogs: Iterable[str]) -> None:
+    """Load ``catalogs`` (idempotent); infer edges when new functions arrived or the graph has none."""
+    sources = list(catalogs)
+    if sources:
+        loaded = store.load_functions(load_catalogs(sources))
+        if loaded.new_functions or not store.stats()["edges"]:
+            link(store, LinkConfig())
+
+
+def synthesize(
+    store: GraphStore,
+    out: str | Path,
+    config: SynthesisConfig = SynthesisConfig(),
+    *,
+    teacher: Teacher | None = None,
+    student: Teacher | None = None,
+    catalogs: Iterable[str] = (),
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> Run:
+    """Paths -> executed conversations -> positive and negative trajectories -> datasets in ``out``
+    (docs/synthesis.md). ``catalogs`` are loaded first (edges inferred if they are new); the teacher
+    defaults to the offline one; ``resume`` finishes a killed run with the same config."""
+    _prepare(store, catalogs)
+    return _synthesize(
+        store, config, Path(out), teacher or offline_teacher(), student=student, resume=resume, progress=progress
+    )
+
+
+def estimate(
+    store: GraphStore,
+    config: SynthesisConfig = SynthesisConfig(),
+    *,
+    catalogs: Iterable[str] = (),
+    student: bool = False,
+) -> dict[str, Any]:
+    """Teacher calls and tokens ``synthesize`` would spend on this graph; nothing is written but the catalogs."""
+    _prepare(store, catalogs)
+    return _estimate(plan_paths(store, config), {s.name: s for s in store.functions()}, student)
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """A synthesize run directory, read: its records, dropped paths, paths, report and manifest."""
+
+    path: Path
+    records: list[Record]
+    dropped: list[Drop]
+    paths: list[SignaturePath]
+    report: dict[str, Any]
+    manifest: dict[str, Any]
+
+
+def read_run(run_dir: str | Path) -> RunFiles:
+    """Read a run directory (records of any schema version this magnet-graph reads)."""
+    import json
+
+    run = Path(run_dir)
+    records = read_records(run)
+    lines = (run / "paths.jsonl").read_text(encoding="utf-8").splitlines() if (run / "paths.jsonl").exists() else []
+
+    def read_json(name: str) -> dict[str, Any]:
+        return json.loads((run / name).read_text(encoding="utf-8")) if (run / name).exists() else {}
+
+    return RunFiles(
+        run,
+        records,
+        read_drops(run),
+        [SignaturePath.from_json(x) for x in lines if x.strip()],
+        read_json("report.json"),
+        read_json("manifest.json"),
+    )
+
+
+def export(records: list[Record], out: str | Path) -> dict[str, int]:
+    """TRL SFT, per-turn DPO, multi-turn DPO and ShareGPT files of ``records`` in ``out``; rows per format."""
+    return write_exports(out, records)
+
+
+def data_report(run_dir: str | Path, *, store: GraphStore | None = None) -> dict[str, Any]:
+    """``eval data``'s figures of a run (executability, checks, phenomena, coverage, diversity,
+    lengths, teacher cost, contamination); ``store`` adds the graph's edge count."""
+    return _data_report(run_dir, edges_in_graph=store.stats()["edges"] if store is not None else None)
+
+
+def write_data_report(report: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """The report as ``eval_data.json``, ``eval_data.md`` and PNG plots in ``out_dir``."""
+    return write_report(report, out_dir)
+
+
+def train(
+    method: str,
+    data: str | Path,
+    model: str,
+    out: str | Path,
+    *,
+    config: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    resume: bool = False,
+) -> dict[str, Any]:
+    """``sft`` or ``mdpo`` on a run's rows from ``model``; the summary saved beside the checkpoint
+    (needs the train extra: torch, transformers, trl)."""
+    from .training.run import train as _train
+
+    return _train(method, data, model, out, config, tuple(overrides), resume)
+
+
+def grid_points(grid: str | Path, method: str) -> list[tuple[str, str, list[str]]]:
+    """``(name, base config, --set overrides)`` per point of a hyper-parameter grid file (trainer/configs/grid.yaml)."""
+    from .training.config import grid_points as _grid_points
+
+    return _grid_points(grid, method)
+
+
+def build_tiny_model(out: str | Path, data: str | Path | None = None, seed: int = 0) -> Path:
+    """A ~1M-parameter Qwen2-shaped model and tokenizer built locally (no hub), learned from ``data``'s rows."""
+    from .training.tiny import build_tiny_model as _build
+    from .training.tiny import corpus_from_run
+
+    return _build(out, corpus_from_run(data) if data else [], seed=seed)
+
+
+def evaluate_bfcl(
+    model: str,
+    *,
+    base_url: str | None = None,
+    local: str | Path | None = None,
+    categories: Iterable[str] = ("base", "miss_func", "miss_param", "long_context"),
+    out: str | Path | None = None,
+    limit: int | None = None,
+    concurrency: int = 4,
+    max_new_tokens: int = 1024,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """A model (an OpenAI-compatible endpoint, or a local checkpoint) on BFCL's multi-turn categories,
+    with BFCL's protocol and checker; results resume in ``out`` (default runs/eval-bfcl/MODEL)."""
+    import re
+
+    from .bfcl.multi_turn import CATEGORIES, evaluate
+
+    if (base_url is None) == (local is None):
+        raise MagnetGraphError("give exactly one of --base-url URL and --local PATH")
+    chosen = tuple(categories)
+    for category in chosen:
+        if category not in CATEGORIES:
+            raise MagnetGraphError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
+    if local is not None:
+        from .evaluation.models import LocalModel
+
+        the_model, concurrency = LocalModel(str(local), max_new_tokens, label=model), 1
+    else:
+        from .evaluation.models import EndpointModel
+
+        the_model = EndpointModel(model, base_url, max_new_tokens)
+    folder = Path(out) if out else Path("runs") / "eval-bfcl" / re.sub(r"[^A-Za-z0-9_.-]+", "_", model)
+    return evaluate(the_model, chosen, folder, limit=limit, concurrency=concurrency, progress=progress)

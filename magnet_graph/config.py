@@ -1,0 +1,153 @@
+"""The options of a run, as config dataclasses: one definition per option, for the library and the CLI.
+
+Each field is an ``option(default, help=...)``: a ``dataclasses.field`` whose metadata the CLI turns
+into a click option (``magnet_graph.cli.options``): the flag is the field name with dashes unless
+``flag`` says otherwise, the type comes from the annotation, ``parse`` reads the option's text.
+In Python a config is built like any dataclass: ``PathConfig(n=50, ops=("merge",))``.
+
+This module imports nothing heavy, so ``magnet-graph --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import MagnetGraphError
+
+OPERATIONS = ("merge", "insert", "split")  # the paper's node operations, in the order they apply
+SINGLE_TURN_SHAPES = ("single", "parallel", "multiple", "irrelevance")
+# The paper's SFT set: 7.8K multi-turn, 20K single-turn (single, parallel, multiple; the split is
+# not given, so even) and 6.2K irrelevance samples.
+PAPER_SFT_MIX = {
+    "multi_turn": 7_800.0,
+    "single": 20_000 / 3,
+    "parallel": 20_000 / 3,
+    "multiple": 20_000 / 3,
+    "irrelevance": 6_200.0,
+}
+
+
+def option(
+    default: Any = dataclasses.MISSING,
+    *,
+    help: str,
+    flag: str | None = None,
+    minimum: float | None = None,
+    parse: Callable[[str], Any] | None = None,
+    show: Callable[[Any], str] | None = None,
+    metavar: str | None = None,
+    default_factory: Callable[[], Any] | None = None,
+) -> Any:
+    """A dataclass field described for the command line."""
+    metadata = {"help": help, "flag": flag, "minimum": minimum, "parse": parse, "show": show, "metavar": metavar}
+    if default_factory is not None:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def parse_ops(text: str) -> tuple[str, ...]:
+    """``merge,insert,split`` -> the operations in that order; ``none`` -> no operation."""
+    if text.strip() == "none":
+        return ()
+    return tuple(o.strip() for o in text.split(",") if o.strip())
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``single=0,irrelevance=2`` -> the paper's mix with those weights changed; ``none`` -> multi-turn only."""
+    if text.strip() == "none":
+        return {shape: (1.0 if shape == "multi_turn" else 0.0) for shape in PAPER_SFT_MIX}
+    mix = dict(PAPER_SFT_MIX)
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, _, value = item.partition("=")
+        if key not in mix:
+            raise MagnetGraphError(f"--mix: unknown shape {key!r}; choose from {', '.join(mix)}")
+        try:
+            mix[key] = float(value)
+        except ValueError:
+            raise MagnetGraphError(f"--mix: {item!r}: expected SHAPE=WEIGHT") from None
+    return mix
+
+
+@dataclass(frozen=True)
+class PathConfig:
+    """What a run walks: ``n`` multi-turn walks of up to ``max_steps`` functions, reshaped by ``ops``
+    (split adds copies), then single-turn paths in ``mix``'s ratio of each shape to multi_turn."""
+
+    n: int = option(30, flag="-n", minimum=1, help="Multi-turn walks.")
+    seed: int = option(0, help="Seed of every random draw (walks, operations, shapes, values).")
+    max_steps: int = option(7, minimum=2, help="S: functions per walk, as in the paper.")
+    weighted: bool = option(False, help="Walk successors in proportion to edge score.")
+    ops: tuple[str, ...] = option(
+        OPERATIONS,
+        parse=parse_ops,
+        show=",".join,
+        metavar="OP,...",
+        help="Node operations in the paper's order (merge,insert,split); 'none' for plain walks.",
+    )
+    mix: dict[str, float] = option(
+        parse=parse_mix,
+        metavar="SHAPE=W,...",
+        default_factory=lambda: dict(PAPER_SFT_MIX),
+        help="Weights of multi_turn, single, parallel, multiple and irrelevance samples (default: the paper's "
+        "SFT mix); 'none' for multi-turn paths only.",
+    )
+
+    def __post_init__(self):
+        if self.n < 1:
+            raise MagnetGraphError(f"-n: {self.n}: at least one walk")
+        if self.max_steps < 2:
+            raise MagnetGraphError(f"--max-steps: {self.max_steps}: a path needs at least 2 functions")
+        unknown = sorted(set(self.ops) - set(OPERATIONS))
+        if unknown:
+            raise MagnetGraphError(f"--ops: unknown operation {unknown[0]!r}; choose from {', '.join(OPERATIONS)}")
+        for key, weight in self.mix.items():
+            if key not in PAPER_SFT_MIX:
+                raise MagnetGraphError(f"--mix: unknown shape {key!r}; choose from {', '.join(PAPER_SFT_MIX)}")
+            if not math.isfinite(weight) or weight < 0:
+                raise MagnetGraphError(f"--mix: {key}={weight}: weights are finite and not negative")
+        if self.mix.get("multi_turn", 0) <= 0:
+            raise MagnetGraphError("--mix: multi_turn must be positive")
+
+    def single_turn_count(self) -> int:
+        """Single-turn paths to add to ``n`` multi-turn ones, in the mix's ratio."""
+        return round(self.n * sum(self.mix.get(s, 0) for s in SINGLE_TURN_SHAPES) / self.mix["multi_turn"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """What decides the paths (a run's identity in run.json)."""
+        return {
+            "n": self.n,
+            "seed": self.seed,
+            "max_steps": self.max_steps,
+            "weighted": self.weighted,
+            "ops": list(self.ops),
+            "mix": dict(self.mix),
+        }
+
+
+@dataclass(frozen=True)
+class SynthesisConfig(PathConfig):
+    """A synthesize run: what it walks (``PathConfig``), translated ``concurrency`` paths at a time.
+    ``concurrency`` is how fast, not what: a resumed run may use another."""
+
+    concurrency: int = option(4, minimum=1, help="Paths translated at once (each in its own environment).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.concurrency < 1:
+            raise MagnetGraphError(f"--concurrency: {self.concurrency}: at least 1")
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """How a graph's edges are inferred (``magnet-graph load``, ``edges --infer``, ``synthesize --catalog``)."""
+
+    min_edge_score: float | None = option(None, help="Edge threshold (default: EdgeConfig.min_score).")
+    verify: bool = option(True, help="Execution evidence: run executable tools to verify edges.")
+    judge: str | None = option(None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
+    judge_base_url: str | None = option(
+        None, flag="--base-url", metavar="URL", help="OpenAI-compatible endpoint for --judge."
+    )

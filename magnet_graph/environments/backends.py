@@ -1,0 +1,46 @@
+"""Class backends: how tools that are methods of a class are instantiated and given their state.
+
+``python`` (``python:package.module:ClassName`` catalogs) is built in; integrations add others
+(``magnet_graph.bfcl`` runs BFCL's classes). A kind with no backend (``simulated``) has no class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from typing import Any
+
+from ..integrations import ClassBackend, class_backend
+
+
+class PythonClassBackend:
+    """``{"kind": "python", "target": "package.module:ClassName", "method": ...}``: the class is
+    imported; a state is given to a fresh instance by its ``_load_scenario(state)`` if it has one,
+    else attribute by attribute. No generated starting states: a trajectory starts from the class's own."""
+
+    def tool_class(self, execution: dict[str, Any]) -> type:
+        module, _, cls = execution["target"].partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def state_key(self, execution: dict[str, Any]) -> str:
+        return execution["target"]
+
+    def load_state(self, instance: Any, state: dict[str, Any] | None, **options: Any) -> None:
+        if hasattr(instance, "_load_scenario"):
+            instance._load_scenario(state or {}, **options)
+        else:
+            for attr, value in (state or {}).items():
+                setattr(instance, attr, value)
+
+    def initial_state(self, key: str, rng: random.Random) -> dict[str, Any] | None:
+        return None
+
+
+PYTHON = PythonClassBackend()
+
+
+def backend_for(kind: str | None) -> ClassBackend | None:
+    """The class backend of an execution kind, or None when its tools have no implementation."""
+    if kind == "python":
+        return PYTHON
+    return class_backend(kind) if kind else None

@@ -1,0 +1,139 @@
+"""``Environment``: a set of tools and their state, run in a worker process (reset, call, snapshot, state hash).
+
+``open_environment(signatures)`` picks the implementation from the signatures' ``execution``: kinds
+with a class backend (``python``, and those integrations add) run their classes, anything else is
+``simulated`` (outputs made up to the output schema and marked as such).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+from typing import Any
+
+from ..errors import MagnetGraphError
+from ..signature import FunctionSignature
+from .backends import backend_for
+from .toolkit import ClassToolkit, SimulatedToolkit
+from .worker import Worker, WorkerLost, WorkerTimeout
+
+
+class Environment:
+    """A set of tools and their state, run in a worker process."""
+
+    def __init__(
+        self,
+        signatures: list[FunctionSignature],
+        kind: str,
+        factory,
+        *,
+        timeout: float = 5.0,
+        output_cap: int = 100_000,
+    ):
+        self.kind, self.timeout = kind, timeout
+        self._signatures = {s.name: s for s in signatures}
+        self._worker = Worker(factory, output_cap)
+        self._stopped = ""  # why the toolkit state is gone (a hang or crash killed the worker)
+
+    def tools(self) -> list[FunctionSignature]:
+        return list(self._signatures.values())
+
+    def signature(self, name: str) -> FunctionSignature:
+        return self._signatures[name]
+
+    def reset(self, state: dict[str, Any] | None = None, **options: Any) -> None:
+        """A fresh toolkit in ``state`` (per class for class-backed tools); ``options`` go to the
+        class backend's ``load_state`` (BFCL's long-context scenario, for one)."""
+        self._stopped = ""
+        try:
+            ok, error = self._request("reset", [state, options])
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment reset failed: {exc}") from None
+        if not ok:
+            raise MagnetGraphError(f"environment reset failed: {error}")
+
+    def call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+        """(ok, output or error text). After a hang or crash the state is gone: every call fails
+        with that reason until ``reset``."""
+        if self._stopped:
+            return False, f"environment stopped ({self._stopped}); reset required"
+        try:
+            return self._request("call", [name, arguments])
+        except WorkerTimeout as exc:
+            self._stopped = f"{name} timed out: {exc}"
+        except WorkerLost as exc:
+            self._stopped = f"{name}: {exc}"
+        return False, f"{self._stopped}; the environment was stopped"
+
+    def snapshot(self) -> dict[str, Any]:
+        if self._stopped:
+            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
+        try:
+            ok, value = self._request("snapshot", None)
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment snapshot failed: {exc}") from None
+        if not ok:
+            raise MagnetGraphError(f"environment snapshot failed: {value}")
+        return value
+
+    def checkpoint(self) -> None:
+        """Remember the current state; ``rollback`` returns to it (for trying a call without keeping it)."""
+        self._must("checkpoint")
+
+    def rollback(self) -> None:
+        """Back to the state at the last ``checkpoint``."""
+        self._must("rollback")
+
+    def _must(self, op: str) -> None:
+        if self._stopped:
+            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
+        try:
+            ok, value = self._request(op, None)
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment {op} failed: {exc}") from None
+        if not ok:
+            raise MagnetGraphError(f"environment {op} failed: {value}")
+
+    def state_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode()).hexdigest()
+
+    def close(self) -> None:
+        self._worker.kill()
+
+    def _request(self, op: str, args: Any) -> tuple[bool, Any]:
+        return self._worker.request(op, args, self.timeout)
+
+
+def open_environment(
+    signatures: list[FunctionSignature], *, seed: int = 0, timeout: float = 5.0, output_cap: int = 100_000
+) -> Environment:
+    """Class-backed if every tool's kind has a class backend, else simulated. The environment's
+    ``kind`` is that execution kind (kinds joined by '+' for a mix), or ``simulated``."""
+    kinds = sorted({s.execution.get("kind") or "" for s in signatures})
+    backends = {kind: backend_for(kind) for kind in kinds}
+    if kinds and all(backends.values()):
+        kind = "+".join(kinds)
+        factory = functools.partial(ClassToolkit, signatures, backends)
+    else:
+        kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
+    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap)
+
+
+def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:
+    """A generated starting state for one trajectory, ``{state key: state}``, drawn from ``seed``:
+    from each class backend that generates states, in key order; classes without one start from
+    their own default."""
+    rng = random.Random(seed)
+    keys = {}
+    for sig in signatures:
+        backend = backend_for(sig.execution.get("kind"))
+        if backend is not None:
+            keys[backend.state_key(sig.execution)] = backend
+    state = {}
+    for key in sorted(keys):
+        generated = keys[key].initial_state(key, rng)
+        if generated is not None:
+            state[key] = generated
+    return state

@@ -1,0 +1,284 @@
+"""Synthesis step by step, without a graph store: the planner, back-and-forth translation,
+distillation and negatives on hand-made paths over a small executable toolkit (the test fixture's
+``Shop`` class, run in a real worker process) and a simulated one (an OpenAI tools file), with the
+offline teacher and scripted variants of it (the same templates with one answer changed)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from magnet_graph.catalogs import load_catalog
+from magnet_graph.environments import Episode, initial_state
+from magnet_graph.paths import Dependency, PathTurn, SignaturePath
+from magnet_graph.records import Missing, ToolSpec
+from magnet_graph.synthesis import prompts
+from magnet_graph.synthesis.distill import DistillFailed, positive
+from magnet_graph.synthesis.negatives import NegativeMaker
+from magnet_graph.synthesis.offline_templates import TEMPLATES, forth
+from magnet_graph.synthesis.planner import Executed, plan_turn
+from magnet_graph.synthesis.translate import Translator
+from magnet_graph.teachers import OfflineTeacher
+
+from .conftest import FIXTURES
+
+SHOP = load_catalog("python:tests.fixtures.sample_tools:Shop")
+BY_NAME = {s.name: s for s in SHOP}
+FEEDS_ORDER = Dependency(0, "search_products", "product_ids", "place_order", "product_id", "partial")
+FEEDS_TRACKING = Dependency(1, "place_order", "order_id", "track_order", "order_id", "full")
+
+
+def teacher(**answers) -> OfflineTeacher:
+    """The offline teacher, with the prompt versions in ``answers`` answered by those functions instead."""
+    return OfflineTeacher({**TEMPLATES, **answers})
+
+
+def order_path() -> SignaturePath:
+    """search -> order (the product id from the search) -> track (the order id from the order)."""
+    return SignaturePath(
+        0,
+        (
+            PathTurn(0, ("search_products",), ("walk",)),
+            PathTurn(1, ("place_order",), ("walk",), (FEEDS_ORDER,)),
+            PathTurn(2, ("track_order",), ("walk",), (FEEDS_TRACKING,)),
+        ),
+    )
+
+
+@pytest.fixture
+def episode():
+    with Episode(SHOP, initial_state(SHOP, 1), seed=1) as opened:
+        yield opened
+
+
+def translate(episode, path, the_teacher=None, seed=1):
+    translator = Translator(the_teacher or teacher(), episode, BY_NAME)
+    turns, cut = translator.translate(path, random.Random(seed))
+    return turns, cut, translator.stats
+
+
+# --- planner -------------------------------------------------------------------------------------
+
+
+def test_planner_takes_values_from_earlier_outputs_and_leaves_the_state_alone(episode):
+    executor = episode.reset()
+    search = executor.execute({"name": "search_products", "arguments": {"query": "lamp"}})
+    history = [Executed(0, "search_products", search.arguments, search.output)]
+    before = episode.state_hash()
+    planned = plan_turn(executor, BY_NAME, order_path().turns[1], ("place_order",), history, random.Random(3))
+    assert episode.state_hash() == before  # every trial call was rolled back
+    (call,) = planned
+    assert call.arguments["product_id"] in search.output["product_ids"]
+    assert call.refer["product_id"] == {"field": "product_ids", "same_turn": False, "source": "search_products"}
+    assert call.say == {"quantity": call.arguments["quantity"]} and call.output == {"order_id": "o-1"}
+    again = plan_turn(executor, BY_NAME, order_path().turns[1], ("place_order",), history, random.Random(3))
+    assert [c.call for c in again] == [call.call]  # the same seed plans the same call
+
+
+def test_planner_says_which_call_it_could_not_ground(episode):
+    executor = episode.reset()  # no order exists: every order id it can think of is refused
+    assert plan_turn(executor, BY_NAME, order_path().turns[2], ("track_order",), [], random.Random(0)) == (
+        "plan_failed:track_order"
+    )
+
+
+# --- translation ---------------------------------------------------------------------------------
+
+
+def test_translation_chains_real_outputs_turn_by_turn(episode):
+    turns, cut, stats = translate(episode, order_path())
+    assert cut == "" and [t.ops for t in turns] == [("walk",)] * 3
+    search, order, track = (t.calls[0][0] for t in turns)
+    assert order.arguments["product_id"] in turns[0].outputs[0][0]["product_ids"]
+    assert track.arguments["order_id"] == turns[1].outputs[0][0]["order_id"]
+    # values from earlier results are referred to, never repeated in the user's words
+    assert "from earlier" in turns[1].user and order.arguments["product_id"] not in turns[1].user
+    assert stats["calls_executed"] == 3
+    for k, turn in enumerate(turns):  # each turn's state hash is the state its calls reach from the start
+        episode.replay(c for t in turns[: k + 1] for c in t.reference_calls)
+        assert episode.state_hash() == turn.state_hash
+    assert len({t.state_hash for t in turns}) == 2  # searching and tracking change nothing; ordering does
+
+
+def test_a_failed_call_is_repaired_once_and_then_the_path_is_cut(episode):
+    def wrong_product(messages, always=False):
+        """Orders a product that does not exist (only on the first try, unless ``always``)."""
+        reply = json.loads(forth(messages))
+        if always or "error" not in prompts.task_of(messages):
+            for call in reply["tool_calls"]:
+                if "product_id" in call["arguments"]:
+                    call["arguments"]["product_id"] = "p-999"
+        return json.dumps(reply)
+
+    turns, cut, stats = translate(episode, order_path(), teacher(**{prompts.FORTH_VERSION: wrong_product}))
+    assert cut == "" and stats["repairs"] == stats["repaired"] == 1 and len(turns) == 3
+    assert turns[1].calls[0][0].arguments["product_id"] != "p-999"
+
+    stubborn = teacher(**{prompts.FORTH_VERSION: lambda messages: wrong_product(messages, always=True)})
+    turns, cut, stats = translate(episode, order_path(), stubborn)
+    assert cut == "execution_failed:place_order" and [t.index for t in turns] == [0]
+    assert stats["repairs"] == 1 and stats["repaired"] == 0
+
+
+def test_an_unreadable_reply_cuts_the_path_before_its_turn(episode):
+    def garbled(messages):
+        functions = prompts.task_of(messages)["functions"]
+        return "no JSON here" if functions[0]["name"] == "track_order" else forth(messages)
+
+    turns, cut, stats = translate(episode, order_path(), teacher(**{prompts.FORTH_VERSION: garbled}))
+    assert cut == "forth_unreadable" and [t.index for t in turns] == [0, 1] and stats["forth_unreadable"] == 1
+
+
+def split_path() -> SignaturePath:
+    """search; then a miss_param turn withholding the order's quantity; then the order, with the value."""
+    return SignaturePath(
+        0,
+        (
+            PathTurn(0, ("search_products",), ("walk",)),
+            PathTurn(1, (), ("split",), (), Missing("miss_param", "place_order", "quantity")),
+            PathTurn(2, ("place_order",), ("walk",), (FEEDS_ORDER,)),
+        ),
+    )
+
+
+def test_a_split_turn_asks_and_the_next_turn_supplies_the_withheld_value(episode):
+    turns, cut, _ = translate(episode, split_path())
+    assert cut == "" and [t.reply for t in turns] == ["summary", "ask", "summary"]
+    asked, supplied = turns[1], turns[2]
+    quantity = supplied.calls[0][0].arguments["quantity"]
+    assert asked.missing == Missing("miss_param", "place_order", "quantity") and asked.calls == ()
+    assert asked.withheld_call.arguments["quantity"] == quantity
+    assert "quantity" not in asked.user and f"quantity is {quantity}" in supplied.user
+    assert asked.state_hash == turns[0].state_hash  # asking changes nothing
+
+
+# --- distillation --------------------------------------------------------------------------------
+
+
+def distilled(episode, path, the_teacher=None):
+    turns, cut, _ = translate(episode, path)
+    assert cut == ""
+    tools = [ToolSpec.of(s) for s in SHOP]
+    return turns, tools, positive(the_teacher or teacher(), episode, turns, tools, BY_NAME)
+
+
+def test_the_positive_replays_the_reference_and_keeps_no_hint(episode):
+    turns, _, chosen = distilled(episode, order_path())
+    roles = [m.role for m in chosen.messages]
+    assert roles == ["user", "assistant", "tool", "assistant"] * 3
+    assert [m.calls for m in chosen.messages if m.tool_calls] == [t.calls[0] for t in turns]
+    outputs = [json.loads(m.content) for m in chosen.messages if m.role == "tool"]
+    assert outputs == [t.outputs[0][0] for t in turns]
+    text = json.dumps([m.to_dict() for m in chosen.messages])
+    assert "hint" not in text and prompts.TASK_MARKER not in text
+    assert chosen.positions[(1, 0)] == 5 and chosen.positions[(1, -1)] == 7
+    assert episode.state_hash() == turns[-1].state_hash
+
+
+def test_a_teacher_that_strays_from_the_hint_fails_distillation(episode):
+    def other_call(messages):
+        hint = prompts.task_of(messages)["hint"]
+        if "tool_calls" in hint:
+            return json.dumps({"tool_calls": [{"name": "view_history", "arguments": {}}]})
+        return TEMPLATES[prompts.ASSIST_VERSION](messages)
+
+    with pytest.raises(DistillFailed, match="teacher_disagrees"):
+        distilled(episode, order_path(), teacher(**{prompts.ASSIST_VERSION: other_call}))
+
+    def calls_instead_of_replying(messages):
+        hint = prompts.task_of(messages)["hint"]
+        return json.dumps({"tool_calls": hint.get("tool_calls") or [{"name": "view_history", "arguments": {}}]})
+
+    with pytest.raises(DistillFailed, match="teacher_called_instead_of_replying"):
+        distilled(episode, order_path(), teacher(**{prompts.ASSIST_VERSION: calls_instead_of_replying}))
+
+
+# --- negatives -----------------------------------------------------------------------------------
+
+
+def test_a_nested_call_gives_a_missing_nested_call_negative(episode):
+    nested = SignaturePath(
+        0,
+        (
+            PathTurn(
+                0,
+                ("search_products", "place_order"),
+                ("walk", "insert"),
+                (Dependency(0, "search_products", "product_ids", "place_order", "product_id", "partial"),),
+            ),
+        ),
+    )
+    turns, _, chosen = distilled(episode, nested)
+    assert len(turns[0].calls) == 2  # the order needs the search's result: a second step
+    (negative,) = NegativeMaker(chosen, turns, episode, BY_NAME).graph_negatives(random.Random(0))
+    at = chosen.positions[(0, 1)]
+    assert (negative.error_type, negative.source, negative.diverge_at, negative.turn) == (
+        "missing_nested_call",
+        "graph",
+        at,
+        0,
+    )
+    assert negative.messages[:at] == tuple(chosen.messages[:at]) and negative.messages[at].content.startswith("Done.")
+
+
+def test_a_withheld_value_gives_a_guessed_missing_param_negative_that_really_ran(episode):
+    turns, _, chosen = distilled(episode, split_path())
+    negatives = NegativeMaker(chosen, turns, episode, BY_NAME).graph_negatives(random.Random(0))
+    (guessed,) = [n for n in negatives if n.error_type == "guessed_missing_param"]
+    wrong = guessed.messages[guessed.diverge_at]
+    assert guessed.diverge_at == chosen.positions[(1, -1)] and wrong.calls[0].name == "place_order"
+    assert wrong.calls[0].arguments["quantity"] != turns[1].withheld_call.arguments["quantity"]
+    assert json.loads(guessed.messages[-1].content) == {"order_id": "o-1"}  # run after replaying the search
+
+
+def test_without_a_phenomenon_one_changed_argument_that_changes_the_outcome(episode):
+    turns, _, chosen = distilled(episode, order_path())
+    (negative,) = NegativeMaker(chosen, turns, episode, BY_NAME).graph_negatives(random.Random(4))
+    assert negative.error_type == "wrong_argument"
+    at = negative.diverge_at
+    chosen_output = chosen.messages[at + 1].content
+    assert (
+        negative.messages[at].calls != chosen.messages[at].calls and negative.messages[at + 1].content != chosen_output
+    )
+
+
+def test_a_student_mistake_is_judged_and_rewritten_by_the_teacher(episode):
+    turns, tools, chosen = distilled(episode, order_path())
+    student = OfflineTeacher({prompts.STUDENT_VERSION: lambda messages: json.dumps({"content": "I cannot help."})})
+    negative = NegativeMaker(chosen, turns, episode, BY_NAME).student_negative(student, teacher(), tools)
+    assert (negative.source, negative.error_type, negative.diverge_at) == ("student", "wrong_function", 1)
+    assert negative.messages[1].content == "I cannot help."  # the teacher wrote the student's move
+
+
+def test_stages_do_not_depend_on_each_others_order(episode):
+    """Each stage starts from the episode's starting state: negatives first, then the positive again,
+    gives the same conversation as the first positive."""
+    turns, tools, first = distilled(episode, order_path())
+    NegativeMaker(first, turns, episode, BY_NAME).graph_negatives(random.Random(4))
+    again = positive(teacher(), episode, turns, tools, BY_NAME)
+    assert again.messages == first.messages
+
+
+def test_a_simulated_toolkit_translates_and_says_its_outputs_are_made_up():
+    tools = load_catalog(str(FIXTURES / "openai_tools.json"))
+    path = SignaturePath(
+        0,
+        (
+            PathTurn(0, ("search_flights",), ("walk",)),
+            PathTurn(
+                1,
+                ("book_flight",),
+                ("walk",),
+                (Dependency(0, "search_flights", "flight_ids", "book_flight", "flight_id", "partial"),),
+            ),
+        ),
+    )
+    with Episode(tools, {}, seed=2) as simulated:
+        assert simulated.kind == "simulated"
+        translator = Translator(teacher(), simulated, {s.name: s for s in tools})
+        turns, cut = translator.translate(path, random.Random(2))
+    assert cut == "" and len(turns) == 2
+    flights = turns[0].outputs[0][0]
+    assert flights["simulated"] is True and turns[1].calls[0][0].arguments["flight_id"] in flights["flight_ids"]
