@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -51,3 +52,26 @@ def store(store_uri, graph_name):
     with open_store(store_uri, graph_name) as s:
         yield s
         s.clear()
+
+
+def _requests_neo4j(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "neo4j_uri" in item.fixturenames or (callspec is not None and "neo4j" in callspec.params.values())
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test on the real Neo4j server is slow: the server starts in a JVM the first time (~15-45 s)."""
+    for item in items:
+        if _requests_neo4j(item):
+            item.add_marker(pytest.mark.slow)
+
+
+SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.M)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With slow tests deselected (``-m "not slow"``), a module marked slow as a whole is not even
+    imported: several load torch, transformers or Streamlit, which alone costs ~15 s."""
+    if collection_path.suffix != ".py" or "not slow" not in (config.getoption("markexpr") or ""):
+        return None
+    return True if SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None

@@ -19,6 +19,8 @@ from magnet_graph.explore.path_lab import apply, walk
 from magnet_graph.store import open_store
 from tests.helpers import cli, rows, synthesize_run
 
+pytestmark = pytest.mark.slow  # the whole module: a synthesize run, Streamlit pages and a real browser
+
 APP = Path(__file__).resolve().parents[1] / "app"
 ARTIFACTS = Path(os.environ.get("MAGNET_GRAPH_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 CHROMIUM = "/usr/bin/chromium"

@@ -19,6 +19,8 @@ from magnet_graph.environments import open_environment  # noqa: E402
 from magnet_graph.environments.toolkit import jsonable  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the whole module: all 4,625 BFCL ground-truth calls replayed
+
 DATA = Path(find_spec("bfcl_eval").submodule_search_locations[0]) / "data"
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 

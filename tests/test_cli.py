@@ -13,6 +13,8 @@ from magnet_graph.store import embedded
 from . import helpers
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # the whole module: the CLI as users run it, one process and often one server per call
+
 
 def cli(*args, cwd=None, env=None):
     return helpers.cli(*args, cwd=cwd, env=env, check=False, timeout=300)

@@ -74,6 +74,7 @@ def test_execution_verifies_a_feed_and_a_prerequisite():
     assert keyed[("login", "", "place_order", "")].score == EdgeConfig().prerequisite_score
 
 
+@pytest.mark.slow
 def test_execution_feeds_whole_lists_and_survives_a_hung_tool():
     sigs = load_catalog("python:tests.fixtures.sample_tools:Inventory")
     verifier = ExecutionVerifier(call_timeout=0.5)
@@ -140,6 +141,7 @@ def test_edges_round_trip_on_each_store_and_reinference_is_idempotent(store, jud
     assert store.edges() == stored
 
 
+@pytest.mark.slow
 def test_quality_on_the_labelled_bfcl_set():
     sigs = load_catalog("bfcl")
     labels = load_labels(FIXTURES / "bfcl_edge_labels.jsonl")
@@ -153,6 +155,7 @@ def test_quality_on_the_labelled_bfcl_set():
     assert all(v["correct"] > 0 for v in per_kind.values())
 
 
+@pytest.mark.slow
 def test_cli_edges_jsonl_table_and_no_edges(arcadedb_uri, graph_name):
     run = lambda *a: subprocess.run(
         [sys.executable, "-m", "magnet_graph.cli", *a, "--store", arcadedb_uri, "--graph", graph_name],

@@ -17,6 +17,8 @@ from magnet_graph.store import embedded, open_store
 
 from .catalog_factory import synthetic_catalog
 
+pytestmark = pytest.mark.slow  # the whole module: embedded servers started, killed and left idle
+
 
 @pytest.fixture(autouse=True)
 def stop_servers_left_behind(tmp_path):

@@ -13,6 +13,8 @@ from tests.bfcl_endpoints import EntryIndex, coin, replay, silent
 from tests.helpers import cli, rows, synthesize_run
 from tests.openai_stub_server import ScriptedChatServer
 
+pytestmark = pytest.mark.slow  # the whole module: BFCL eval over local endpoints and synthesize runs
+
 
 def _eval(server, out, *extra):
     done = cli("eval", "bfcl", "--model", "scripted", "--base-url", server.base_url, "--out", str(out), *extra)

@@ -26,6 +26,7 @@ def lint(root: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_the_layer_contracts_hold():
     done = lint(ROOT)
     assert done.returncode == 0, done.stdout[-3000:]

@@ -93,6 +93,7 @@ def required_params(store) -> dict[str, set[str]]:
     return {s.name: set(s.required) for s in store.functions()}
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     edges=st.dictionaries(
@@ -131,6 +132,7 @@ def bfcl_graph(arcadedb_uri):
         store.clear()
 
 
+@pytest.mark.slow
 def test_operations_on_bfcl_cover_every_phenomenon(bfcl_graph):
     store = bfcl_graph
     config = OperationConfig()

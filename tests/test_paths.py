@@ -127,6 +127,7 @@ graphs = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edges=graphs, seed=st.integers(0, 2**31), weighted=st.booleans(), max_steps=st.integers(2, 7))
 def test_walk_invariants_on_random_graphs(arcadedb_uri, edges, seed, weighted, max_steps):
@@ -152,6 +153,7 @@ def test_walk_invariants_on_random_graphs(arcadedb_uri, edges, seed, weighted, m
             store.clear()
 
 
+@pytest.mark.slow
 def test_cli_paths_is_byte_identical_for_a_seed(arcadedb_uri, graph_name):
     with open_store(arcadedb_uri, graph_name) as store:
         load_toy_graph(store, HUB)

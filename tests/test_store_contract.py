@@ -28,6 +28,7 @@ INJECTIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_bfcl_loads_128_functions_and_reloading_changes_nothing(store):
     sigs = load_catalog("bfcl")
     first = store.load_functions(sigs)
@@ -106,6 +107,7 @@ def _catalog_file(path, sigs):
     return str(path)
 
 
+@pytest.mark.slow
 def test_concurrent_loads_leave_no_duplicates_and_lose_nothing(store_uri, graph_name, tmp_path):
     """Two toolkits with the same 300 function names, and one of them twice, all at once."""
     x = _catalog_file(tmp_path / "x.json", synthetic_catalog(300, seed=7))

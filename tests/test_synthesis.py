@@ -21,6 +21,8 @@ from magnet_graph.teachers import OpenAICompatibleTeacher
 from tests.helpers import cli, rows
 from tests.openai_stub_server import ScriptedChatServer, chat_completion
 
+pytestmark = pytest.mark.slow  # the whole module: synthesize runs on the BFCL graph
+
 RUN_FILES = (
     "manifest.json",
     "paths.jsonl",
@@ -155,46 +157,6 @@ def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_
         last = row["messages"][-1]
         assert last["role"] == "assistant" and last["content"] in text  # the closing reply is trained on
         assert all(m["content"] not in text for m in row["messages"] if m["role"] == "user")
-
-
-def test_offline_round_trip_needs_the_values_in_the_query():
-    """The forth template reads values from the query text: a withheld value is not recovered."""
-    function = {
-        "name": "mv",
-        "description": "Move a file. More text.",
-        "parameters": {
-            "type": "object",
-            "properties": {"source": {"type": "string"}, "destination": {"type": "string"}},
-            "required": ["source", "destination"],
-        },
-    }
-    calls = [
-        {
-            "function": "mv",
-            "description": function["description"],
-            "say": {"source": "a.txt", "destination": "docs"},
-            "refer": {},
-            "nested": False,
-        }
-    ]
-
-    def forth_of(withhold):
-        back = prompts.prompt(
-            prompts.BACK_INSTRUCTIONS, {"mode": "ask", "calls": calls, "withhold": withhold, "history": []}
-        )
-        query = json.loads(offline_templates.back(back))["query"]
-        forth = prompts.prompt(
-            prompts.FORTH_INSTRUCTIONS,
-            {"messages": [query], "functions": [function], "earlier": [], "turn_outputs": [], "done": []},
-        )
-        return query, json.loads(offline_templates.forth(forth))["tool_calls"]
-
-    query, got = forth_of(None)
-    assert "mv" not in query.split() and got == [
-        {"name": "mv", "arguments": {"source": "a.txt", "destination": "docs"}}
-    ]
-    query, got = forth_of({"function": "mv", "param": "destination"})
-    assert "docs" not in query and got == [{"name": "mv", "arguments": {"source": "a.txt"}}]
 
 
 def _offline_over_http(request: dict):
@@ -338,21 +300,3 @@ def test_paths_file_round_trips_and_refuses_edits(offline_run):
     edited["turns"][0]["op"] = "forged"
     with pytest.raises(MagnetGraphError, match="do not match its id"):
         SignaturePath.from_json(json.dumps(edited))
-
-
-def test_state_values_are_named_by_what_holds_them():
-    from magnet_graph.execution.values import qualified_values, ranked_matches
-
-    snapshot = {
-        "TicketAPI": {
-            "ticket_counter": 9,
-            "ticket_queue": [{"id": 4, "status": "open"}, {"id": 7, "status": "x"}],
-            "_private": {"id": 1},
-        },
-        "FS": {"root": {"__class__": "Directory", "contents": {"a.txt": {"__class__": "File", "name": "a.txt"}}}},
-    }
-    pairs = qualified_values(snapshot)
-    assert ranked_matches("ticket_id", "integer", pairs)[:2] == [4, 7]  # {ticket, id} beats {ticket, counter}
-    assert 1 not in ranked_matches("ticket_id", "integer", pairs)  # private attributes are not values
-    assert ranked_matches("file_name", "string", pairs) == ["a.txt"]
-    assert "status" not in [v for _, v in pairs]  # a record's field names are not values

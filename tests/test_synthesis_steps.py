@@ -14,7 +14,7 @@ from magnet_graph.catalogs import load_catalog
 from magnet_graph.environments import Episode, initial_state
 from magnet_graph.paths import Dependency, PathTurn, SignaturePath
 from magnet_graph.records import Missing, ToolSpec
-from magnet_graph.synthesis import prompts
+from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.synthesis.distill import DistillFailed, positive
 from magnet_graph.synthesis.negatives import NegativeMaker
 from magnet_graph.synthesis.offline_templates import TEMPLATES, forth
@@ -82,6 +82,24 @@ def test_planner_says_which_call_it_could_not_ground(episode):
     assert plan_turn(executor, BY_NAME, order_path().turns[2], ("track_order",), [], random.Random(0)) == (
         "plan_failed:track_order"
     )
+
+
+def test_state_values_are_named_by_what_holds_them():
+    from magnet_graph.execution.values import qualified_values, ranked_matches
+
+    snapshot = {
+        "TicketAPI": {
+            "ticket_counter": 9,
+            "ticket_queue": [{"id": 4, "status": "open"}, {"id": 7, "status": "x"}],
+            "_private": {"id": 1},
+        },
+        "FS": {"root": {"__class__": "Directory", "contents": {"a.txt": {"__class__": "File", "name": "a.txt"}}}},
+    }
+    pairs = qualified_values(snapshot)
+    assert ranked_matches("ticket_id", "integer", pairs)[:2] == [4, 7]  # {ticket, id} beats {ticket, counter}
+    assert 1 not in ranked_matches("ticket_id", "integer", pairs)  # private attributes are not values
+    assert ranked_matches("file_name", "string", pairs) == ["a.txt"]
+    assert "status" not in [v for _, v in pairs]  # a record's field names are not values
 
 
 # --- translation ---------------------------------------------------------------------------------
@@ -152,6 +170,46 @@ def test_a_split_turn_asks_and_the_next_turn_supplies_the_withheld_value(episode
     assert asked.withheld_call.arguments["quantity"] == quantity
     assert "quantity" not in asked.user and f"quantity is {quantity}" in supplied.user
     assert asked.state_hash == turns[0].state_hash  # asking changes nothing
+
+
+def test_offline_round_trip_needs_the_values_in_the_query():
+    """The forth template reads values from the query text: a withheld value is not recovered."""
+    function = {
+        "name": "mv",
+        "description": "Move a file. More text.",
+        "parameters": {
+            "type": "object",
+            "properties": {"source": {"type": "string"}, "destination": {"type": "string"}},
+            "required": ["source", "destination"],
+        },
+    }
+    calls = [
+        {
+            "function": "mv",
+            "description": function["description"],
+            "say": {"source": "a.txt", "destination": "docs"},
+            "refer": {},
+            "nested": False,
+        }
+    ]
+
+    def forth_of(withhold):
+        back = prompts.prompt(
+            prompts.BACK_INSTRUCTIONS, {"mode": "ask", "calls": calls, "withhold": withhold, "history": []}
+        )
+        query = json.loads(offline_templates.back(back))["query"]
+        forth = prompts.prompt(
+            prompts.FORTH_INSTRUCTIONS,
+            {"messages": [query], "functions": [function], "earlier": [], "turn_outputs": [], "done": []},
+        )
+        return query, json.loads(offline_templates.forth(forth))["tool_calls"]
+
+    query, got = forth_of(None)
+    assert "mv" not in query.split() and got == [
+        {"name": "mv", "arguments": {"source": "a.txt", "destination": "docs"}}
+    ]
+    query, got = forth_of({"function": "mv", "param": "destination"})
+    assert "docs" not in query and got == [{"name": "mv", "arguments": {"source": "a.txt"}}]
 
 
 # --- distillation --------------------------------------------------------------------------------

@@ -241,6 +241,7 @@ def test_offline_teacher_answers_known_prompts_without_a_network():
     )
 
 
+@pytest.mark.slow
 def test_offline_teacher_needs_no_import_to_know_synthesis_prompts():
     """``open_teacher("offline")`` of the public API answers synthesis prompts in a fresh process,
     whatever was imported before (no import-time registry)."""

@@ -20,6 +20,8 @@ from magnet_graph.training.render import render, training_chat_template
 from magnet_graph.training.tiny import build_tiny_model, corpus_from_run
 from tests.helpers import cli, rows, synthesize_run
 
+pytestmark = pytest.mark.slow  # the whole module: tiny-model training runs and a synthesize run
+
 CPU = [
     "--set",
     "args.bf16=false",
