@@ -12,6 +12,7 @@ mg.export(records, "runs/a-export")                          # sft / dpo / mdpo 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from .edges.link import LinkReport, link
 from .errors import CatalogError, MagnetGraphError, StoreError
 from .evaluation.data_report import contamination_hits, write_report
 from .evaluation.data_report import data_report as _data_report
-from .paths import SignaturePath, plan_paths
+from .paths import SignaturePath, plan_paths, read_paths
 from .records import (
     SCHEMA_VERSION,
     Drop,
@@ -211,11 +212,8 @@ class RunFiles:
 
 def read_run(run_dir: str | Path) -> RunFiles:
     """Read a run directory (records of any schema version this magnet-graph reads)."""
-    import json
-
     run = Path(run_dir)
     records = read_records(run)
-    lines = (run / "paths.jsonl").read_text(encoding="utf-8").splitlines() if (run / "paths.jsonl").exists() else []
 
     def read_json(name: str) -> dict[str, Any]:
         return json.loads((run / name).read_text(encoding="utf-8")) if (run / name).exists() else {}
@@ -224,7 +222,7 @@ def read_run(run_dir: str | Path) -> RunFiles:
         run,
         records,
         read_drops(run),
-        [SignaturePath.from_json(x) for x in lines if x.strip()],
+        read_paths(run),
         read_json("report.json"),
         read_json("manifest.json"),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..integrations import RunCheck, installed
-from ..paths import SignaturePath
+from ..paths import read_paths
 from ..records import atomic_write, metrics, read_drops, read_records
 
 
@@ -22,12 +22,7 @@ def data_report(run_dir: str | Path, edges_in_graph: int | None = None) -> dict[
     """The quality figures of one run directory."""
     run = Path(run_dir)
     records = read_records(run)
-    paths_file = run / "paths.jsonl"
-    paths = (
-        [SignaturePath.from_json(line) for line in paths_file.read_text().splitlines() if line.strip()]
-        if paths_file.exists()
-        else []
-    )
+    paths = read_paths(run)
     dropped = read_drops(run)
     synthesis = json.loads((run / "report.json").read_text()) if (run / "report.json").exists() else {}
     teacher = synthesis.get("teacher", {})

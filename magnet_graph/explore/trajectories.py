@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..paths import SignaturePath
+from ..paths import SignaturePath, read_paths
 from ..records import Message, Record, divergence
 
 
@@ -60,8 +59,4 @@ def hints(record: Record) -> list[dict[str, Any]]:
 
 def lineage_path(run_dir: str | Path, record: Record) -> SignaturePath | None:
     """The signature path the record was translated from (``paths.jsonl``), or None."""
-    wanted = record.lineage.path_id
-    for line in (Path(run_dir) / "paths.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip() and json.loads(line)["id"] == wanted:
-            return SignaturePath.from_json(line)
-    return None
+    return next((p for p in read_paths(run_dir) if p.id == record.lineage.path_id), None)

@@ -1,7 +1,7 @@
 """Signature paths: seeded Cypher random walks, node operations, single-turn shapes, and the plan of a run."""
 
 from ..config import OPERATIONS, PAPER_SFT_MIX, SINGLE_TURN_SHAPES, PathConfig
-from .model import Dependency, PathTurn, SignaturePath
+from .model import Dependency, PathTurn, SignaturePath, read_paths, write_paths
 from .operations import OperationConfig, apply_operations
 from .plan import plan_paths
 from .shapes import single_turn_paths
@@ -20,6 +20,8 @@ __all__ = [
     "apply_operations",
     "plan_paths",
     "random_walks",
+    "read_paths",
     "single_turn_paths",
     "walk_sequences",
+    "write_paths",
 ]

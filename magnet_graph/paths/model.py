@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import MagnetGraphError
-from ..records import Missing
+from ..records import Missing, atomic_write
 
 OP_SEPARATOR = "+"
+PATHS_FILE = "paths.jsonl"  # of a run directory
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,16 @@ class SignaturePath:
         if path.id != data["id"]:
             raise MagnetGraphError(f"path {data['id']}: its turns do not match its id (edited or corrupted)")
         return path
+
+
+def read_paths(run_dir: str | Path) -> list[SignaturePath]:
+    """A run directory's signature paths, in order ([] if it has none)."""
+    path = Path(run_dir) / PATHS_FILE
+    if not path.exists():
+        return []
+    return [SignaturePath.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_paths(run_dir: str | Path, paths: list[SignaturePath]) -> None:
+    """``paths.jsonl`` of a run directory, written whole (via a temporary file, so a crash leaves none)."""
+    atomic_write(Path(run_dir) / PATHS_FILE, "".join(p.to_json() + "\n" for p in paths))

@@ -24,7 +24,7 @@ from typing import Any
 from ..config import SynthesisConfig
 from ..environments import Episode, initial_state
 from ..errors import MagnetGraphError
-from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths
+from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
 from ..records import DROPPED, TRAJECTORIES, Drop, JsonlAppender, Lineage, Record, ToolSpec, atomic_write, recover_jsonl
 from ..signature import FunctionSignature
 from ..store import GraphStore
@@ -143,10 +143,10 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
                     for part in key.split("."):
                         before, value = before.get(part), value.get(part)
                 raise MagnetGraphError(f"cannot resume {out}: run.json has {key} = {before!r}, this run {value!r}")
-        return [SignaturePath.from_json(line) for line in (out / "paths.jsonl").read_text().splitlines() if line]
+        return read_paths(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = make_paths()
-    atomic_write(out / "paths.jsonl", "".join(p.to_json() + "\n" for p in paths))
+    write_paths(out, paths)
     atomic_write(start, json.dumps(identity, indent=2, sort_keys=True))
     return paths
 
