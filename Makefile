@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 # bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data and
-# backends, so it goes in with --no-deps (magnet_graph/catalogs/bfcl.py pins the same version).
+# backends, so it goes in with --no-deps (magnet_graph/bfcl/catalog.py pins the same version).
 BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
 # torch goes in before anything that depends on it (pyproject's train extra pins the same version).
 TORCH  := torch==2.13.0

@@ -19,6 +19,8 @@ def __getattr__(name: str) -> Any:
     api = importlib.import_module("magnet_graph.api")
     if name in api.__all__:
         return getattr(api, name)
+    if name in globals():  # a submodule the import above bound (``magnet_graph.api`` itself)
+        return globals()[name]
     raise AttributeError(f"module 'magnet_graph' has no attribute {name!r}")
 
 

@@ -5,7 +5,7 @@ import magnet_graph as mg
 with mg.open_store() as store:
     mg.load(store, mg.load_catalogs(["bfcl"]))                # catalog -> graph -> edges
     paths = mg.sample_paths(store, mg.PathConfig(n=5))        # walks + Merge/Insert/Split
-    run = mg.synthesize(store, mg.SynthesisConfig(n=5), "runs/a")
+    run = mg.synthesize(store, "runs/a", mg.SynthesisConfig(n=5))
 records = mg.read_run("runs/a").records                      # typed Records
 mg.export(records, "runs/a-export")                          # sft / dpo / mdpo / sharegpt
 """

@@ -76,6 +76,15 @@ class RunCheck:
             "details": self.details,
         }
 
+    def summary(self) -> str:
+        """One line: what was accepted and rejected, or why the checker did not run."""
+        if self.error:
+            return self.error
+        return (
+            f"positives accepted {self.positives_accepted}/{self.positives}, "
+            f"negatives rejected {self.negatives_rejected}/{self.negatives}"
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunCheck:
         names = ("positives", "positives_accepted", "negatives", "negatives_rejected", "error", "details")

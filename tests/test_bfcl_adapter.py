@@ -46,3 +46,16 @@ def test_entries_leave_the_question_of_a_miss_func_follow_up_empty_as_0_1_0_did(
     assert made["missed_function"] == {
         str(added_turn): [signatures[n].execution["method"] for n in row["turns"][added_turn]["added"]]
     }
+
+
+def test_a_tool_kind_no_integration_runs_is_an_error_not_a_simulation():
+    import dataclasses
+
+    import pytest
+
+    from magnet_graph.environments import open_environment
+    from magnet_graph.errors import MagnetGraphError
+
+    orphan = dataclasses.replace(load_catalog("bfcl:MathAPI")[0], execution={"kind": "gone", "method": "add"})
+    with pytest.raises(MagnetGraphError, match="no integration runs tools of execution kind 'gone'"):
+        open_environment([orphan])

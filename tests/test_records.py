@@ -56,7 +56,7 @@ def test_records_written_by_0_1_0_read_and_export_as_they_did(tmp_path):
 
 def test_a_record_round_trips_through_its_json_line(tmp_path):
     for record in read_records(run_with(tmp_path, v1_rows())):
-        line = record.to_json()
+        line = json.dumps(record.to_dict(), sort_keys=True)
         assert Record.from_dict(json.loads(line)) == record and json.loads(line)["schema_version"] == SCHEMA_VERSION
 
 

@@ -11,7 +11,14 @@ run = run_dir()
 if run is None:
     st.info("No run directory: start with `magnet-graph app --run RUN_DIR`.")
     st.stop()
-records = mg.read_run(run).records
+
+
+@st.cache_data
+def read_records(path: str):
+    return mg.read_run(path).records
+
+
+records = read_records(str(run))
 kinds = st.multiselect("Kind", sorted({r.kind for r in records}))
 shown = [r for r in records if not kinds or r.kind in kinds]
 labels = {label(r): r for r in shown}

@@ -15,6 +15,7 @@ core never names it. What it adds:
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from ..integrations import Contamination, Integration, RunCheck
@@ -42,6 +43,9 @@ class BfclIntegration(Integration):
         return check_run(out, records, signatures)
 
     def check_contamination(self, records: list[Record]) -> Contamination | None:
+        """Against BFCL's multi-turn test entries; None where bfcl-eval (an optional install) is missing."""
+        if importlib.util.find_spec("bfcl_eval") is None:
+            return None
         from .contamination import check_records
 
         return check_records(records)

@@ -1,6 +1,6 @@
 """Score a run's BFCL files with bfcl-eval's own multi-turn checker, in a child process.
 
-``python -m magnet_graph.synthesis.bfcl_check DIR/bfcl`` prints one JSON object. Acceptance is
+``python -m magnet_graph.bfcl.checker DIR/bfcl`` prints one JSON object. Acceptance is
 ``multi_turn_checker`` (state and response checks per turn) and ``multi_turn_irrelevance_checker``
 (no call in a turn whose ground truth is empty), both from
 ``bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker``. The checker keeps tool instances in

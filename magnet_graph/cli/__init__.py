@@ -140,12 +140,16 @@ def load(sources, store_uri, graph, batch_size, with_edges, **link):
 @click.option("--infer", is_flag=True, help="Re-infer the graph's edges first (idempotent).")
 @config_options(LinkConfig)
 def edges(store_uri, graph, fmt, min_score, infer, **link):
-    """List FEEDS edges: which output field of a function feeds which parameter of another."""
+    """List FEEDS edges: which output field of a function feeds which parameter of another.
+    The inference options apply with --infer."""
     from .. import api
 
+    config = make(LinkConfig, link)
+    if config != LinkConfig() and not infer:
+        raise click.UsageError("--min-edge-score, --verify, --judge and --base-url apply with --infer")
     with _open(store_uri, graph) as store:
         if infer:
-            click.echo(api.infer_edges(store, make(LinkConfig, link)).summary())
+            click.echo(api.infer_edges(store, config).summary())
         rows = [e for e in store.edges() if e.score >= min_score]
     if fmt == "jsonl":
         for e in rows:
@@ -253,14 +257,8 @@ def synthesize(
         f"wrote {counts['records']} trajectories ({counts['dropped']} paths dropped, {counts['negatives']} "
         f"negatives) to {run.out}"
     )
-    for name, check in run.report["checks"].items():
-        if check["error"]:
-            click.echo(f"{name} checker: {check['error']}")
-        else:
-            click.echo(
-                f"{name} checker: positives accepted {check['positives_accepted']}/{check['positives']}, "
-                f"negatives rejected {check['negatives_rejected']}/{check['negatives']}"
-            )
+    for name, check in run.checks.items():
+        click.echo(f"{name} checker: {check.summary()}")
 
 
 @main.group()
@@ -525,7 +523,3 @@ def stop(store_uri):
     from .. import api
 
     click.echo("stopped" if api.stop_embedded(store_uri) else "not running")
-
-
-if __name__ == "__main__":
-    main()

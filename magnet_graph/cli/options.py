@@ -1,7 +1,10 @@
 """Click options made from config dataclasses (``magnet_graph.config``): one definition per option.
 
 ``@config_options(PathConfig)`` adds one option per field that has help text; ``make(PathConfig,
-kwargs)`` builds the config from the parsed values (texts go through the field's ``parse``).
+values)`` builds the config from the parsed values (texts go through the field's ``parse``).
+Supported fields: ``bool`` (a flag, or ``--x/--no-x`` when the default is True), ``int`` and
+``float`` (with an optional ``minimum``), ``str``, any of those ``| None``, and any type with a
+``parse`` (its option takes text).
 """
 
 from __future__ import annotations
@@ -15,32 +18,36 @@ import click
 
 
 def _field_type(config: type, name: str) -> Any:
+    """The field's type, ``X`` for ``X | None``."""
     hint = typing.get_type_hints(config)[name]
     args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) and args else hint
+    return args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1 else hint
 
 
 def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default is dataclasses.MISSING else f.default
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    raise TypeError(f"option {f.name!r} needs a default")
 
 
 def _option(config: type, f: dataclasses.Field):
-    meta = f.metadata
-    default = _default(f)
-    dashed = "--" + f.name.replace("_", "-")
-    flag = meta["flag"] or dashed
-    if isinstance(default, bool):
-        if default:
-            return click.option(
-                f"{flag}/--no-{flag.removeprefix('--')}", f.name, default=True, show_default=True, help=meta["help"]
-            )
-        return click.option(flag, f.name, is_flag=True, help=meta["help"])
+    meta, default = f.metadata, _default(f)
+    flag = meta["flag"] or "--" + f.name.replace("_", "-")
+    kind = _field_type(config, f.name)
     if meta["parse"]:  # the text goes to the field's parse; unset keeps the field's default
         shown = f"  [default: {meta['show'](default)}]" if meta["show"] else ""
         return click.option(flag, f.name, default=None, metavar=meta["metavar"], help=meta["help"] + shown)
-    kind = _field_type(config, f.name)
-    if kind is int and meta["minimum"] is not None:
-        kind = click.IntRange(min=int(meta["minimum"]))
+    if kind is bool:
+        if default:
+            negative = "--no-" + flag.lstrip("-")
+            return click.option(f"{flag}/{negative}", f.name, default=True, show_default=True, help=meta["help"])
+        return click.option(flag, f.name, is_flag=True, help=meta["help"])
+    if kind not in (int, float, str):
+        raise TypeError(f"option {f.name!r}: a {kind!r} field needs a parse function")
+    if kind in (int, float) and meta["minimum"] is not None:
+        kind = click.IntRange(min=int(meta["minimum"])) if kind is int else click.FloatRange(min=meta["minimum"])
     return click.option(
         flag,
         f.name,
@@ -52,23 +59,23 @@ def _option(config: type, f: dataclasses.Field):
     )
 
 
-def config_options(config: type, *, exclude: tuple[str, ...] = ()):
+def config_options(config: type):
     """A decorator adding ``config``'s fields as options (in field order)."""
 
     def decorate(command):
         for f in reversed(dataclasses.fields(config)):
-            if f.name not in exclude and f.metadata.get("help"):
+            if f.metadata.get("help"):
                 command = _option(config, f)(command)
         return command
 
     return decorate
 
 
-def make(config: type, values: dict[str, Any], **fixed: Any):
-    """``config`` from a command's parsed ``values`` (its own fields only; unset parsed ones keep the default)."""
-    kwargs = dict(fixed)
+def make(config: type, values: dict[str, Any]):
+    """``config`` from a command's parsed ``values`` (its own fields only; an unset parsed one keeps its default)."""
+    kwargs = {}
     for f in dataclasses.fields(config):
-        if f.name in values and f.name not in kwargs:
+        if f.name in values:
             value = values[f.name]
             if f.metadata.get("parse"):
                 if value is None:

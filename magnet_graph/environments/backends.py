@@ -10,7 +10,10 @@ import importlib
 import random
 from typing import Any
 
+from ..errors import MagnetGraphError
 from ..integrations import ClassBackend, class_backend
+
+SIMULATED = ("simulated", "")  # kinds whose tools have no implementation: outputs are made up
 
 
 class PythonClassBackend:
@@ -40,7 +43,16 @@ PYTHON = PythonClassBackend()
 
 
 def backend_for(kind: str | None) -> ClassBackend | None:
-    """The class backend of an execution kind, or None when its tools have no implementation."""
+    """The class backend of an execution kind; None for tools with no implementation (``simulated``).
+    A kind nobody provides is an error: its tools would otherwise run simulated without a word."""
     if kind == "python":
         return PYTHON
-    return class_backend(kind) if kind else None
+    if kind in SIMULATED or kind is None:
+        return None
+    found = class_backend(kind)
+    if found is None:
+        raise MagnetGraphError(
+            f"no integration runs tools of execution kind {kind!r}: is its package installed "
+            "(for this checkout: pip install -e .)?"
+        )
+    return found

@@ -28,7 +28,6 @@ class Episode:
         seed: int = 0,
         environment: Environment | None = None,
     ):
-        self.signatures = {s.name: s for s in signatures}
         self.initial_state = initial_state
         self.environment = environment or open_environment(signatures, seed=seed)
         self.executor = Executor(self.environment)

@@ -118,7 +118,15 @@ def read_paths(run_dir: str | Path) -> list[SignaturePath]:
     path = Path(run_dir) / PATHS_FILE
     if not path.exists():
         return []
-    return [SignaturePath.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                paths.append(SignaturePath.from_json(line))
+            except (ValueError, KeyError, TypeError, AttributeError, MagnetGraphError) as exc:
+                reason = str(exc) if isinstance(exc, MagnetGraphError) else f"not a signature path ({exc!r})"
+                raise MagnetGraphError(f"{path}:{number}: {reason}") from None
+    return paths
 
 
 def write_paths(run_dir: str | Path, paths: list[SignaturePath]) -> None:

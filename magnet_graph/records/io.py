@@ -81,11 +81,9 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
     atomic_write(path, "".join(_line(r) for r in rows))
 
 
-def read_typed(path: Path, cls: type, *, recover: bool = False) -> list[Any]:
+def read_typed(path: Path, cls: type) -> list[Any]:
     """The rows of a JSONL file as ``cls`` (a record class); an error names file:line and the field."""
     path = Path(path)
-    if recover:
-        recover_jsonl(path)
     if not path.exists():
         return []
     rows = []

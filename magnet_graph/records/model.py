@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..signature import FunctionSignature
-from .codec import RecordError, Serializable, from_data, to_data
+from .codec import RecordError, Serializable, from_data
 from .migrate import SCHEMA_VERSION, upgrade
 
 RecordKind = Literal["multi_turn", "single", "parallel", "multiple", "irrelevance"]
@@ -136,11 +136,13 @@ class Message(Serializable):
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise RecordError(f"{where}: unknown field {unknown[0]!r} for a {role} message")
-        content = from_data(str | None, data.get("content"), f"{where}.content")
+        if "content" not in data:
+            raise RecordError(f"{where}: missing field 'content'")
+        content = from_data(str | None if role == "assistant" else str, data["content"], f"{where}.content")
         if role == "tool":
             return cls(
                 "tool",
-                from_data(str, content, f"{where}.content"),
+                content,
                 tool_call_id=from_data(str, data.get("tool_call_id"), f"{where}.tool_call_id"),
                 name=from_data(str, data.get("name"), f"{where}.name"),
             )
@@ -351,10 +353,6 @@ class Record(Serializable):
     def steps(self) -> tuple[tuple[ToolCall, ...], ...]:
         """The reference calls, one tuple per assistant step, in conversation order."""
         return tuple(step for turn in self.turns for step in turn.calls)
-
-    def to_json(self) -> str:
-        """One JSONL line (keys sorted, so equal records are equal text)."""
-        return json.dumps(to_data(self), ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 from ..config import SynthesisConfig
 from ..environments import Episode, initial_state
 from ..errors import MagnetGraphError
+from ..integrations import RunCheck
 from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
 from ..records import DROPPED, TRAJECTORIES, Drop, JsonlAppender, Lineage, Record, ToolSpec, atomic_write, recover_jsonl
 from ..signature import FunctionSignature
@@ -42,11 +43,16 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class Run:
-    """What one synthesize call did (the manifest holds the same counts)."""
+    """What one synthesize call did (the manifest holds the same counts): ``checks`` are the
+    integrations' checkers on it (``report["checks"]``, typed)."""
 
     out: Path
     manifest: dict[str, Any]
     report: dict[str, Any]
+
+    @property
+    def checks(self) -> dict[str, RunCheck]:
+        return {name: RunCheck.from_dict(check) for name, check in self.report.get("checks", {}).items()}
 
 
 def estimate(paths: list[SignaturePath], signatures: dict[str, FunctionSignature], student: bool) -> dict[str, Any]:

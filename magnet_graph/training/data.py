@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MagnetGraphError
-from ..records import iter_jsonl
+from ..records import EXPORT_FILES, iter_jsonl
 from .render import render, shared_turns
 
-FILES = {"sft": "sft.jsonl", "mdpo": "mdpo.jsonl"}
+FILES = {method: EXPORT_FILES[method] for method in ("sft", "mdpo")}
 REQUIRED = {"sft": {"messages": list, "tools": str}, "mdpo": {"chosen": list, "rejected": list, "tools": str}}
 
 

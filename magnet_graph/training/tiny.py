@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..records import EXPORT_FILES
+
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
@@ -23,7 +25,7 @@ def qwen_training_template() -> str:
 
 def corpus_from_run(run_dir: str | Path) -> list[str]:
     """Texts to learn merges from: the run's SFT rows as JSON, one string each."""
-    path = Path(run_dir) / "sft.jsonl"
+    path = Path(run_dir) / EXPORT_FILES["sft"]
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
