@@ -30,6 +30,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+# BFCL's own text for the turn where withheld functions come back, read from the pinned package
+# rather than copied (synthesis says the same; tests/test_bfcl_adapter.py holds them equal)
+from bfcl_eval.constants.default_prompts import (
+    DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC as ADDED_FUNCTIONS_MESSAGE,
+)
+
 from ..environments import open_environment
 from ..errors import MagnetGraphError
 from ..execution import CallRejected, structured_call
@@ -37,9 +43,6 @@ from ..records import JsonlAppender, ToolSpec, read_jsonl, recover_jsonl, write_
 from .catalog import load_bfcl
 from .checker import check_directory
 from .format import call_string
-
-# BFCL's own text for the turn where withheld functions come back (and what synthesis says there).
-ADDED_FUNCTIONS_MESSAGE = "I have updated some more functions you can choose from. What about now?"
 
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 MAX_STEPS_PER_TURN = 20  # bfcl_eval.constants.default_prompts.MAXIMUM_STEP_LIMIT
