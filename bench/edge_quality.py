@@ -19,6 +19,8 @@ from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.edges import EdgeConfig, infer_edges  # noqa: E402
 from magnet_graph.edges.execution import ExecutionVerifier  # noqa: E402
 from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges  # noqa: E402
+from magnet_graph.edges.sandbox import Sandbox  # noqa: E402
+from magnet_graph.edges.shapes import learn_shapes  # noqa: E402
 
 
 def _target(label: tuple) -> str:
@@ -34,7 +36,9 @@ def main() -> None:
     config = dataclasses.replace(EdgeConfig(), min_score=args.min_score)
     sigs = load_catalog("bfcl")
     labels = load_labels(ROOT / "tests/fixtures/bfcl_edge_labels.jsonl")
-    edges = infer_edges(sigs, config, verify=None if args.no_verify else ExecutionVerifier(config))
+    sandbox = None if args.no_verify else Sandbox()
+    shapes = learn_shapes(sigs, sandbox).schemas  # outputs learned by running the tools
+    edges = infer_edges(sigs, config, verify=ExecutionVerifier(config, sandbox) if sandbox else None, shapes=shapes)
     toolkit = {s.name: s.toolkit for s in sigs}
 
     print(
@@ -64,6 +68,13 @@ def main() -> None:
                 {label for label in labels if toolkit[label[0]] == tk == toolkit[_target(label)]},
             )
         )
+    rows.append(
+        (
+            "same toolkit",
+            [e for e in edges if toolkit[e.source] == toolkit[e.target]],
+            {label for label in labels if toolkit[label[0]] == toolkit[_target(label)]},
+        )
+    )
     rows.append(
         (
             "cross-toolkit",

@@ -146,7 +146,8 @@ class LinkConfig:
     """How a graph's edges are inferred (``magnet-graph load``, ``edges --infer``, ``synthesize --catalog``)."""
 
     min_edge_score: float | None = option(None, help="Edge threshold (default: EdgeConfig.min_score).")
-    verify: bool = option(True, help="Execution evidence: run executable tools to verify edges.")
+    verify: bool = option(True, help="Execution evidence: run executable tools to learn outputs and verify edges.")
+    keep_refuted: bool = option(False, help="Keep edges that execution refuted (their evidence says so).")
     judge: str | None = option(None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
     judge_base_url: str | None = option(
         None, flag="--base-url", metavar="URL", help="OpenAI-compatible endpoint for --judge."

@@ -199,6 +199,11 @@ def test_every_cypher_file_is_exercised(store):
     sigs = load_catalog(str(FIXTURES / "openai_tools.json"))
     store.load_functions(sigs)
     store.load_edges([FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0)])
+    learned = {"search_flights": [("flights[].id", {"type": "string", "x-evidence": "observed", "x-observations": 3})]}
+    assert store.save_learned_fields(learned) == 1
+    assert store.save_learned_fields(learned) == 1  # replaces, never piles up
+    observed = [(f["function"], f["name"], f["observations"]) for f in store.fields() if f["evidence"] == "observed"]
+    assert observed == [("search_flights", "flights[].id", 3)]
     store.replace_edges([FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.8)])
     assert [(e.source, e.target) for e in store.edges()] == [("search_flights", "book_flight")]
     store.replace_edges(

@@ -130,6 +130,8 @@ def load(sources, store_uri, graph, batch_size, with_edges, **link):
     )
     if report.edges is not None:
         click.echo(report.edges.summary())
+        for warning in report.edges.warnings:
+            click.echo(warning, err=True)
 
 
 @main.command()
@@ -149,7 +151,10 @@ def edges(store_uri, graph, fmt, min_score, infer, **link):
         raise click.UsageError("--min-edge-score, --verify, --judge and --base-url apply with --infer")
     with _open(store_uri, graph) as store:
         if infer:
-            click.echo(api.infer_edges(store, config).summary())
+            linked = api.infer_edges(store, config)
+            click.echo(linked.summary())
+            for warning in linked.warnings:
+                click.echo(warning, err=True)
         rows = [e for e in store.edges() if e.score >= min_score]
     if fmt == "jsonl":
         for e in rows:
@@ -157,7 +162,11 @@ def edges(store_uri, graph, fmt, min_score, infer, **link):
         return
     click.echo(f"{'source.field':<44} {'target.param':<44} {'kind':<12} {'score':>5}  evidence")
     for e in rows:
-        evidence = ", ".join(f"{x['kind']} {x['score']:.2f}" for x in e.evidence)
+        evidence = "; ".join(
+            f"{x['kind']} {x['score']:.2f}"
+            + (f" ({x['detail']})" if x["kind"] == "execution" and "detail" in x else "")
+            for x in e.evidence
+        )
         click.echo(
             f"{e.source + '.' + e.source_field:<44} {e.target + '.' + e.target_param:<44} "
             f"{e.kind:<12} {e.score:>5.2f}  {evidence}"
@@ -259,6 +268,8 @@ def synthesize(
     )
     for name, check in run.checks.items():
         click.echo(f"{name} checker: {check.summary()}")
+    for warning in run.warnings:
+        click.echo(warning, err=True)
 
 
 @main.group()

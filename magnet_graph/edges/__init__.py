@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..roles import generic_sink
 from ..signature import FunctionSignature
 from ..store import FeedsEdge
 from .candidates import candidate_pairs
 from .ports import Port, inputs, outputs
 from .prerequisites import prerequisite_pairs
+from .sandbox import is_executable
 from .schema_evidence import name_fit, type_fit
 from .text_similarity import TextSimilarity
 
-__all__ = ["EdgeConfig", "Candidate", "infer_edges", "score_candidates"]
+__all__ = ["EdgeConfig", "Candidate", "Inference", "infer", "infer_edges", "score_candidates"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class EdgeConfig:
     judge_floor: float = 0.7  # a judge "yes" lifts a candidate to at least this
     judge_penalty: float = 0.5  # a judge "no" multiplies the score by this
     verified_floor: float = 0.95  # an execution-verified edge scores at least this
-    refuted_factor: float = 1.0  # B failed with A's value: recorded, not penalised (B may fail on other args)
+    sink_score: float = 0.6  # roles alone: a document's text into a text parameter, a quantity into an operand
+    keep_refuted: bool = False  # keep edges execution refuted (marked by their evidence)
 
 
 @dataclass
@@ -47,33 +50,53 @@ class Candidate:
     score: float
     same_toolkit: bool
     evidence: list[dict] = field(default_factory=list)
+    refuted: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str]:
-        return (self.out.function, self.param.function, self.out.name, self.param.name)
+        return (self.out.function, self.param.function, self.out.path, self.param.path)
 
     def to_edge(self) -> FeedsEdge:
         return FeedsEdge(
             self.out.function,
             self.param.function,
-            self.out.name,
-            self.param.name,
+            self.out.path,
+            self.param.path,
             self.kind,
             round(self.score, 4),
             tuple(self.evidence),
         )
 
 
-def score_candidates(signatures: list[FunctionSignature], config: EdgeConfig = EdgeConfig()) -> list[Candidate]:
-    """Schema and text evidence for every candidate pair (no threshold applied)."""
-    documents = [(p.name, p.description) for s in signatures for p in outputs(s) + inputs(s)]
+@dataclass
+class Inference:
+    """Edges and the work done to find them."""
+
+    edges: list[FeedsEdge]
+    candidates: int
+    refuted: int  # edges execution refuted (dropped unless keep_refuted)
+    functions_with_outputs: int
+
+
+def score_candidates(
+    signatures: list[FunctionSignature],
+    config: EdgeConfig = EdgeConfig(),
+    shapes: dict[str, dict] | None = None,
+) -> list[Candidate]:
+    """Schema and text evidence for every candidate pair (no threshold applied). ``shapes``
+    overrides declared output schemas by function name (learned ones)."""
+    ports_out = {s.name: outputs(s, (shapes or {}).get(s.name)) for s in signatures}
+    documents = [(p.name, p.description) for s in signatures for p in ports_out[s.name] + inputs(s)]
     text = TextSimilarity(documents)
     scored = []
-    for out, param, same in candidate_pairs(signatures):
+    for out, param, same in candidate_pairs(signatures, ports_out):
         t_score, kind = type_fit(out, param)
         n_score, why = name_fit(out, param)
         sim = text.similarity((out.name, out.description), (param.name, param.description))
         score = t_score * (config.name_weight * n_score + config.text_weight * sim)
+        sink = generic_sink(out.role, param.role)
+        if sink:
+            score = max(score, config.sink_score)
         if not same:
             score *= config.cross_toolkit_factor
         evidence = [
@@ -81,7 +104,8 @@ def score_candidates(signatures: list[FunctionSignature], config: EdgeConfig = E
                 "kind": "schema",
                 "score": round(t_score * n_score, 4),
                 "types": f"{_type(out)} -> {_type(param)}",
-                "detail": why or "types fit, names do not",
+                "roles": f"{out.role} -> {param.role}" + (" (any such value fits)" if sink else ""),
+                "detail": why or "types and roles fit, names do not",
             },
             {"kind": "text", "score": round(sim, 4), "model": "tfidf-word-char4"},
         ]
@@ -95,45 +119,85 @@ def infer_edges(
     *,
     judge: Callable[[list[Candidate], list[FunctionSignature]], None] | None = None,
     verify: Any = None,
+    shapes: dict[str, dict] | None = None,
 ) -> list[FeedsEdge]:
-    """Infer FEEDS edges. ``judge`` and ``verify`` (an ExecutionVerifier) add evidence and adjust scores."""
-    candidates = score_candidates(signatures, config)
+    """Infer FEEDS edges (see ``infer``)."""
+    return infer(signatures, config, judge=judge, verify=verify, shapes=shapes).edges
+
+
+def infer(
+    signatures: list[FunctionSignature],
+    config: EdgeConfig = EdgeConfig(),
+    *,
+    judge: Callable[[list[Candidate], list[FunctionSignature]], None] | None = None,
+    verify: Any = None,
+    shapes: dict[str, dict] | None = None,
+) -> Inference:
+    """Infer FEEDS edges. ``judge`` and ``verify`` (an ExecutionVerifier) add evidence and adjust
+    scores; ``shapes`` are learned output schemas by function name."""
+    candidates = score_candidates(signatures, config, shapes)
     if judge is not None:
         judge(candidates, signatures)
     if verify is not None:
         verify(candidates, signatures)
     by_param: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+    refuted = 0
     for c in candidates:
-        if c.score >= config.min_score:
-            by_param[(c.param.function, c.param.name)].append(c)
+        if c.score < config.min_score:
+            continue
+        if c.refuted:
+            refuted += 1
+            if not config.keep_refuted:
+                continue
+        by_param[(c.param.function, c.param.path)].append(c)
     edges = []
     for group in by_param.values():
-        group.sort(key=lambda c: (-c.score, c.out.function, c.out.name))
-        edges.extend(c.to_edge() for c in group[: config.max_sources_per_param])
-    edges.extend(_prerequisites(signatures, config, {(e.source, e.target) for e in edges}, verify))
-    return sorted(edges, key=lambda e: (e.source, e.target, e.source_field, e.target_param))
+        group.sort(key=lambda c: (-c.score, c.out.function, c.out.path))
+        edges.extend(_best_paths(group)[: config.max_sources_per_param])
+    prerequisites, refuted_rules = _prerequisites(signatures, config, {(e.source, e.target) for e in edges}, verify)
+    edges.extend(prerequisites)
+    with_outputs = sum(1 for s in signatures if outputs(s, (shapes or {}).get(s.name)))
+    edges.sort(key=lambda e: (e.source, e.target, e.source_field, e.target_param))
+    return Inference(edges, len(candidates), refuted + refuted_rules, with_outputs)
 
 
-def _prerequisites(signatures, config, linked, verify) -> list[FeedsEdge]:
-    """Rule-proposed and execution-found prerequisites."""
+def _best_paths(group: list[Candidate]) -> list[FeedsEdge]:
+    """One edge per (source function, parameter): its best-scored field path."""
+    seen, edges = set(), []
+    for c in group:
+        if c.out.function not in seen:
+            seen.add(c.out.function)
+            edges.append(c.to_edge())
+    return edges
+
+
+def _prerequisites(signatures, config, linked, verify) -> tuple[list[FeedsEdge], int]:
+    """Rule-proposed and execution-found prerequisites. Where the tools run, a rule's proposal that
+    no start state showed is refuted (dropped unless ``keep_refuted``)."""
     proposals: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_name = {s.name: s for s in signatures}
     for a, b in prerequisite_pairs(signatures):
         proposals[(a.name, b.name)].append(
             {"kind": "rule", "score": config.prerequisite_score, "detail": f"{a.name} opens a session in {a.toolkit}"}
         )
-    executed = verify.prerequisites(signatures) if verify is not None else None
-    for pair, evidence in (executed or {}).items():
+    executed = verify.prerequisites(signatures) if verify is not None else {}
+    for pair, evidence in executed.items():
         proposals[pair].append(evidence)
-    edges = []
+    edges, refuted = [], 0
     for (a, b), evidence in sorted(proposals.items()):
         if (a, b) in linked:
             continue
-        # Execution can confirm a prerequisite, never refute one: a default state may already
-        # satisfy it (BFCL's start logged in), so "B worked without A" proves nothing.
-        score = config.verified_floor if any(e["kind"] == "execution" for e in evidence) else config.prerequisite_score
+        shown = any(e["kind"] == "execution" for e in evidence)
+        ran = verify is not None and is_executable(by_name[a]) and is_executable(by_name[b])
+        if ran and not shown:
+            refuted += 1
+            if not config.keep_refuted:
+                continue
+            evidence.append({"kind": "execution", "score": 0.0, "detail": f"no start state needed {a} before {b}"})
+        score = config.verified_floor if shown else config.prerequisite_score
         if score >= config.min_score:
             edges.append(FeedsEdge(a, b, "", "", "prerequisite", round(score, 4), tuple(evidence)))
-    return edges
+    return edges, refuted
 
 
 def _type(port: Port) -> str:

@@ -1,6 +1,7 @@
 """LLM-judge evidence, in the paper's shape: one source function, its candidate targets, one question.
 
-For each function A with candidates, the teacher sees A's signature and output fields and up to
+For each function A with candidates (in its own toolkit and across toolkits), the teacher sees
+A's signature and output fields (field paths, learned ones included) and up to
 ``max_candidates`` candidate functions (best-scored first), and answers with the (target,
 source_field, target_param) triples where A's output really feeds the target. Listed candidates
 gain judge evidence 1.0 and a score floor; unlisted ones evidence 0.0 and a penalty. Replies are
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
+from .ports import outputs
 
 PROMPT_VERSION = "edge-judge-v1"
 SYSTEM = (
@@ -31,6 +33,7 @@ class LLMJudge:
     config: EdgeConfig = EdgeConfig()
     max_candidates: int = 30
     failures: int = 0
+    shapes: dict[str, dict] | None = None  # learned output schemas by function (see shapes.learn_shapes)
 
     def __call__(self, candidates: list[Candidate], signatures: list[FunctionSignature]) -> None:
         by_name = {s.name: s for s in signatures}
@@ -49,7 +52,7 @@ class LLMJudge:
             for c in group:
                 if c.param.function not in targets:
                     continue
-                yes = (c.param.function, c.out.name, c.param.name) in verdicts
+                yes = (c.param.function, c.out.path, c.param.path) in verdicts
                 c.evidence.append(
                     {
                         "kind": "llm_judge",
@@ -72,8 +75,8 @@ class LLMJudge:
             }
             if with_output:
                 item["output_fields"] = {
-                    k: {"type": v.get("type"), "description": v.get("description", "")}
-                    for k, v in (sig.output or {}).get("properties", {}).items()
+                    p.path: {"type": p.type, "description": p.description}
+                    for p in outputs(sig, (self.shapes or {}).get(sig.name))
                 }
             return item
 

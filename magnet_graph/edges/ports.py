@@ -1,35 +1,130 @@
-"""Ports: the output fields and input parameters that edges connect."""
+"""Ports: the output fields and input parameters that edges connect, each with its role.
+
+An output port has a field path into the tool's result: ``order_id``, ``items[].id`` (the ``id`` of
+each record in ``items``), ``[]`` (each element of a result that is a list), ``""`` (the whole
+result). ``many`` says the path goes through a list, so the value feeds a parameter ``partial``ly.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from ..roles import Role, classify
 from ..signature import FunctionSignature
+
+MAX_DEPTH = 3
 
 
 @dataclass(frozen=True)
 class Port:
     function: str
-    name: str
+    path: str  # the field path for outputs; the parameter name for inputs
+    name: str  # the last named step of the path ("id" for "items[].id"; the function's name for "")
     type: str
     item_type: str  # element type of an array ("" if unknown or not an array)
     description: str
     toolkit: str
     category: str
+    role: Role
+    container: str = ""  # the list or record holding a nested field ("items" for "items[].id")
+    many: bool = False  # the path passes through a list: one of several values
+
+    @property
+    def root(self) -> str:
+        """The top-level field (what labels and people name): ``items`` for ``items[].id``."""
+        return self.path.split("[", 1)[0].split(".", 1)[0]
 
 
-def _port(sig: FunctionSignature, name: str, schema: dict) -> Port:
+def json_type(schema: dict) -> str:
     t = schema.get("type", "string")
-    t = next((x for x in t if x != "null"), "string") if isinstance(t, list) else t
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-    item_type = items.get("type", "") if isinstance(items.get("type", ""), str) else ""
-    return Port(sig.name, name, t, item_type, schema.get("description", ""), sig.toolkit, sig.category)
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), "string")
+    if not isinstance(t, str):
+        return "string"
+    if t == "string" and "properties" in schema:
+        return "object"
+    return t
 
 
-def outputs(sig: FunctionSignature) -> list[Port]:
-    """Top-level output fields (none when the catalog describes the output only in words)."""
-    return [_port(sig, n, s) for n, s in (sig.output or {}).get("properties", {}).items()]
+def _item(schema: dict) -> dict:
+    items = schema.get("items")
+    return items if isinstance(items, dict) else {}
+
+
+def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container: str, many: bool) -> Port:
+    t = json_type(schema)
+    item = _item(schema)
+    item_type = json_type(item) if item else ""
+    samples = schema.get("examples") or []
+    role_name = name or " ".join(w for w in sig.name.split("_")[1:]) or sig.name
+    role = classify(
+        role_name,
+        schema.get("description", ""),
+        (item_type or "string") if t == "array" else t,
+        function=sig.name,
+        container=container,
+        enum=schema.get("enum") or item.get("enum"),
+        samples=samples,
+    )
+    return Port(
+        sig.name,
+        path,
+        name,
+        t,
+        item_type,
+        schema.get("description", ""),
+        sig.toolkit,
+        sig.category,
+        role,
+        container,
+        many,
+    )
+
+
+_MESSAGE_WORDS = frozenset({"message", "msg", "detail", "note"})
+
+
+def _status_messages(ports: list[Port]) -> list[Port]:
+    """A ``message`` beside a success flag or status is a status message, not text to pass on."""
+    statuses = {p.container for p in ports if p.role.kind in ("flag", "status")}
+    return [
+        dataclasses.replace(p, role=Role("status", p.role.entity))
+        if p.name.lower() in _MESSAGE_WORDS and p.container in statuses
+        else p
+        for p in ports
+    ]
+
+
+def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
+    """Output ports of ``sig``: every field of its output schema (``output`` overrides it, e.g. a
+    learned one), nested record fields and list elements included, to MAX_DEPTH levels."""
+    schema = output if output is not None else sig.output
+    if not schema:
+        return []
+    ports: list[Port] = []
+    _walk(sig, schema, "", "", "", False, 0, ports)
+    return _status_messages(ports)
+
+
+def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, depth: int, ports: list[Port]) -> None:
+    t = json_type(schema)
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else None
+    if path or t != "object" or not props:
+        ports.append(_port(sig, path, name, schema, container, many))
+    if depth >= MAX_DEPTH:
+        return
+    if props:
+        for key, sub in props.items():
+            if isinstance(sub, dict):
+                _walk(sig, sub, f"{path}.{key}" if path else key, key, name or container, many, depth + 1, ports)
+    if schema.get("x-keys"):  # a table keyed by ids or names: its keys are values too
+        keys = {"type": "string", "description": schema.get("description", ""), "examples": schema["x-keys"]}
+        ports.append(_port(sig, f"{path}{{}}", name, keys, container, True))
+    item = _item(schema)
+    if t == "array" and item and json_type(item) in ("object", "array"):
+        _walk(sig, item, f"{path}[]", "", name or container, True, depth + 1, ports)
 
 
 def inputs(sig: FunctionSignature) -> list[Port]:
-    return [_port(sig, n, s) for n, s in sig.parameters.get("properties", {}).items()]
+    return [_port(sig, n, n, s, "", False) for n, s in sig.parameters.get("properties", {}).items()]

@@ -16,7 +16,9 @@ from ..store import FeedsEdge
 
 
 def _key(source: str, source_field: str, target: str, target_param: str, kind: str) -> tuple:
-    return (source, target) if kind == "prerequisite" else (source, source_field, target, target_param)
+    """Labels name top-level fields: an edge from ``items[].id`` counts as one from ``items``."""
+    root = source_field.split("[", 1)[0].split(".", 1)[0]
+    return (source, target) if kind == "prerequisite" else (source, root, target, target_param)
 
 
 def load_labels(path: Path) -> set[tuple]:

@@ -9,8 +9,17 @@ SCALARS = ("string", "integer", "number", "boolean")
 
 
 def type_fit(out: Port, param: Port) -> tuple[float, str]:
-    """(score, kind): how well the field's type fits the parameter; score 0 means impossible."""
+    """(score, kind): how well the field's type fits the parameter; score 0 means impossible.
+    A field inside a list (``items[].id``) is one of several values: its flows are partial."""
+    score, kind = _type_fit(out, param)
+    return score, ("partial" if score and out.many else kind)
+
+
+def _type_fit(out: Port, param: Port) -> tuple[float, str]:
     o, p = out.type, param.type
+    if o in SCALARS and p == "array" and param.item_type:
+        fits = o == param.item_type or (o == "integer" and param.item_type == "number")
+        return (0.8 if fits else 0.0), "partial"  # one element of the list the parameter takes
     if o == p and o in ("string", "integer", "number"):
         return 1.0, "full"
     if o == p == "boolean":
@@ -38,7 +47,8 @@ def field_tokens(out: Port) -> list[str]:
     """A generic field (``id``, ``result``) is named by its function: ``create_ticket.id`` -> ticket id."""
     tokens = name_tokens(out.name)
     if set(tokens) <= GENERIC:
-        entity = [t for t in name_tokens(out.function) if t not in GENERIC and t not in VERBS]
+        entity = [t for t in name_tokens(out.container) if t not in GENERIC and t not in VERBS]
+        entity = entity or [t for t in name_tokens(out.function) if t not in GENERIC and t not in VERBS]
         return entity[-1:] + tokens
     return tokens
 

@@ -7,6 +7,7 @@ in values that exist). Candidates are ranked, best first; callers try them by ex
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -172,3 +173,25 @@ def ranked_matches(param: str, json_type: str, pairs: Iterable[tuple[frozenset[s
         (-len(every & tokens), i, v) for i, (tokens, v) in enumerate(pairs) if fits(v, json_type) and wanted & tokens
     ]
     return distinct(v for _, _, v in sorted(scored, key=lambda s: (s[0], s[1])))
+
+
+def values_at(value: Any, path: str) -> list[Any]:
+    """The values a field path selects in a tool result: ``items[].id`` -> every item's id;
+    ``[]`` -> every element of a list result; ``table{}`` -> the keys of a table; ``""`` -> the result itself."""
+    found = [value]
+    for step in _steps(path):
+        nxt: list[Any] = []
+        for v in found:
+            if step == "[]":
+                nxt += list(v) if isinstance(v, (list, tuple)) else []
+            elif step == "{}":
+                nxt += list(v) if isinstance(v, dict) else []
+            elif isinstance(v, dict) and step in v:
+                nxt.append(v[step])
+        found = nxt
+    return found
+
+
+def _steps(path: str) -> list[str]:
+    """``a.b[].c{}`` -> ``["a", "b", "[]", "c", "{}"]``."""
+    return [s for s in re.split(r"\.|(\[\]|\{\})", path) if s]

@@ -198,6 +198,31 @@ class GraphStore:
         self.run_many(steps)
         return len(rows)
 
+    def save_learned_fields(self, learned: dict[str, list[tuple[str, dict[str, Any]]]]) -> int:
+        """Replace the output fields earlier links learned: ``{function: [(path, schema), ...]}``,
+        each schema carrying ``x-evidence`` and ``x-observations``. Returns the fields written."""
+        rows = [
+            {
+                "function": function,
+                "name": path,
+                "props": {
+                    "name": path,
+                    "type": str(schema.get("type", "")),
+                    "description": str(schema.get("description", "")),
+                    "evidence": str(schema.get("x-evidence", "observed")),
+                    "observations": int(schema.get("x-observations", 0)),
+                },
+            }
+            for function, fields in sorted(learned.items())
+            for path, schema in fields
+        ]
+        results = self.run_many([("field/clear_learned", {}), ("field/learn", {"rows": rows})])
+        return results[1][0]["fields"] if results[1] else 0
+
+    def fields(self) -> list[dict[str, Any]]:
+        """Output fields by function: ``{function, name (a field path), type, evidence, observations}``."""
+        return self.run("field/list")
+
     def save_paths(self, paths: Iterable[Any], batch_size: int = 500) -> int:
         """Persist SignaturePaths (idempotent: ids are content hashes)."""
         paths = list(paths)

@@ -8,15 +8,27 @@ live state is untouched: the calls that count are the ones forth-translation mak
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution import Executor
-from ..execution.values import distinct, literal, named_matches, pieces, qualified_values, ranked_matches, schema_values
+from ..execution.values import (
+    distinct,
+    fits,
+    literal,
+    named_matches,
+    pieces,
+    qualified_values,
+    ranked_matches,
+    schema_values,
+    values_at,
+)
 from ..paths import PathTurn
 from ..records import ToolCall
+from ..roles import Role, classify, feeds
 from ..signature import FunctionSignature
 
 MAX_CANDIDATES = 8
@@ -119,18 +131,19 @@ def _candidates(param, schema, dep, turn, planned, history, state, rng) -> list[
     found: list[tuple[Any, dict | None]] = []
     if dep is not None:
         source = _latest(dep.source, turn.index, planned, history)
-        if source is not None and isinstance(source[0], dict) and dep.source_field in source[0]:
+        if source is not None:
             origin = {"field": dep.source_field, "same_turn": source[1], "source": dep.source}
-            found += [(v, origin) for v in pieces(source[0][dep.source_field], json_type)]
+            found += [(v, origin) for at in values_at(source[0], dep.source_field) for v in pieces(at, json_type)]
     outputs = [(c.output, True, c.name) for c in reversed(planned)] + [
         (h.output, False, h.name) for h in reversed(history)
     ]
     for output, same_turn, name in outputs:
         if isinstance(output, dict):
-            for key in named_fields(param, json_type, output):
+            for key in named_fields(param, schema, output, name):
                 origin = {"field": key, "same_turn": same_turn, "source": name}
                 found += [(v, origin) for v in pieces(output[key], json_type)]
-    found += [(v, None) for v in ranked_matches(param, json_type, state)]
+    target = classify(param, schema.get("description", ""), json_type)
+    found += [(v, None) for v in ranked_matches(param, json_type, _fitting(state, target))]
     found += [(v, None) for v in schema_values(schema)]
     found.append((literal(param, json_type, rng, schema), None))
     if json_type == "string":  # any short name in the state: a folder called 'invoices' for `folder`
@@ -144,9 +157,34 @@ def _candidates(param, schema, dep, turn, planned, history, state, rng) -> list[
     return ranked[:MAX_CANDIDATES]
 
 
-def named_fields(param: str, json_type: str, output: dict[str, Any]) -> list[str]:
-    """Top-level fields of an output whose name matches the parameter and hold a value of its type."""
-    return [k for k in output if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])]
+def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], function: str = "") -> list[str]:
+    """Top-level fields of an output whose name matches the parameter, hold a value of its type,
+    and whose role may feed the parameter's (a ``user_id`` never fills a ``user_first_name``)."""
+    json_type = schema.get("type", "string")
+    target = classify(param, schema.get("description", ""), json_type)
+    return [
+        k
+        for k in output
+        if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
+        and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
+    ]
+
+
+def _fitting(state: list[tuple[frozenset[str], Any]], target: Role) -> list[tuple[frozenset[str], Any]]:
+    """State values whose names' role may feed the parameter's (no user id for a first name)."""
+    return [(tokens, v) for tokens, v in state if feeds(_state_role(tokens), target)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _state_role(tokens: frozenset[str]) -> Role:
+    return classify("_".join(sorted(tokens)))
+
+
+def _type_of(value: Any) -> str:
+    for json_type in ("boolean", "integer", "number", "string", "array", "object"):
+        if fits(value, json_type):
+            return json_type
+    return "string"
 
 
 def _latest(name: str, turn: int, planned: list[PlannedCall], history: list[Executed]) -> tuple[Any, bool] | None:

@@ -51,6 +51,10 @@ class Run:
     report: dict[str, Any]
 
     @property
+    def warnings(self) -> list[str]:
+        return list(self.report.get("warnings", []))
+
+    @property
     def checks(self) -> dict[str, RunCheck]:
         return {name: RunCheck.from_dict(check) for name, check in self.report.get("checks", {}).items()}
 

@@ -87,7 +87,22 @@ def run_report(
         "diversity": metrics.diversity(records),
         "teacher": teacher_usage,
         "checks": {name: check.to_dict() for name, check in sorted(checks.items())},
+        "warnings": _warnings(paths, records),
     }
+
+
+def _warnings(paths: list[SignaturePath], records: list[Record]) -> list[str]:
+    """What a user must hear about this run's output (printed by the CLI)."""
+    if not records or any(r.kind == "multi_turn" for r in records):
+        return []
+    walks = sum(1 for p in paths if len(p.turns) > 1)
+    why = (
+        f"all {walks} multi-turn paths were dropped (see drops)"
+        if walks
+        else "no path had a second turn because the graph has no dependency edges (tools whose outputs are "
+        "unknown feed nothing: add output schemas or make them executable; see `magnet-graph edges`)"
+    )
+    return [f"warning: wrote no multi-turn conversations, only single-turn rows: {why}"]
 
 
 def _versions() -> dict[str, str]:

@@ -1,0 +1,397 @@
+"""Roles: what kind of value a field or parameter holds, so only values of the same kind flow.
+
+A role is a kind (``identifier``, ``name``, ``path``, ``text``, ``query``, ``count``, ``amount``,
+``measure``, ``number``, ``datetime``, ``enum``, ``flag``, ``status``, ``other``) and the entity it
+is about (``{"ticket"}`` for ``ticket_id``, ``{"user"}`` for ``username``). It is read from the
+name first, then the description, then the schema (enum, format, boolean), then observed values.
+
+``feeds(source, target)`` is the rule edges and the planner share: an identifier only feeds an
+identifier of the same entity, a name a name of the same entity, a count never feeds an id; free
+text, numbers and quantities may flow between any tools (``crosses_toolkits``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .tokens import name_tokens, singular, text_tokens
+
+KINDS = (
+    "identifier",
+    "name",
+    "path",
+    "place",
+    "secret",
+    "text",
+    "query",
+    "count",
+    "amount",
+    "measure",
+    "number",
+    "datetime",
+    "enum",
+    "flag",
+    "status",
+    "other",
+)
+
+# Words that decide the kind, looked up from the last name token backwards.
+_KIND_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["id", "ids", "key", "token", "uuid", "handle", "code", "symbol", "ticker", "isbn", "sku"], "identifier"
+    ),
+    **dict.fromkeys(["name", "username", "user", "firstname", "lastname", "email", "recipient"], "name"),
+    **dict.fromkeys(["path", "file", "filename", "folder", "directory", "dir", "filepath"], "path"),
+    **dict.fromkeys(["location", "city", "address", "destination", "airport", "place", "country", "region"], "place"),
+    **dict.fromkeys(["password", "secret", "passphrase", "pin"], "secret"),
+    **dict.fromkeys(
+        ["content", "message", "text", "body", "description", "comment", "line", "note", "resolution", "title"], "text"
+    ),
+    **dict.fromkeys(["summary", "diff", "observation", "bio", "caption", "subject", "reply", "review"], "text"),
+    **dict.fromkeys(["keyword", "query", "pattern", "tag", "term", "search", "hashtag", "label"], "query"),
+    **dict.fromkeys(["count", "size", "limit", "quantity", "length", "total", "lines", "page"], "count"),
+    **dict.fromkeys(
+        ["price", "amount", "balance", "cost", "budget", "fee", "fare", "salary", "payment", "fund"], "amount"
+    ),
+    **dict.fromkeys(
+        [
+            "temperature",
+            "distance",
+            "speed",
+            "pressure",
+            "fuel",
+            "gallon",
+            "liter",
+            "mileage",
+            "voltage",
+            "force",
+            "humidity",
+            "weight",
+            "height",
+            "width",
+            "duration",
+            "percent",
+        ],
+        "measure",
+    ),
+    **dict.fromkeys(["date", "time", "timestamp", "day", "month", "year", "deadline", "datetime", "at"], "datetime"),
+    **dict.fromkeys(["a", "b", "x", "y", "n", "number", "value", "part", "whole", "base", "exponent"], "number"),
+    **dict.fromkeys(["status", "success", "state", "result", "ok", "error", "notification"], "status"),
+}
+# Kinds whose values mean the same in any toolkit: text into a message, a price into a sum.
+_CROSSING = frozenset({"text", "query", "count", "amount", "measure", "number", "datetime"})
+_FEEDS: dict[str, frozenset[str]] = {
+    "identifier": frozenset({"identifier", "place"}),
+    "name": frozenset({"name", "query"}),
+    "path": frozenset({"path"}),
+    "place": frozenset({"place", "identifier"}),
+    "secret": frozenset(),
+    "text": frozenset({"text", "query"}),
+    "query": frozenset({"query", "text"}),
+    "count": frozenset({"count", "number"}),
+    "amount": frozenset({"amount", "number"}),
+    "measure": frozenset({"measure", "number"}),
+    "number": frozenset({"number", "measure", "count"}),
+    "datetime": frozenset({"datetime"}),
+    "enum": frozenset({"enum"}),
+    "other": frozenset({"other", "enum"}),
+    "flag": frozenset(),
+    "status": frozenset(),
+}
+# Kinds that name one entity: they feed only a role about the same entity.
+_ENTITY_BOUND = frozenset({"identifier", "name", "enum", "other", "datetime"})
+# When a name holds several kind words the more specific one decides: ``file_name`` is a path,
+# ``budget_limit`` an amount, ``current_directory_content`` a path (a listing's entries).
+_PRIORITY = ("identifier", "path", "secret", "measure", "amount", "datetime", "place", "name", "text", "query", "count")
+_PRIORITY += ("number", "status")
+_NOT_ENTITY = frozenset(
+    [
+        "get",
+        "set",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "by",
+        "and",
+        "or",
+        "is",
+        "with",
+        "all",
+        "from",
+        "new",
+        "old",
+        "current",
+        "matching",
+        "specified",
+        "given",
+        "value",
+        "values",
+        "data",
+        "info",
+        "details",
+        "detail",
+        "result",
+        "results",
+        "list",
+        "output",
+        "response",
+        "level",
+        "type",
+        "mode",
+        "option",
+        "kind",
+        "format",
+    ]
+)
+_UNITS = frozenset({"gallon", "liter", "mile", "km", "kilometer", "celsius", "fahrenheit", "percent"})
+_VERBS = frozenset(
+    [
+        "get",
+        "set",
+        "list",
+        "search",
+        "find",
+        "view",
+        "delete",
+        "remove",
+        "update",
+        "edit",
+        "retrieve",
+        "fetch",
+        "display",
+        "check",
+        "compute",
+        "calculate",
+        "estimate",
+        "create",
+        "add",
+        "post",
+        "send",
+        "make",
+        "open",
+        "close",
+        "read",
+        "write",
+        "move",
+        "copy",
+        "run",
+        "do",
+        "show",
+        "start",
+        "stop",
+        "fill",
+        "press",
+        "release",
+        "lock",
+        "unlock",
+        "activate",
+        "adjust",
+        "register",
+        "purchase",
+        "cancel",
+        "book",
+        "filter",
+        "notify",
+        "place",
+        "withdraw",
+    ]
+)
+_ID_VALUE = re.compile(r"^[A-Z]{2,}[-_]?\d+[A-Z0-9]*$|^[0-9a-f]{8}-[0-9a-f]{4}-|^[A-Z0-9]{2,6}$")
+
+
+@dataclass(frozen=True)
+class Role:
+    """The kind of a value and the entity it is about."""
+
+    kind: str
+    entity: frozenset[str] = frozenset()
+    word: str = ""  # the word that decided the kind ("content", "price")
+
+    def __str__(self) -> str:
+        return f"{self.kind}({'/'.join(sorted(self.entity))})" if self.entity else self.kind
+
+
+def classify(
+    name: str,
+    description: str = "",
+    json_type: str = "string",
+    *,
+    function: str = "",
+    container: str = "",
+    enum: Iterable[Any] | None = None,
+    samples: Iterable[Any] = (),
+) -> Role:
+    """The role of a field or parameter called ``name`` (``container`` is the list or record that
+    holds a nested field, ``function`` the tool it belongs to)."""
+    tokens = name_tokens(name)
+    if json_type == "boolean":
+        return Role("flag", frozenset(_entity(tokens, -1, container, function)))
+    kind, at = _kind_from(tokens)
+    described = text_tokens(_plain(description))
+    if kind is None or kind == "status" and json_type in ("array", "object"):
+        found, _ = _kind_from(_description_head(described))
+        if found is not None and found not in ("number", "count", "status"):
+            kind, at = found, -1
+    of = _described_of(described)
+    if kind == "name" and of & _PATH_WORDS:
+        kind = "path"  # "the name of the file"
+    if kind == "status" and json_type in ("integer", "number"):
+        kind = "number"  # a computed "result" or "value", not a status message
+    if kind in ("name", "path", "text", "query", "place") and json_type in ("integer", "number"):
+        kind = "count" if json_type == "integer" else "number"  # tail's ``lines``: how many
+    if json_type == "object" or kind is None and json_type == "array" and _record_list(samples):
+        kind = "other"  # a record or list of records: its fields flow, not the whole
+    if enum:
+        kind = "enum" if kind not in ("identifier", "path") else kind
+    if kind is None:
+        kind = _kind_from_values(samples, json_type)
+    entity = _entity(tokens, at, container, function)
+    if kind == "path" and tokens[at] in ("file", "filename") and tokens[-1] in _TEXT_WORDS:
+        kind, at = "text", len(tokens) - 1  # a file's content is text; a directory's content is entries
+    if kind in ("identifier", "place"):
+        entity |= _described_entity(re.findall(r"[a-z0-9]+", description.lower())) | of
+        if "symbol" in tokens or "symbol" in described[:8]:
+            entity |= {"symbol"}
+    if kind == "name":
+        people = {"user", "username", "email", "recipient", "sender", "owner", "author"}
+        if (set(tokens) | set(described[:6]) | of) & people:
+            entity = (entity - people) | {"user"}
+        if set(tokens) & {"first", "last", "full", "cardholder"}:
+            entity = {"person"}
+    if kind == "measure":
+        entity = set(tokens) - _NOT_ENTITY
+    word = tokens[at] if 0 <= at < len(tokens) else ""
+    return Role(kind or "other", frozenset(entity), word)
+
+
+def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
+    """Whether a value of role ``source`` can be passed as a value of role ``target``."""
+    if target.kind not in _FEEDS.get(source.kind, frozenset()):
+        return False
+    if not same_toolkit and not (source.kind in _CROSSING and target.kind in _CROSSING):
+        return False
+    if source.kind == target.kind == "measure":
+        return _same_quantity(source.entity, target.entity)
+    if source.kind in _ENTITY_BOUND | {"place"} and target.kind in _ENTITY_BOUND | {"place"}:
+        # an entity nobody named (learned from values alone) may be anything in its toolkit:
+        # execution then decides
+        return bool(source.entity & target.entity) or same_toolkit and not (source.entity and target.entity)
+    return True
+
+
+def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
+    """``currentSpeed`` -> ``speed`` but not -> ``fanSpeed``; any level -> a unit (``gallon``)."""
+    if target & _UNITS and len(target) == 1:
+        return True
+    measure_s = {t for t in source if _KIND_WORDS.get(t) == "measure"}
+    measure_t = {t for t in target if _KIND_WORDS.get(t) == "measure"}
+    return bool(measure_s & measure_t) and source - measure_s == target - measure_t
+
+
+_TEXT_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "text")
+_BULK_TEXT = frozenset({"content", "line", "lines", "diff", "text", "body", "summary"})
+_NUMERIC = frozenset({"count", "amount", "measure", "number"})
+
+
+def generic_sink(source: Role, target: Role) -> bool:
+    """A flow that needs no shared name: a document's text into any text parameter, any quantity
+    into a plain number operand (``a``, ``numbers``, ``value``)."""
+    if target.kind == "text":
+        return source.kind == "text" and source.word in _BULK_TEXT
+    return target.kind == "number" and source.kind in _NUMERIC
+
+
+def crosses_toolkits(role: Role) -> bool:
+    """Whether values of this role may flow into another toolkit's tools."""
+    return role.kind in _CROSSING
+
+
+def _kind_from(tokens: list[str]) -> tuple[str | None, int]:
+    """The most specific kind its words name (see _PRIORITY), and the position of that word."""
+    if len(tokens) >= 2 and tokens[-1] == "number":
+        return "identifier", len(tokens) - 1  # card_number, passport_number
+    found: dict[str, int] = {}
+    for i, t in enumerate(tokens):
+        kind = _KIND_WORDS.get(t)
+        if kind == "number" and (len(t) == 1 and len(tokens) > 1 or i < len(tokens) - 1):
+            continue  # the "a" of "cityA" is no operand; "number" inside a name is handled above
+        if kind is not None:
+            found[kind] = i
+    for kind in _PRIORITY:
+        if kind in found:
+            return kind, found[kind]
+    return None, -1
+
+
+def _description_head(words: list[str]) -> list[str]:
+    """The noun phrase a description opens with ("A list of the contents of the directory" ->
+    its first dozen words, without "list" and articles), where the kind word usually is."""
+    head = [w for w in words[:6] if w not in ("list", "array", "dictionary", "object", "set", "all")]
+    # "the id of the user": the kind is the first noun, not the entity after "of"
+    for i, w in enumerate(head):
+        if w in _KIND_WORDS and _KIND_WORDS[w] != "number":
+            return head[: i + 1]
+    return head
+
+
+def _kind_from_values(samples: Iterable[Any], json_type: str) -> str | None:
+    strings = [s for s in samples if isinstance(s, str)][:20]
+    if not strings:
+        return None
+    if all(_ID_VALUE.match(s) for s in strings):
+        return "identifier"
+    if all("/" in s or re.search(r"\.[A-Za-z0-9]{1,5}$", s) for s in strings):
+        return "path"
+    if sum(len(s.split()) > 4 for s in strings) * 2 > len(strings):
+        return "text"
+    return None
+
+
+def _entity(tokens: list[str], at: int, container: str, function: str) -> set[str]:
+    """The entity words of a name (all but the kind word at ``at``); a generic name (``id``)
+    takes its container's or function's."""
+    own = {t for i, t in enumerate(tokens) if i != at and t not in _NOT_ENTITY and _KIND_WORDS.get(t) != "number"}
+    if own:
+        return own
+    for source in (container, function):
+        words = [t for t in name_tokens(source) if t not in _NOT_ENTITY and t not in _VERBS]
+        if words:
+            return {singular(words[-1])}
+    return set()
+
+
+_PATH_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "path")
+
+
+def _plain(description: str) -> str:
+    """A description without its quoted or bracketed examples ("mode ('lines', 'words')")."""
+    return re.sub(r"\([^)]*\)|'[^']*'|\"[^\"]*\"", " ", description)
+
+
+def _described_of(words: list[str]) -> set[str]:
+    """ "the code of the departing airport" -> {"airport"}: the noun after the first "of"."""
+    if "of" not in words[:8]:
+        return set()
+    after = [w for w in words[words.index("of") + 1 :][:3] if w not in _NOT_ENTITY]
+    return {after[0] if len(after) == 1 or after[0] in _PATH_WORDS else after[1]} if after else set()
+
+
+def _record_list(samples: Iterable[Any]) -> bool:
+    return any(isinstance(s, dict) for s in samples)
+
+
+def _described_entity(words: list[str]) -> set[str]:
+    """ "User ID of the recipient" -> {"user"}: the word just before an identifier word."""
+    found = set()
+    for i, w in enumerate(words[1:], 1):
+        if w in ("id", "identifier", "symbol") and words[i - 1] not in _NOT_ENTITY:
+            found.add(words[i - 1])
+    return found
