@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.edges import infer_edges, score_candidates  # noqa: E402
 from magnet_graph.edges.execution import ExecutionVerifier  # noqa: E402
-from tests.catalog_factory import synthetic_catalog  # noqa: E402
+from tests.catalog_factory import entity_catalog  # noqa: E402
 
 
 def measure(label: str, sigs, verify: bool) -> float:
@@ -55,9 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     measure("bfcl", load_catalog("bfcl"), verify=True)
     sizes = [int(n) for n in args.sizes.split(",")]
-    seconds = [
-        measure(f"synthetic {n:,}", synthetic_catalog(n, seed=1, toolkits=max(n // 20, 1)), False) for n in sizes
-    ]
+    seconds = [measure(f"synthetic {n:,}", entity_catalog(n, seed=1), False) for n in sizes]
     if len(sizes) >= 2:
         exponent = math.log(seconds[-1] / seconds[0]) / math.log(sizes[-1] / sizes[0])
         print(f"growth exponent of inference time {sizes[0]:,} -> {sizes[-1]:,} functions: {exponent:.2f}")

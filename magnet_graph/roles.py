@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .tokens import name_tokens, singular, text_tokens
+from .tokens import name_tokens, singular
 
 KINDS = (
     "identifier",
@@ -151,6 +151,10 @@ _NOT_ENTITY = frozenset(
         "format",
     ]
 )
+# "the ID of the object": an id of anything; execution decides which
+_ANY_ENTITY = frozenset({"object", "item", "entity", "resource", "record", "thing"})
+_ARTICLES = frozenset({"a", "an", "the"})
+_SORT_WORDS = frozenset({"type", "kind", "mode", "format", "category", "class", "unit", "style", "option"})
 _UNITS = frozenset({"gallon", "liter", "mile", "km", "kilometer", "celsius", "fahrenheit", "percent"})
 _VERBS = frozenset(
     [
@@ -235,7 +239,7 @@ def classify(
     if json_type == "boolean":
         return Role("flag", frozenset(_entity(tokens, -1, container, function)))
     kind, at = _kind_from(tokens)
-    described = text_tokens(_plain(description))
+    described = [singular(w) for w in re.findall(r"[a-z0-9]+", _plain(description).lower()) if w not in _ARTICLES]
     if kind is None or kind == "status" and json_type in ("array", "object"):
         found, _ = _kind_from(_description_head(described))
         if found is not None and found not in ("number", "count", "status"):
@@ -278,12 +282,15 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
         return False
     if not same_toolkit and not (source.kind in _CROSSING and target.kind in _CROSSING):
         return False
+    if source.kind == "text" and source.word not in _BULK_TEXT:
+        return False  # a title, message or comment is what someone wrote, not material to pass on
     if source.kind == target.kind == "measure":
         return _same_quantity(source.entity, target.entity)
     if source.kind in _ENTITY_BOUND | {"place"} and target.kind in _ENTITY_BOUND | {"place"}:
         # an entity nobody named (learned from values alone) may be anything in its toolkit:
         # execution then decides
-        return bool(source.entity & target.entity) or same_toolkit and not (source.entity and target.entity)
+        unnamed = not (source.entity - _ANY_ENTITY and target.entity - _ANY_ENTITY)
+        return bool(source.entity & target.entity - _ANY_ENTITY) or same_toolkit and unnamed
     return True
 
 
@@ -316,6 +323,8 @@ def crosses_toolkits(role: Role) -> bool:
 
 def _kind_from(tokens: list[str]) -> tuple[str | None, int]:
     """The most specific kind its words name (see _PRIORITY), and the position of that word."""
+    if len(tokens) >= 2 and tokens[-1] in _SORT_WORDS:
+        return "other", len(tokens) - 1  # a token_type is a sort of token, not a token
     if len(tokens) >= 2 and tokens[-1] == "number":
         return "identifier", len(tokens) - 1  # card_number, passport_number
     found: dict[str, int] = {}
@@ -342,6 +351,17 @@ def _description_head(words: list[str]) -> list[str]:
     return head
 
 
+def plausible(role: Role, value: Any) -> bool:
+    """Whether a value looks like one of this role: an id like an id, a name like a name."""
+    if not isinstance(value, str):
+        return True
+    if role.kind == "identifier":
+        return bool(_ID_VALUE.match(value)) or any(c.isdigit() for c in value) and " " not in value
+    if role.kind == "name":
+        return not any(c.isdigit() for c in value)
+    return True
+
+
 def _kind_from_values(samples: Iterable[Any], json_type: str) -> str | None:
     strings = [s for s in samples if isinstance(s, str)][:20]
     if not strings:
@@ -362,7 +382,7 @@ def _entity(tokens: list[str], at: int, container: str, function: str) -> set[st
     if own:
         return own
     for source in (container, function):
-        words = [t for t in name_tokens(source) if t not in _NOT_ENTITY and t not in _VERBS]
+        words = [t for t in name_tokens(source) if t not in _NOT_ENTITY and t not in _VERBS and t not in _KIND_WORDS]
         if words:
             return {singular(words[-1])}
     return set()
@@ -380,8 +400,8 @@ def _described_of(words: list[str]) -> set[str]:
     """ "the code of the departing airport" -> {"airport"}: the noun after the first "of"."""
     if "of" not in words[:8]:
         return set()
-    after = [w for w in words[words.index("of") + 1 :][:3] if w not in _NOT_ENTITY]
-    return {after[0] if len(after) == 1 or after[0] in _PATH_WORDS else after[1]} if after else set()
+    after = [w for w in words[words.index("of") + 1 :][:3] if w not in _NOT_ENTITY and w not in _VERBS]
+    return {after[0]} if after and after[0] in _PATH_WORDS else set(after[:2])
 
 
 def _record_list(samples: Iterable[Any]) -> bool:

@@ -59,3 +59,79 @@ def synthetic_edges(sigs: list[FunctionSignature], per_function: int = 5, seed: 
                 )
             )
     return edges
+
+
+_ENTITIES = [
+    "order",
+    "ticket",
+    "invoice",
+    "booking",
+    "product",
+    "customer",
+    "account",
+    "device",
+    "line",
+    "bill",
+    "plan",
+    "shipment",
+    "user",
+    "project",
+    "task",
+]
+_DOMAINS = ["shop", "support", "travel", "telecom", "bank", "crm", "fleet", "hr"]
+
+
+def entity_catalog(n: int, seed: int = 0, per_toolkit: int = 20) -> list[FunctionSignature]:
+    """``n`` functions shaped like real CRUD APIs: each toolkit manages a few entities with
+    ``create_x`` / ``get_x`` / ``list_xs`` / ``update_x`` / ``delete_x`` over ids, names, amounts,
+    counts, dates and free text, so edge inference has real candidates at any size."""
+    rng = random.Random(seed)
+    sigs: list[FunctionSignature] = []
+    verbs = ("create", "get", "list", "update", "delete", "search", "summarize")
+    for t in range(-(-n // per_toolkit)):
+        toolkit = f"{rng.choice(_DOMAINS)}_{t}"
+        entities = rng.sample(_ENTITIES, 4)
+        for i in range(per_toolkit):
+            if len(sigs) >= n:
+                break
+            entity, other = entities[i % 4], entities[(i + 1) % 4]
+            verb = verbs[(i // 4 + t) % len(verbs)]
+            params = {f"{entity}_id": {"type": "string", "description": f"Id of the {entity}."}}
+            if verb in ("create", "search"):
+                params = {
+                    "name": {"type": "string", "description": f"Name of the {entity}."},
+                    f"{other}_id": {"type": "string", "description": f"Id of the {other} it belongs to."},
+                    "amount": {"type": "number", "description": "Amount in dollars."},
+                }
+            if verb == "update":
+                params["note"] = {"type": "string", "description": "Free text note to add."}
+            record = {
+                f"{entity}_id": {"type": "string", "description": f"Id of the {entity}."},
+                "name": {"type": "string", "description": f"Name of the {entity}."},
+                "amount": {"type": "number", "description": "Amount in dollars."},
+                "created_at": {"type": "string", "description": "Creation date."},
+            }
+            output = (
+                {
+                    "type": "object",
+                    "properties": {f"{entity}s": {"type": "array", "items": {"type": "object", "properties": record}}},
+                }
+                if verb in ("list", "search")
+                else {
+                    "type": "object",
+                    "properties": {**record, "item_count": {"type": "integer", "description": "Items."}},
+                }
+            )
+            sigs.append(
+                make_signature(
+                    source="synthetic",
+                    original_name=f"{verb}_{entity}_{i}",
+                    description=f"{verb.title()} a {entity}.",
+                    parameters={"type": "object", "properties": params, "required": sorted(params)[:1]},
+                    output=output,
+                    toolkit=toolkit,
+                    category=toolkit,
+                    execution={"kind": "simulated"},
+                )
+            )
+    return sigs

@@ -58,6 +58,20 @@ def offline_run(bfcl_store, tmp_path_factory):
     return here / "out"
 
 
+def test_no_identifier_is_carried_into_a_name_or_another_entitys_id(offline_run, bfcl_store):
+    """Every value a demo conversation carries from an output into a later call fits the roles."""
+    from magnet_graph.api import open_store, read_run
+    from magnet_graph.synthesis.role_check import role_mismatches
+
+    records = read_run(offline_run).records
+    with open_store(bfcl_store) as store:
+        signatures = {s.name: s for s in store.functions()}
+    carried = role_mismatches(records, signatures)
+    assert carried == [], carried[:5]
+    report = json.loads((offline_run / "report.json").read_text())
+    assert report["role_mismatches"] == []
+
+
 def test_run_directory_has_every_file_and_bfcl_formats(offline_run):
     for name in RUN_FILES:
         assert (offline_run / name).stat().st_size > 0, name

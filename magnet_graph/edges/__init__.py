@@ -7,6 +7,7 @@ sources per parameter), and adds prerequisite edges. Every edge carries its evid
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from ..roles import generic_sink
 from ..signature import FunctionSignature
 from ..store import FeedsEdge
 from .candidates import candidate_pairs
-from .ports import Port, inputs, outputs
+from .ports import Port, inputs, outputs, shared_roles
 from .prerequisites import prerequisite_pairs
 from .sandbox import is_executable
 from .schema_evidence import name_fit, type_fit
@@ -38,6 +39,7 @@ class EdgeConfig:
     judge_floor: float = 0.7  # a judge "yes" lifts a candidate to at least this
     judge_penalty: float = 0.5  # a judge "no" multiplies the score by this
     verified_floor: float = 0.95  # an execution-verified edge scores at least this
+    max_generic: int = 4  # cross-toolkit pairs fitting by role alone, per parameter and per source field
     sink_score: float = 0.6  # roles alone: a document's text into a text parameter, a quantity into an operand
     keep_refuted: bool = False  # keep edges execution refuted (marked by their evidence)
 
@@ -85,7 +87,7 @@ def score_candidates(
 ) -> list[Candidate]:
     """Schema and text evidence for every candidate pair (no threshold applied). ``shapes``
     overrides declared output schemas by function name (learned ones)."""
-    ports_out = {s.name: outputs(s, (shapes or {}).get(s.name)) for s in signatures}
+    ports_out = shared_roles({s.name: outputs(s, (shapes or {}).get(s.name)) for s in signatures})
     documents = [(p.name, p.description) for s in signatures for p in ports_out[s.name] + inputs(s)]
     text = TextSimilarity(documents)
     scored = []
@@ -96,7 +98,7 @@ def score_candidates(
         score = t_score * (config.name_weight * n_score + config.text_weight * sim)
         sink = generic_sink(out.role, param.role)
         if sink:
-            score = max(score, config.sink_score)
+            score = max(score, config.sink_score + 0.2 * sim)  # the words still rank such sources
         if not same:
             score *= config.cross_toolkit_factor
         evidence = [
@@ -142,7 +144,7 @@ def infer(
         verify(candidates, signatures)
     by_param: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     refuted = 0
-    for c in candidates:
+    for c in _few_generic(candidates, config):
         if c.score < config.min_score:
             continue
         if c.refuted:
@@ -159,6 +161,33 @@ def infer(
     with_outputs = sum(1 for s in signatures if outputs(s, (shapes or {}).get(s.name)))
     edges.sort(key=lambda e: (e.source, e.target, e.source_field, e.target_param))
     return Inference(edges, len(candidates), refuted + refuted_rules, with_outputs)
+
+
+def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candidate]:
+    """A plain operand (``a``, ``numbers``) or a text body fits any quantity or document of any
+    toolkit. Such cross-toolkit pairs, fitting by role alone, are kept sparingly: the best-worded
+    first (ties in a seeded, name-independent order), at most ``max_generic`` per parameter and
+    per source field, so a utility toolkit links to a few sources instead of to everything."""
+    generic = [
+        c
+        for c in candidates
+        if not c.same_toolkit and generic_sink(c.out.role, c.param.role) and c.evidence[0]["score"] < 0.5
+    ]
+    drop = set()
+    per_param: dict[tuple[str, str], int] = defaultdict(int)
+    per_source: dict[tuple[str, str], int] = defaultdict(int)
+    for c in sorted(generic, key=lambda c: (-c.evidence[1]["score"], _stable(c.key))):
+        p, o = (c.param.function, c.param.path), (c.out.function, c.out.path)
+        if per_param[p] >= config.max_generic or per_source[o] >= config.max_generic:
+            drop.add(id(c))
+            continue
+        per_param[p] += 1
+        per_source[o] += 1
+    return [c for c in candidates if id(c) not in drop]
+
+
+def _stable(key: tuple) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
 def _best_paths(group: list[Candidate]) -> list[FeedsEdge]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ..roles import crosses_toolkits, feeds
 from ..signature import FunctionSignature
-from ..tokens import key_tokens, text_tokens
+from ..tokens import key_tokens, singular, text_tokens
 from .ports import Port, inputs
 from .schema_evidence import type_fit
 
@@ -34,10 +34,14 @@ def candidate_pairs(
             if crosses_toolkits(out.role):
                 cross[out.role.kind].append(out)
     index = {kind: _token_index(outs) for kind, outs in cross.items() if len(outs) > SMALL_BUCKET}
+    creates = {sig.name: created_entities(sig, ports_out[sig.name]) for sig in signatures}
     for sig in signatures:
-        for param in inputs(sig):
+        params = inputs(sig)
+        if any(p.role.kind == "secret" for p in params):
+            continue  # credentials and the names that go with them are the user's to state
+        for param in params:
             for out in outs_by_toolkit[sig.toolkit]:
-                if out.function != sig.name and _fits(out, param, True):
+                if out.function != sig.name and _fits(out, param, True) and not _copies(out, creates[sig.name]):
                     yield out, param, True
             if not crosses_toolkits(param.role):
                 continue
@@ -49,7 +53,23 @@ def candidate_pairs(
 
 
 def _fits(out: Port, param: Port, same_toolkit: bool) -> bool:
-    return feeds(out.role, param.role, same_toolkit) and type_fit(out, param)[0] > 0
+    return not out.echo and feeds(out.role, param.role, same_toolkit) and type_fit(out, param)[0] > 0
+
+
+def created_entities(sig: FunctionSignature, outs: list[Port]) -> set[str]:
+    """What ``sig`` creates: entities it returns a new identifier of without taking one."""
+    taken = {e for p in inputs(sig) if p.role.kind == "identifier" for e in p.role.entity}
+    made = {e for p in outs if p.role.kind == "identifier" and not p.many for e in p.role.entity}
+    return made - taken
+
+
+def _copies(out: Port, created: set[str]) -> bool:
+    """A record's own attribute copied into creating another of its kind (a ticket's title into
+    create_ticket): a duplicate, not a dependency. Identifiers are exempt."""
+    if not created or out.role.kind == "identifier":
+        return False
+    words = key_tokens(out.container) | key_tokens(out.function)
+    return bool({singular(w) for w in words} & created)
 
 
 def _words(port: Port) -> set[str]:

@@ -22,12 +22,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..execution.values import pieces, state_values, values_at
+from ..execution.values import distinct, pieces, ranked_matches, schema_values, values_at
+from ..roles import classify
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
-from .sandbox import Sandbox, is_executable, junk, sample_args
+from .sandbox import Sandbox, is_executable, junk, sample_args, state_of
 
 __all__ = ["ExecutionVerifier", "is_executable"]
+
+OWN_TRIES = 6
 
 
 @dataclass
@@ -36,6 +39,7 @@ class ExecutionVerifier:
 
     config: EdgeConfig = EdgeConfig()
     sandbox: Sandbox = field(default_factory=Sandbox)
+    values_per_state: int = 4  # of A's values (a listing's first entries) tried in B per start state
     verified: int = 0
     refuted: int = 0
     checked: int = 0
@@ -71,15 +75,14 @@ class ExecutionVerifier:
             values = [p for v in values_at(result, path) for p in pieces(v, param_type)] if ok else []
             if not values:
                 continue
-            args = sample_args(b, _state_of(after_a), skip=param)
-            own = sample_args(b, _state_of(after_a)).get(param)
+            args = sample_args(b, state_of(after_a), skip=param)
             outcomes = []
-            for value in values[:2]:
+            for value in values[: self.values_per_state]:
                 outcomes.append((self._try(b, after_a, {**args, param: value}), value))
             tried = True
             worked = next((v for ok_b, v in outcomes if ok_b), None)
             if any(ok_b for ok_b, _ in outcomes):
-                if param_type in ("integer", "number", "boolean") or _shares_value(a_args, {param: worked}):
+                if param_type in ("integer", "number", "boolean") or _echoed(a, a_args, worked, b, param):
                     # a number junk is only out of range, and an echoed argument is no news: B ran, no more
                     return {"kind": "execution", "score": 0.5, "detail": f"{b.name} ran with {a.name}'s {path}"}
                 if self._try(b, after_a, {**args, param: junk(param_type)}):
@@ -89,8 +92,13 @@ class ExecutionVerifier:
                     "score": 1.0,
                     "detail": f"{b.name}({param}={worked!r}) succeeded after {a.name}; a junk {param} failed",
                 }
-            if own is not None and own not in [v for _, v in outcomes]:
-                control_worked = control_worked or self._try(b, after_a, {**args, param: own})
+            if not control_worked:
+                tried_values = [v for _, v in outcomes]
+                control_worked = any(
+                    self._try(b, after_a, {**args, param: own})
+                    for own in own_values(b, param, param_type, state_of(after_a))
+                    if own not in tried_values
+                )
         if tried and control_worked:
             return {
                 "kind": "execution",
@@ -110,10 +118,10 @@ class ExecutionVerifier:
                 toolkits[s.toolkit].append(s)
         box, found = self.sandbox, {}
         for members in toolkits.values():
-            for state in box.start_states(members[0]):
+            for state in box.varied_states(members[0]):
                 base = box.fresh(members[0], state)
                 for b in members:
-                    args = sample_args(b, _state_of(base))
+                    args = sample_args(b, state_of(base))
                     if box.run(copy.deepcopy(base), b, args)[0]:
                         continue  # B works here without help
                     for a in members:
@@ -132,8 +140,26 @@ class ExecutionVerifier:
         return found
 
 
-def _state_of(instance: Any) -> list[tuple[str, Any]]:
-    return state_values(instance)
+def own_values(
+    b: FunctionSignature, param: str, param_type: str, values: list[tuple[frozenset[str], Any]]
+) -> list[Any]:
+    """Values of B's own for ``param``, to see whether B works at all: named like the parameter,
+    the schema's enum and default, then a few of the state's values of the right type."""
+    schema = b.parameters.get("properties", {}).get(param, {})
+    found = ranked_matches(param, param_type, values) + schema_values(schema)
+    if param_type == "string":
+        found += distinct(v for _, v in values if isinstance(v, str) and 0 < len(v) <= 60)[:6]
+    return distinct(found)[:OWN_TRIES]
+
+
+def _echoed(a: FunctionSignature, a_args: dict[str, Any], value: Any, b: FunctionSignature, param: str) -> bool:
+    """Whether A only handed back what it was given for a parameter of the same kind as B's."""
+    props_a, props_b = a.parameters.get("properties", {}), b.parameters.get("properties", {})
+    target = classify(param, props_b.get(param, {}).get("description", ""), function=b.name)
+    return any(
+        v == value and classify(k, props_a.get(k, {}).get("description", ""), function=a.name).kind == target.kind
+        for k, v in a_args.items()
+    )
 
 
 def _shares_value(a_args: dict[str, Any], b_args: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from ..roles import Role, classify
 from ..signature import FunctionSignature
@@ -29,6 +30,8 @@ class Port:
     role: Role
     container: str = ""  # the list or record holding a nested field ("items" for "items[].id")
     many: bool = False  # the path passes through a list: one of several values
+    echo: bool = False  # an output repeating what the call was given (setters echo their input): no news
+    examples: tuple = ()  # values seen at this path when the tool ran
 
     @property
     def root(self) -> str:
@@ -56,7 +59,7 @@ def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container:
     t = json_type(schema)
     item = _item(schema)
     item_type = json_type(item) if item else ""
-    samples = schema.get("examples") or []
+    samples = schema.get("examples") or item.get("examples") or []
     role_name = name or " ".join(w for w in sig.name.split("_")[1:]) or sig.name
     role = classify(
         role_name,
@@ -79,6 +82,7 @@ def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container:
         role,
         container,
         many,
+        examples=tuple(v for v in samples if isinstance(v, (str, int, float)) and not isinstance(v, bool)),
     )
 
 
@@ -104,7 +108,12 @@ def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
         return []
     ports: list[Port] = []
     _walk(sig, schema, "", "", "", False, 0, ports)
-    return _status_messages(ports)
+    echoed = {(p.role.kind, p.role.word) for p in inputs(sig)} | {(p.role.kind, p.name) for p in inputs(sig)}
+    return [
+        dataclasses.replace(p, echo=p.role.kind != "identifier" and (p.role.kind, p.role.word or p.name) in echoed)
+        for p in _status_messages(ports)
+        if not p.name.startswith("_")  # private fields are the implementation's, not the API's
+    ]
 
 
 def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, depth: int, ports: list[Port]) -> None:
@@ -128,3 +137,30 @@ def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, d
 
 def inputs(sig: FunctionSignature) -> list[Port]:
     return [_port(sig, n, n, s, "", False) for n, s in sig.parameters.get("properties", {}).items()]
+
+
+def shared_roles(ports_out: dict[str, list[Port]]) -> dict[str, list[Port]]:
+    """Roles from observed values: a field the names say nothing about (``other``) whose values
+    were also seen in a field of known role of the same toolkit takes that role (a ``watchlist``
+    holding the same ``NVDA`` a ``symbol`` returned is a list of stock symbols)."""
+    known: dict[tuple[str, Any], Role] = {}
+    for ports in ports_out.values():
+        for p in ports:
+            if p.role.kind in ("identifier", "name", "path", "place"):
+                for v in p.examples:
+                    known.setdefault((p.toolkit, v), p.role)
+    return {
+        function: [
+            dataclasses.replace(p, role=_adopted(p, known)) if p.role.kind == "other" and p.examples else p
+            for p in ports
+        ]
+        for function, ports in ports_out.items()
+    }
+
+
+def _adopted(port: Port, known: dict[tuple[str, Any], Role]) -> Role:
+    roles = [known[(port.toolkit, v)] for v in port.examples if (port.toolkit, v) in known]
+    if not roles or len(roles) * 2 < len(port.examples):
+        return port.role
+    best = max(set(roles), key=lambda r: (roles.count(r), str(r)))
+    return Role(best.kind, best.entity | port.role.entity, best.word)

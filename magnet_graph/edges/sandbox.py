@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..environments.backends import backend_for
-from ..environments.toolkit import ClassToolkit
-from ..execution.values import named_matches, placeholder, schema_values, state_values
+from ..environments.toolkit import ClassToolkit, jsonable
+from ..execution.values import placeholder, qualified_values, ranked_matches, schema_values
+from ..roles import classify, plausible
 from ..signature import FunctionSignature
+from ..tokens import name_tokens
 
 CALL_TIMEOUT = 5.0
 _JUNK = {
@@ -62,20 +64,49 @@ def call(
 
 
 def _is_error(result: Any) -> bool:
+    """An ``error`` key, or a success flag that is false (``{"login_status": False, ...}``)."""
     if isinstance(result, dict):
-        return "error" in result
+        flags = [v for k, v in result.items() if isinstance(v, bool) and set(name_tokens(str(k))) & _SUCCESS_WORDS]
+        return "error" in result or (len(flags) == 1 and flags[0] is False and len(result) > 1)
     return isinstance(result, list) and len(result) == 1 and isinstance(result[0], dict) and "error" in result[0]
 
 
-def sample_args(sig: FunctionSignature, values: list[tuple[str, Any]], skip: str = "") -> dict[str, Any]:
-    """Required arguments from state values with matching names and types, else enums/defaults/placeholders."""
+_SUCCESS_WORDS = frozenset({"status", "success", "ok", "succeeded"})
+_SESSION_WORDS = frozenset({"authenticated", "auth", "logged", "login", "session", "token", "current"})
+
+
+def logged_out(state: Any) -> dict | None:
+    """``state`` with every session-like top-level attribute cleared, or None if it has none."""
+    if not isinstance(state, dict):
+        return None
+    keys = [k for k in state if set(name_tokens(k)) & _SESSION_WORDS and not isinstance(state[k], (dict, list))]
+    if not keys:
+        return None
+    return {**state, **{k: (False if isinstance(state[k], bool) else None) for k in keys}}
+
+
+def state_of(instance: Any) -> list[tuple[frozenset[str], Any]]:
+    """The instance's state as (name tokens, value) pairs, named as the planner names them."""
+    return qualified_values({type(instance).__name__: jsonable(vars(instance))})
+
+
+def sample_args(
+    sig: FunctionSignature, values: list[tuple[frozenset[str], Any]], skip: str = "", pick: int = 0
+) -> dict[str, Any]:
+    """Required arguments from state values named like the parameter (the planner's ranking), else
+    enums/defaults, any short name in the state for a string, or a placeholder. ``pick`` takes
+    the pick-th candidate of each (wrapping), for another plausible call."""
     args = {}
     for name, schema in sig.parameters.get("properties", {}).items():
         if name not in sig.required or name == skip:
             continue
         t = schema.get("type", "string") if isinstance(schema.get("type", "string"), str) else "string"
-        found = named_matches(name, t, values) + schema_values(schema)
-        args[name] = copy.deepcopy(found[0]) if found else placeholder(t)
+        role = classify(name, schema.get("description", ""), t, function=sig.name)
+        found = ranked_matches(" ".join([name, *sorted(role.entity)]), t, values)
+        found = sorted(found, key=lambda v: not plausible(role, v)) + schema_values(schema)
+        if not found and t == "string":  # a folder called 'documents' for `folder`
+            found = [v for _, v in values if isinstance(v, str) and 0 < len(v) <= 40][:1]
+        args[name] = copy.deepcopy(found[pick % len(found)]) if found else placeholder(t)
     return args
 
 
@@ -99,6 +130,17 @@ class Sandbox:
             self._starts[key] = [None] + [g for g in generated if g is not None]
         return self._starts[key]
 
+    def varied_states(self, sig: FunctionSignature) -> list[Any]:
+        """The start states, each also with its session closed (``authenticated`` false,
+        ``current_user`` and tokens unset): where prerequisites such as a login show."""
+        varied = []
+        for state in self.start_states(sig):
+            varied.append(state)
+            closed = logged_out(state)
+            if closed is not None:
+                varied.append(closed)
+        return varied
+
     def fresh(self, sig: FunctionSignature, state: Any) -> Any:
         """``sig``'s class instance loaded with ``state`` (None: its own default), as environments load it."""
         toolkit = ClassToolkit([sig])
@@ -110,8 +152,8 @@ class Sandbox:
         self.calls += 1
         return call(instance, sig, copy.deepcopy(args), self.timeout)
 
-    def run_sampled(self, instance: Any, sig: FunctionSignature) -> tuple[bool, Any, dict[str, Any]]:
+    def run_sampled(self, instance: Any, sig: FunctionSignature, pick: int = 0) -> tuple[bool, Any, dict[str, Any]]:
         """Call ``sig`` with arguments drawn from the instance's own state: (ok, result, args)."""
-        args = sample_args(sig, state_values(instance))
+        args = sample_args(sig, state_of(instance), pick=pick)
         ok, result = self.run(instance, sig, args)
         return ok, result, args

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..roles import Role
 from ..tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
 from .ports import Port
 
@@ -80,6 +81,31 @@ _GENERIC_NUMERIC = GENERIC | {"a", "b", "x", "y", "n", "base", "total", "sum", "
 
 
 def name_fit(out: Port, param: Port) -> tuple[float, str]:
+    """(score, why): the better of the names' fit and the roles' fit (roles before names: a
+    listing's entries and ``file_name`` share no word but are both paths)."""
+    lexical, why = _lexical_fit(out, param)
+    role = role_fit(out.role, param.role)
+    if role > lexical:
+        return role, f"same role {param.role}" + (f"; {why}" if why else "")
+    return lexical, why
+
+
+_SAME_KIND = {"path": 0.6, "query": 0.6, "place": 0.6}
+_SAME_ENTITY = {"identifier": 0.7, "name": 0.7, "datetime": 0.6, "enum": 0.6}
+
+
+def role_fit(source: Role, target: Role) -> float:
+    """How much the roles alone say a value flows: the same specific kind (of the same entity)."""
+    if source.kind == target.kind and source.kind in _SAME_KIND:
+        return _SAME_KIND[source.kind]
+    if source.kind == target.kind and source.kind in _SAME_ENTITY and source.entity & target.entity:
+        return _SAME_ENTITY[source.kind]
+    if {source.kind, target.kind} == {"place", "identifier"} and source.entity & target.entity:
+        return 0.6
+    return 0.0
+
+
+def _lexical_fit(out: Port, param: Port) -> tuple[float, str]:
     """(score, why) from the names, plus the parameter's description naming the field's entity."""
     ot, pt = field_tokens(out), name_tokens(param.name)
     ok, pk = {t for t in ot if t not in GENERIC} | (set(ot) & ID_WORDS), key_tokens(param.name)

@@ -18,6 +18,7 @@ from ..tokens import name_tokens
 from .sandbox import Sandbox, is_executable
 
 MAX_EXAMPLES = 5
+CALLS_PER_STATE = 3
 _RETURNS = re.compile(r"\breturns?\s+(?:an?|the)?\s*(?:list|array)?\s*(?:of\s+)?(?:the\s+)?([a-z][a-z_ ]{2,40})", re.I)
 
 
@@ -42,9 +43,10 @@ def learn_shapes(signatures: list[FunctionSignature], sandbox: Sandbox | None = 
         if sandbox is not None and is_executable(sig):
             before = sandbox.calls
             for state in sandbox.start_states(sig):
-                ok, result, _ = sandbox.run_sampled(sandbox.fresh(sig, state), sig)
-                if ok and result is not None:
-                    seen.append(result)
+                for pick in range(CALLS_PER_STATE):  # other ids, other records: other shapes
+                    ok, result, _ = sandbox.run_sampled(sandbox.fresh(sig, state), sig, pick)
+                    if ok and result is not None:
+                        seen.append(result)
             shapes.calls += sandbox.calls - before
         if seen:
             shapes.observed += 1

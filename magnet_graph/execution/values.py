@@ -58,12 +58,14 @@ def state_values(state: Any, limit: int = 5000, max_depth: int = 5) -> list[tupl
 
 
 def pieces(value: Any, json_type: str) -> list[Any]:
-    """Values of ``json_type`` inside ``value``: itself, or for a collection its first elements and keys."""
+    """Values of ``json_type`` inside ``value``: itself, or for a collection its first elements and
+    keys; a path's last component too (``./docs/a.txt`` -> ``a.txt``)."""
     found = [value]
     if isinstance(value, dict):
         found += list(value.keys())[:3] + list(value.values())[:3]
     elif isinstance(value, (list, tuple)):
         found += list(value)[:3]
+    found += [p.rstrip("/").rsplit("/", 1)[-1] for p in found if isinstance(p, str) and "/" in p.rstrip("/")]
     return [p for p in found if fits(p, json_type)]
 
 

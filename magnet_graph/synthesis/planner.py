@@ -8,7 +8,6 @@ live state is untouched: the calls that count are the ones forth-translation mak
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from ..execution.values import (
 )
 from ..paths import PathTurn
 from ..records import ToolCall
-from ..roles import Role, classify, feeds
+from ..roles import classify, feeds
 from ..signature import FunctionSignature
 
 MAX_CANDIDATES = 8
@@ -142,8 +141,7 @@ def _candidates(param, schema, dep, turn, planned, history, state, rng) -> list[
             for key in named_fields(param, schema, output, name):
                 origin = {"field": key, "same_turn": same_turn, "source": name}
                 found += [(v, origin) for v in pieces(output[key], json_type)]
-    target = classify(param, schema.get("description", ""), json_type)
-    found += [(v, None) for v in ranked_matches(param, json_type, _fitting(state, target))]
+    found += [(v, None) for v in ranked_matches(param, json_type, state)]
     found += [(v, None) for v in schema_values(schema)]
     found.append((literal(param, json_type, rng, schema), None))
     if json_type == "string":  # any short name in the state: a folder called 'invoices' for `folder`
@@ -168,16 +166,6 @@ def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], fun
         if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
         and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
     ]
-
-
-def _fitting(state: list[tuple[frozenset[str], Any]], target: Role) -> list[tuple[frozenset[str], Any]]:
-    """State values whose names' role may feed the parameter's (no user id for a first name)."""
-    return [(tokens, v) for tokens, v in state if feeds(_state_role(tokens), target)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _state_role(tokens: frozenset[str]) -> Role:
-    return classify("_".join(sorted(tokens)))
 
 
 def _type_of(value: Any) -> str:

@@ -17,6 +17,7 @@ from ..integrations import RunCheck, installed
 from ..paths import SignaturePath
 from ..records import DROPPED, TRAJECTORIES, Drop, Record, metrics, read_typed, write_exports, write_jsonl
 from ..signature import FunctionSignature
+from .role_check import role_mismatches
 
 
 def write_outputs(
@@ -85,6 +86,7 @@ def run_report(
         "negatives_by_source": dict(sorted(Counter(n.source for n in negatives).items())),
         "coverage": {"functions_used": len(metrics.functions_used(records)), "functions_in_graph": len(signatures)},
         "diversity": metrics.diversity(records),
+        "role_mismatches": [m.__dict__ for m in role_mismatches(records, signatures)],
         "teacher": teacher_usage,
         "checks": {name: check.to_dict() for name, check in sorted(checks.items())},
         "warnings": _warnings(paths, records),
