@@ -85,7 +85,7 @@ _KIND_WORDS: dict[str, str] = {
 _CROSSING = frozenset({"text", "query", "count", "amount", "measure", "number", "datetime"})
 _FEEDS: dict[str, frozenset[str]] = {
     "identifier": frozenset({"identifier", "place"}),
-    "name": frozenset({"name", "query"}),
+    "name": frozenset({"name"}),
     "path": frozenset({"path"}),
     "place": frozenset({"place", "identifier"}),
     "secret": frozenset(),
@@ -152,7 +152,12 @@ _NOT_ENTITY = frozenset(
     ]
 )
 # "the ID of the object": an id of anything; execution decides which
-_ANY_ENTITY = frozenset({"object", "item", "entity", "resource", "record", "thing"})
+_ANY_ENTITY = frozenset({"object", "resource", "record", "thing"})
+_PATH_SORTS = {
+    "file": frozenset({"file", "filename", "document"}),
+    "directory": frozenset({"directory", "directorie", "folder", "dir", "cd", "mkdir", "rmdir"}),
+}
+_ENDPOINTS = frozenset({"source", "destination", "src", "dst", "target", "origin"})
 _ARTICLES = frozenset({"a", "an", "the"})
 _SORT_WORDS = frozenset({"type", "kind", "mode", "format", "category", "class", "unit", "style", "option"})
 _UNITS = frozenset({"gallon", "liter", "mile", "km", "kilometer", "celsius", "fahrenheit", "percent"})
@@ -247,6 +252,9 @@ def classify(
     of = _described_of(described)
     if kind == "name" and of & _PATH_WORDS:
         kind = "path"  # "the name of the file"
+    if tokens and tokens[-1] in _ENDPOINTS and kind in (None, "place"):
+        # move_file(source, destination): an endpoint is a path where the tool handles files
+        kind, at = ("path" if (of | set(name_tokens(function))) & _PATH_WORDS else "place"), len(tokens) - 1
     if kind == "status" and json_type in ("integer", "number"):
         kind = "number"  # a computed "result" or "value", not a status message
     if kind in ("name", "path", "text", "query", "place") and json_type in ("integer", "number"):
@@ -260,8 +268,10 @@ def classify(
     entity = _entity(tokens, at, container, function)
     if kind == "path" and tokens[at] in ("file", "filename") and tokens[-1] in _TEXT_WORDS:
         kind, at = "text", len(tokens) - 1  # a file's content is text; a directory's content is entries
-    if kind in ("identifier", "place"):
-        entity |= _described_entity(re.findall(r"[a-z0-9]+", description.lower())) | of
+    if kind in ("identifier", "place", "name"):
+        entity |= _described_entity([singular(w) for w in re.findall(r"[a-z0-9]+", description.lower())])
+    if kind in ("identifier", "place", "name"):
+        entity |= of
         if "symbol" in tokens or "symbol" in described[:8]:
             entity |= {"symbol"}
     if kind == "name":
@@ -272,6 +282,10 @@ def classify(
             entity = {"person"}
     if kind == "measure":
         entity = set(tokens) - _NOT_ENTITY
+    if kind == "path":  # a file, a directory, or either: which one the words say
+        entity = set(path_sorts(" ".join([*tokens, *name_tokens(function)])) or path_sorts(" ".join(described[:10])))
+        if set(tokens) & _TEXT_WORDS:
+            entity = set()  # a directory's content: its entries, files and folders alike
     word = tokens[at] if 0 <= at < len(tokens) else ""
     return Role(kind or "other", frozenset(entity), word)
 
@@ -286,11 +300,13 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
         return False  # a title, message or comment is what someone wrote, not material to pass on
     if source.kind == target.kind == "measure":
         return _same_quantity(source.entity, target.entity)
+    if source.kind == target.kind == "path" and source.entity and target.entity:
+        return bool(source.entity & target.entity)  # a directory is no file to read
     if source.kind in _ENTITY_BOUND | {"place"} and target.kind in _ENTITY_BOUND | {"place"}:
         # an entity nobody named (learned from values alone) may be anything in its toolkit:
         # execution then decides
         unnamed = not (source.entity - _ANY_ENTITY and target.entity - _ANY_ENTITY)
-        return bool(source.entity & target.entity - _ANY_ENTITY) or same_toolkit and unnamed
+        return bool((source.entity & target.entity) - _ANY_ENTITY) or same_toolkit and unnamed
     return True
 
 
@@ -305,6 +321,7 @@ def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
 
 _TEXT_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "text")
 _BULK_TEXT = frozenset({"content", "line", "lines", "diff", "text", "body", "summary"})
+_SHORT_TEXT = frozenset({"title", "subject", "caption", "headline", "label"})  # no place for a document
 _NUMERIC = frozenset({"count", "amount", "measure", "number"})
 
 
@@ -312,7 +329,7 @@ def generic_sink(source: Role, target: Role) -> bool:
     """A flow that needs no shared name: a document's text into any text parameter, any quantity
     into a plain number operand (``a``, ``numbers``, ``value``)."""
     if target.kind == "text":
-        return source.kind == "text" and source.word in _BULK_TEXT
+        return source.kind == "text" and source.word in _BULK_TEXT and target.word not in _SHORT_TEXT
     return target.kind == "number" and source.kind in _NUMERIC
 
 
@@ -412,6 +429,37 @@ def _described_entity(words: list[str]) -> set[str]:
     """ "User ID of the recipient" -> {"user"}: the word just before an identifier word."""
     found = set()
     for i, w in enumerate(words[1:], 1):
-        if w in ("id", "identifier", "symbol") and words[i - 1] not in _NOT_ENTITY:
+        if w in ("id", "identifier", "symbol", "name") and words[i - 1] not in _NOT_ENTITY:
             found.add(words[i - 1])
     return found
+
+
+_LISTING = frozenset({"list", "listing", "tree", "search", "find", "matching", "glob"})
+_GENERIC_OUTPUTS = frozenset({"content", "result", "output", "text", "data", "response", "value"})
+
+
+def listing(name: str, tool_description: str) -> bool:
+    """Whether a generic output (``content``) of a tool described as listing or searching files
+    holds paths: MCP's ``list_directory`` returns its entries as text."""
+    if set(name_tokens(name)) - _GENERIC_OUTPUTS:
+        return False
+    words = {singular(w) for w in re.findall(r"[a-z]+", tool_description.lower().split(".")[0])}
+    return bool(words & _LISTING) and bool(words & (_PATH_WORDS | {"directorie"}))
+
+
+_MUTATIONS = frozenset(
+    ["create", "write", "edit", "move", "delete", "remove", "update", "rename", "copy", "add", "set", "save"]
+)
+
+
+def mutation_report(name: str, function: str) -> bool:
+    """A generic output (``content``) of a tool that changes something is its report
+    ("Successfully wrote to a.txt"), not material to pass on."""
+    verbs = name_tokens(function)[:1]
+    return not set(name_tokens(name)) - _GENERIC_OUTPUTS and bool(set(verbs) & _MUTATIONS)
+
+
+def path_sorts(text: str) -> frozenset[str]:
+    """``{"file"}``, ``{"directory"}``, both, or none: what sort of path the words speak of."""
+    words = {singular(w) for w in re.findall(r"[a-z]+", text.lower())}
+    return frozenset(sort for sort, said in _PATH_SORTS.items() if words & said)

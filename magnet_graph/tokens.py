@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -62,8 +63,13 @@ def singular(word: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """``bookingIDs`` / ``booking_ids`` -> ``['booking', 'id']`` (lower case, singular)."""
+    return list(_name_tokens(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_tokens(name: str) -> tuple[str, ...]:
     spaced = _CAMEL.sub(" ", name).replace("ID", " id")
-    return [singular(w) for w in _WORD.findall(spaced.lower())]
+    return tuple(singular(w) for w in _WORD.findall(spaced.lower()))
 
 
 def key_tokens(name: str) -> set[str]:

@@ -125,7 +125,7 @@ def entity_catalog(n: int, seed: int = 0, per_toolkit: int = 20) -> list[Functio
             sigs.append(
                 make_signature(
                     source="synthetic",
-                    original_name=f"{verb}_{entity}_{i}",
+                    original_name=f"{verb}_{entity}_{t}_{i}",
                     description=f"{verb.title()} a {entity}.",
                     parameters={"type": "object", "properties": params, "required": sorted(params)[:1]},
                     output=output,

@@ -1,15 +1,18 @@
 """Python classes as catalogs: ``python:package.module:ClassName``; public methods become tools.
 
 Parameters come from type hints, descriptions from Google-style docstrings (``Args:`` and
-``Returns:`` sections, as BFCL's own classes use). Importing the module runs its code: point this
-only at classes you trust, as with any plugin.
+``Returns:`` sections, as BFCL's own classes use). The module is imported from the installed
+packages or the current directory. Importing it runs its code: point this only at classes you
+trust, as with any plugin.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
+import sys
 import types
 import typing
 from typing import Any
@@ -30,6 +33,8 @@ def load_python_class(source: str) -> list[FunctionSignature]:
     module_name, _, class_name = target.partition(":")
     if not module_name or not class_name:
         raise CatalogError(source, None, None, "expected python:package.module:ClassName")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` does: the user's own modules, from where they run
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except Exception as exc:  # the module's own code runs here: any error means "cannot import"

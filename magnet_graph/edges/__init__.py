@@ -88,10 +88,11 @@ def score_candidates(
     """Schema and text evidence for every candidate pair (no threshold applied). ``shapes``
     overrides declared output schemas by function name (learned ones)."""
     ports_out = shared_roles({s.name: outputs(s, (shapes or {}).get(s.name)) for s in signatures})
-    documents = [(p.name, p.description) for s in signatures for p in ports_out[s.name] + inputs(s)]
+    ports_in = {s.name: inputs(s) for s in signatures}
+    documents = [(p.name, p.description) for s in signatures for p in ports_out[s.name] + ports_in[s.name]]
     text = TextSimilarity(documents)
     scored = []
-    for out, param, same in candidate_pairs(signatures, ports_out):
+    for out, param, same in candidate_pairs(signatures, ports_out, ports_in):
         t_score, kind = type_fit(out, param)
         n_score, why = name_fit(out, param)
         sim = text.similarity((out.name, out.description), (param.name, param.description))
@@ -154,11 +155,11 @@ def infer(
         by_param[(c.param.function, c.param.path)].append(c)
     edges = []
     for group in by_param.values():
-        group.sort(key=lambda c: (-c.score, c.out.function, c.out.path))
+        group.sort(key=lambda c: (-c.score, c.out.function, _depth(c.out.path), c.out.path))
         edges.extend(_best_paths(group)[: config.max_sources_per_param])
     prerequisites, refuted_rules = _prerequisites(signatures, config, {(e.source, e.target) for e in edges}, verify)
     edges.extend(prerequisites)
-    with_outputs = sum(1 for s in signatures if outputs(s, (shapes or {}).get(s.name)))
+    with_outputs = sum(1 for s in signatures if (shapes or {}).get(s.name) or s.output)
     edges.sort(key=lambda e: (e.source, e.target, e.source_field, e.target_param))
     return Inference(edges, len(candidates), refuted + refuted_rules, with_outputs)
 
@@ -191,11 +192,12 @@ def _stable(key: tuple) -> str:
 
 
 def _best_paths(group: list[Candidate]) -> list[FeedsEdge]:
-    """One edge per (source function, parameter): its best-scored field path."""
+    """One edge per (source top-level field, parameter): its best-scored path (``items[].id``
+    rather than ``items[].owner_id``; ``booking_id`` and ``booking_history.booking_id`` both)."""
     seen, edges = set(), []
     for c in group:
-        if c.out.function not in seen:
-            seen.add(c.out.function)
+        if (c.out.function, c.out.root) not in seen:
+            seen.add((c.out.function, c.out.root))
             edges.append(c.to_edge())
     return edges
 
@@ -231,3 +233,8 @@ def _prerequisites(signatures, config, linked, verify) -> tuple[list[FeedsEdge],
 
 def _type(port: Port) -> str:
     return f"array<{port.item_type}>" if port.type == "array" and port.item_type else port.type
+
+
+def _depth(path: str) -> int:
+    """Steps in a field path: on a tie the top-level field wins over a nested copy of it."""
+    return path.count(".") + path.count("[") + path.count("{")

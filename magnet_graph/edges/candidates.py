@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ..roles import crosses_toolkits, feeds
 from ..signature import FunctionSignature
-from ..tokens import key_tokens, singular, text_tokens
+from ..tokens import key_tokens, name_tokens, singular, text_tokens
 from .ports import Port, inputs
 from .schema_evidence import type_fit
 
@@ -23,7 +23,7 @@ MAX_CROSS = 64  # cross-toolkit fields considered per parameter from a large buc
 
 
 def candidate_pairs(
-    signatures: list[FunctionSignature], ports_out: dict[str, list[Port]]
+    signatures: list[FunctionSignature], ports_out: dict[str, list[Port]], ports_in: dict[str, list[Port]]
 ) -> Iterator[tuple[Port, Port, bool]]:
     """Yield (output, parameter, same_toolkit) whose types and roles fit, each pair once."""
     outs_by_toolkit: dict[str, list[Port]] = defaultdict(list)
@@ -33,13 +33,17 @@ def candidate_pairs(
             outs_by_toolkit[sig.toolkit].append(out)
             if crosses_toolkits(out.role):
                 cross[out.role.kind].append(out)
+    for outs in cross.values():
+        outs.sort(key=lambda p: (p.function, p.path))  # the same candidates whatever the catalog's order
     index = {kind: _token_index(outs) for kind, outs in cross.items() if len(outs) > SMALL_BUCKET}
     creates = {sig.name: created_entities(sig, ports_out[sig.name]) for sig in signatures}
     for sig in signatures:
-        params = inputs(sig)
+        params = ports_in[sig.name]
         if any(p.role.kind == "secret" for p in params):
             continue  # credentials and the names that go with them are the user's to state
         for param in params:
+            if names_new_thing(sig, param):
+                continue  # the name of what a tool creates is the user's to choose
             for out in outs_by_toolkit[sig.toolkit]:
                 if out.function != sig.name and _fits(out, param, True) and not _copies(out, creates[sig.name]):
                     yield out, param, True
@@ -56,10 +60,28 @@ def _fits(out: Port, param: Port, same_toolkit: bool) -> bool:
     return not out.echo and feeds(out.role, param.role, same_toolkit) and type_fit(out, param)[0] > 0
 
 
+_CREATING = frozenset({"create", "make", "mkdir", "touch", "new", "register"})
+_NAME_WORDS = frozenset({"name", "path", "file", "dir", "folder", "directory", "filename", "title"})
+
+
+def names_new_thing(sig: FunctionSignature, param: Port) -> bool:
+    """``create_directory.path``, ``mkdir.dir_name``, ``create_entities.entities[].name``."""
+    verb = name_tokens(sig.name)[:1]
+    return (
+        bool(set(verb) & _CREATING)
+        and param.role.kind in ("name", "path")
+        and set(name_tokens(param.name)) <= _NAME_WORDS
+    )
+
+
 def created_entities(sig: FunctionSignature, outs: list[Port]) -> set[str]:
-    """What ``sig`` creates: entities it returns a new identifier of without taking one."""
+    """What ``sig`` creates: entities it returns a new identifier of without taking one, and
+    what its name says it creates (``create_relations``)."""
     taken = {e for p in inputs(sig) if p.role.kind == "identifier" for e in p.role.entity}
     made = {e for p in outs if p.role.kind == "identifier" and not p.many for e in p.role.entity}
+    words = name_tokens(sig.name)
+    if words[:1] and words[0] in _CREATING:  # create_relations makes relations, ids or not
+        made |= {singular(w) for w in words[1:]}
     return made - taken
 
 
@@ -68,7 +90,7 @@ def _copies(out: Port, created: set[str]) -> bool:
     create_ticket): a duplicate, not a dependency. Identifiers are exempt."""
     if not created or out.role.kind == "identifier":
         return False
-    words = key_tokens(out.container) | key_tokens(out.function)
+    words = key_tokens(out.container) | key_tokens(out.function) | key_tokens(out.name)
     return bool({singular(w) for w in words} & created)
 
 

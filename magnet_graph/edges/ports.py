@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..roles import Role, classify
+from ..roles import Role, classify, listing, mutation_report, path_sorts
 from ..signature import FunctionSignature
 
 MAX_DEPTH = 3
@@ -61,7 +61,14 @@ def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container:
     item_type = json_type(item) if item else ""
     samples = schema.get("examples") or item.get("examples") or []
     role_name = name or " ".join(w for w in sig.name.split("_")[1:]) or sig.name
-    role = classify(
+    role = (
+        Role("path", path_sorts(sig.description.split(".")[0]), "entry")
+        if path and listing(name, sig.description)
+        else None
+    )
+    if role is None and path and t == "string" and mutation_report(name, sig.name):
+        role = Role("status", frozenset(), name)
+    role = role or classify(
         role_name,
         schema.get("description", ""),
         (item_type or "string") if t == "array" else t,
@@ -81,12 +88,13 @@ def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container:
         sig.category,
         role,
         container,
-        many,
+        many or role.word == "entry",  # one entry of a listing
         examples=tuple(v for v in samples if isinstance(v, (str, int, float)) and not isinstance(v, bool)),
     )
 
 
 _MESSAGE_WORDS = frozenset({"message", "msg", "detail", "note"})
+_NAMING = frozenset({"identifier", "name", "path"})  # echoed, these still name what was acted on
 
 
 def _status_messages(ports: list[Port]) -> list[Port]:
@@ -110,7 +118,7 @@ def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
     _walk(sig, schema, "", "", "", False, 0, ports)
     echoed = {(p.role.kind, p.role.word) for p in inputs(sig)} | {(p.role.kind, p.name) for p in inputs(sig)}
     return [
-        dataclasses.replace(p, echo=p.role.kind != "identifier" and (p.role.kind, p.role.word or p.name) in echoed)
+        dataclasses.replace(p, echo=p.role.kind not in _NAMING and (p.role.kind, p.role.word or p.name) in echoed)
         for p in _status_messages(ports)
         if not p.name.startswith("_")  # private fields are the implementation's, not the API's
     ]
@@ -136,7 +144,18 @@ def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, d
 
 
 def inputs(sig: FunctionSignature) -> list[Port]:
-    return [_port(sig, n, n, s, "", False) for n, s in sig.parameters.get("properties", {}).items()]
+    """Parameters, and the fields of structured ones: ``relations[].from`` of a list of records,
+    ``options.mode`` of a record (one level down)."""
+    ports = []
+    for name, schema in sig.parameters.get("properties", {}).items():
+        ports.append(_port(sig, name, name, schema, "", False))
+        inner, many = schema, False
+        if json_type(schema) == "array" and isinstance(schema.get("items"), dict):
+            inner, many = schema["items"], True
+        for key, sub in (inner.get("properties") or {}).items() if isinstance(inner, dict) else ():
+            if isinstance(sub, dict):
+                ports.append(_port(sig, f"{name}{'[]' if many else ''}.{key}", key, sub, name, many))
+    return ports
 
 
 def shared_roles(ports_out: dict[str, list[Port]]) -> dict[str, list[Port]]:
@@ -144,7 +163,7 @@ def shared_roles(ports_out: dict[str, list[Port]]) -> dict[str, list[Port]]:
     were also seen in a field of known role of the same toolkit takes that role (a ``watchlist``
     holding the same ``NVDA`` a ``symbol`` returned is a list of stock symbols)."""
     known: dict[tuple[str, Any], Role] = {}
-    for ports in ports_out.values():
+    for _, ports in sorted(ports_out.items()):
         for p in ports:
             if p.role.kind in ("identifier", "name", "path", "place"):
                 for v in p.examples:

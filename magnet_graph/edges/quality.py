@@ -16,9 +16,13 @@ from ..store import FeedsEdge
 
 
 def _key(source: str, source_field: str, target: str, target_param: str, kind: str) -> tuple:
-    """Labels name top-level fields: an edge from ``items[].id`` counts as one from ``items``."""
-    root = source_field.split("[", 1)[0].split(".", 1)[0]
-    return (source, target) if kind == "prerequisite" else (source, root, target, target_param)
+    """Labels name top-level fields and parameters: an edge from ``items[].id`` into
+    ``relations[].from`` counts as one from ``items`` into ``relations``."""
+    return (source, target) if kind == "prerequisite" else (source, _root(source_field), target, _root(target_param))
+
+
+def _root(path: str) -> str:
+    return path.split("[", 1)[0].split(".", 1)[0]
 
 
 def load_labels(path: Path) -> set[tuple]:

@@ -96,6 +96,8 @@ _SAME_ENTITY = {"identifier": 0.7, "name": 0.7, "datetime": 0.6, "enum": 0.6}
 
 def role_fit(source: Role, target: Role) -> float:
     """How much the roles alone say a value flows: the same specific kind (of the same entity)."""
+    if source.kind == target.kind == "path" and source.word == "entry":
+        return 0.7  # an entry of a tool's listing of files: the paths its siblings take
     if source.kind == target.kind and source.kind in _SAME_KIND:
         return _SAME_KIND[source.kind]
     if source.kind == target.kind and source.kind in _SAME_ENTITY and source.entity & target.entity:
