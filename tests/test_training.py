@@ -301,7 +301,11 @@ def test_sft_then_mdpo_end_to_end_on_a_synthesize_run(run_dir, tiny, tmp_path):
     assert "mdpo: 8 steps" in done.stdout
     preference = _losses(mdpo_out, "mdpo_loss")
     assert len(preference) == 8
-    assert sum(preference[-3:]) / 3 < sum(preference[:3]) / 3 < 0.75, preference  # starts near log 2, falls
+    # step 0: the policy is the reference, every log-ratio is 0 and the loss is -log sigmoid(0) = log 2
+    # (float32 sums of per-token log-probs: 1e-4 is ~100x their rounding); then it must fall below it.
+    # The early steps may overshoot at this learning rate, so only the start and the end are asserted.
+    assert preference[0] == pytest.approx(math.log(2), abs=1e-4), preference
+    assert sum(preference[-3:]) / 3 < math.log(2) - 0.05, preference
     assert _losses(mdpo_out, "rewards/accuracies")[-1] > 0.5
     summary = json.loads((mdpo_out / "magnet_train.json").read_text())
     assert summary["method"] == "mdpo" and summary["model"] == str(sft_out) and summary["steps"] == 8
