@@ -268,6 +268,10 @@ def classify(
     entity = _entity(tokens, at, container, function)
     if kind == "path" and tokens[at] in ("file", "filename") and tokens[-1] in _TEXT_WORDS:
         kind, at = "text", len(tokens) - 1  # a file's content is text; a directory's content is entries
+    if kind == "text" and 0 <= at < len(tokens) and tokens[at] in _BULK_TEXT:
+        authored = _AUTHORED & {singular(w) for w in name_tokens(container) + name_tokens(function) + tokens}
+        if authored:  # the content of a tweet or a comment: what someone wrote, not a document
+            return Role("text", frozenset(authored), sorted(authored)[0])
     if kind in ("identifier", "place", "name"):
         entity |= _described_entity([singular(w) for w in re.findall(r"[a-z0-9]+", description.lower())])
     if kind in ("identifier", "place", "name"):
@@ -311,8 +315,9 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
 
 
 def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
-    """``currentSpeed`` -> ``speed`` but not -> ``fanSpeed``; any level -> a unit (``gallon``)."""
-    if target & _UNITS and len(target) == 1:
+    """``currentSpeed`` -> ``speed`` but not -> ``fanSpeed``; any level -> a unit (``gallon``);
+    any measure -> a measure of no named quantity (a unit converter's ``value``)."""
+    if not target or target & _UNITS and len(target) == 1:
         return True
     measure_s = {t for t in source if _KIND_WORDS.get(t) == "measure"}
     measure_t = {t for t in target if _KIND_WORDS.get(t) == "measure"}
@@ -321,16 +326,59 @@ def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
 
 _TEXT_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "text")
 _BULK_TEXT = frozenset({"content", "line", "lines", "diff", "text", "body", "summary"})
+# Records whose text someone wrote to someone: their content is a message, not material to pass on.
+_AUTHORED = frozenset({"tweet", "post", "comment", "message", "email", "reply", "review", "chat", "retweet"})
 _SHORT_TEXT = frozenset({"title", "subject", "caption", "headline", "label"})  # no place for a document
 _NUMERIC = frozenset({"count", "amount", "measure", "number"})
 
 
 def generic_sink(source: Role, target: Role) -> bool:
     """A flow that needs no shared name: a document's text into any text parameter, any quantity
-    into a plain number operand (``a``, ``numbers``, ``value``)."""
+    into a plain number operand (``a``, ``numbers``), any measure into a unit converter's input."""
     if target.kind == "text":
         return source.kind == "text" and source.word in _BULK_TEXT and target.word not in _SHORT_TEXT
+    if (target.kind, target.word) in (("measure", "unit"), ("amount", "currency")):
+        return source.kind == target.kind  # into a converter of any unit, or of any currency
     return target.kind == "number" and source.kind in _NUMERIC
+
+
+def operand_role(role: Role, siblings: Iterable[str]) -> Role:
+    """A plain number parameter read with its siblings: beside a unit (``unit_in``) it is a
+    measure of any quantity, beside a currency an amount of money; else unchanged."""
+    if role.kind != "number":
+        return role
+    words = {w for s in siblings for w in name_tokens(s)}
+    if "currency" in words:
+        return Role("amount", frozenset(), "currency")
+    if "unit" in words:
+        return Role("measure", frozenset(), "unit")
+    return role
+
+
+_SHARING = frozenset(
+    ["post", "send", "create", "comment", "reply", "share", "publish", "write", "submit", "add", "tweet", "forward"]
+)
+
+
+def shares_text(function: str) -> bool:
+    """Whether a tool puts text somewhere new (posts, sends, creates): where another toolkit's
+    document may go (a file's lines into a tweet or a ticket), unlike an edit or a display."""
+    return bool(set(name_tokens(function)[:1]) & _SHARING)
+
+
+# Units with a counterpart in another system: a measure stated in one is worth converting.
+CONVERTIBLE_UNITS = frozenset(
+    [
+        "km", "kilometer", "mile", "meter", "metre", "foot", "feet", "inch", "yard", "celsius", "fahrenheit",
+        "kelvin", "gallon", "liter", "litre", "psi", "pascal", "kpa", "bar", "kg", "kilogram", "pound", "lb",
+        "ounce", "gram", "mph", "kmh",
+    ]
+)  # fmt: skip
+
+
+def convertible(description: str) -> bool:
+    """Whether a description states a unit that has a counterpart in another system (km, psi)."""
+    return bool({singular(w) for w in re.findall(r"[a-z]+", description.lower())} & CONVERTIBLE_UNITS)
 
 
 def crosses_toolkits(role: Role) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from magnet_graph.roles import classify, feeds
+from magnet_graph.roles import classify, convertible, feeds, generic_sink, operand_role, shares_text
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,25 @@ def test_quantities_feed_the_same_quantity_only():
     assert feeds(speed, classify("speed", "", "number"))
     assert not feeds(speed, classify("fanSpeed", "", "integer"))
     assert feeds(classify("fuelLevel", "", "number"), classify("gallon", "", "number"))  # any level into a unit
+
+
+def test_what_someone_wrote_is_not_a_document_to_pass_on():
+    tweet = classify("content", "", "string", function="get_tweet")
+    assert tweet.kind == "text" and not feeds(tweet, classify("message", "", "string"), same_toolkit=False)
+    assert feeds(classify("file_content", "", "string", function="cat"), classify("message", "", "string"), False)
+
+
+def test_a_plain_number_beside_a_unit_or_a_currency_is_a_measure_or_an_amount():
+    value = classify("value", "The value to convert", "number")
+    assert operand_role(value, ["base_currency", "target_currency"]).kind == "amount"
+    converter = operand_role(value, ["unit_in", "unit_out"])
+    assert converter.kind == "measure"
+    assert generic_sink(classify("distance", "", "number"), converter)  # any measure into a converter
+    assert not generic_sink(classify("balance", "", "number"), converter)  # money is no unit
+    assert operand_role(classify("a", "", "number"), ["b"]) == classify("a", "", "number")
+
+
+def test_text_goes_across_toolkits_into_something_new_not_an_edit():
+    assert shares_text("post_tweet") and shares_text("send_message") and shares_text("create_ticket")
+    assert not shares_text("edit_ticket") and not shares_text("display_log")
+    assert convertible("The distance between the two cities in km.") and not convertible("The fan speed, 0 to 100.")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..roles import generic_sink
+from ..roles import convertible, generic_sink
 from ..signature import FunctionSignature
 from ..store import FeedsEdge
 from .candidates import candidate_pairs
@@ -177,7 +177,12 @@ def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candid
     drop = set()
     per_param: dict[tuple[str, str], int] = defaultdict(int)
     per_source: dict[tuple[str, str], int] = defaultdict(int)
-    for c in sorted(generic, key=lambda c: (-c.evidence[1]["score"], _stable(c.key))):
+
+    def rank(c: Candidate) -> tuple:  # a measure in a unit worth converting goes to a converter first
+        unit = c.param.role.kind == "measure" and not convertible(c.out.description)
+        return (unit, -c.evidence[1]["score"], _stable(c.key))
+
+    for c in sorted(generic, key=rank):
         p, o = (c.param.function, c.param.path), (c.out.function, c.out.path)
         if per_param[p] >= config.max_generic or per_source[o] >= config.max_generic:
             drop.add(id(c))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from ..roles import crosses_toolkits, feeds
+from ..roles import crosses_toolkits, feeds, generic_sink, shares_text
 from ..signature import FunctionSignature
 from ..tokens import key_tokens, name_tokens, singular, text_tokens
 from .ports import Port, inputs
@@ -52,12 +52,26 @@ def candidate_pairs(
             for kind, outs in sorted(cross.items()):
                 pool = outs if kind not in index else _sharing(param, index[kind], outs)
                 for out in pool:
-                    if out.toolkit != sig.toolkit and _fits(out, param, False):
+                    if out.toolkit != sig.toolkit and _fits(out, param, False) and _plain_across(out, param):
                         yield out, param, False
 
 
 def _fits(out: Port, param: Port, same_toolkit: bool) -> bool:
     return not out.echo and feeds(out.role, param.role, same_toolkit) and type_fit(out, param)[0] > 0
+
+
+def _plain_across(out: Port, param: Port) -> bool:
+    """Across toolkits, flows that roles alone make plain: a document goes out in something new
+    (a post, a message, a ticket: not an edit or a display); a list operand (``numbers``) takes a
+    collection (a list, a record of like values); a plain scalar operand (``a``, ``base``) takes
+    nothing by role alone, since any quantity of any toolkit would fit it."""
+    if not generic_sink(out.role, param.role):
+        return True
+    if param.role.kind == "text":
+        return shares_text(param.function)
+    if param.role.kind == "number":
+        return param.type == "array" and (out.many or out.type == "array")
+    return True
 
 
 _CREATING = frozenset({"create", "make", "mkdir", "touch", "new", "register"})

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution.values import distinct, pieces, ranked_matches, schema_values, values_at
-from ..roles import classify
+from ..roles import Role, classify, plausible
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
 from .sandbox import Sandbox, is_executable, junk, sample_args, state_of
@@ -55,7 +55,7 @@ class ExecutionVerifier:
             if not (c.same_toolkit and is_executable(a) and is_executable(b)):
                 continue
             self.checked += 1
-            evidence = self._check_feed(a, b, c.out.path, c.param.path, c.param.type)
+            evidence = self._check_feed(a, b, c.out.path, c.param.path, c.param.type, c.out.role)
             if evidence is None:
                 continue
             c.evidence.append(evidence)
@@ -66,13 +66,15 @@ class ExecutionVerifier:
                 self.refuted += 1
                 c.refuted = True
 
-    def _check_feed(self, a, b, path: str, param: str, param_type: str) -> dict | None:
+    def _check_feed(self, a, b, path: str, param: str, param_type: str, role: Role) -> dict | None:
         box = self.sandbox
         control_worked = tried = False
         for state in box.start_states(a):
             after_a = box.fresh(a, state)
             ok, result, a_args = box.run_sampled(after_a, a)
             values = [p for v in values_at(result, path) for p in pieces(v, param_type)] if ok else []
+            # "Stock not found" in a symbol field is A's failure in words, not a symbol to try
+            values = [v for v in values if plausible(role, v)]
             if not values:
                 continue
             args = sample_args(b, state_of(after_a), skip=param)

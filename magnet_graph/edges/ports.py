@@ -8,11 +8,13 @@ result). ``many`` says the path goes through a list, so the value feeds a parame
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..roles import Role, classify, listing, mutation_report, path_sorts
+from ..roles import Role, classify, listing, mutation_report, operand_role, path_sorts
 from ..signature import FunctionSignature
+from ..tokens import name_tokens
 
 MAX_DEPTH = 3
 
@@ -36,7 +38,7 @@ class Port:
     @property
     def root(self) -> str:
         """The top-level field (what labels and people name): ``items`` for ``items[].id``."""
-        return self.path.split("[", 1)[0].split(".", 1)[0]
+        return re.split(r"[.[{]", self.path, maxsplit=1)[0]
 
 
 def json_type(schema: dict) -> str:
@@ -108,6 +110,22 @@ def _status_messages(ports: list[Port]) -> list[Port]:
     ]
 
 
+def _like_values(ports: list[Port]) -> list[Port]:
+    """A record of several numbers of one quantity (four tyres' pressures) is a collection: each
+    field is one of several values, as an element of a list is."""
+    groups: dict[str, list[Port]] = {}
+    for p in ports:
+        if "." in p.path:
+            groups.setdefault(p.path.rsplit(".", 1)[0], []).append(p)
+    like = set()
+    for members in groups.values():
+        roles = {(p.role.kind, p.role.word) for p in members}
+        numeric = all(p.type in ("integer", "number") for p in members)
+        if len(members) >= 3 and numeric and len(roles) == 1 and members[0].role.kind in ("measure", "amount", "count"):
+            like |= {p.path for p in members}
+    return [dataclasses.replace(p, many=True) if p.path in like else p for p in ports]
+
+
 def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
     """Output ports of ``sig``: every field of its output schema (``output`` overrides it, e.g. a
     learned one), nested record fields and list elements included, to MAX_DEPTH levels."""
@@ -116,12 +134,36 @@ def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
         return []
     ports: list[Port] = []
     _walk(sig, schema, "", "", "", False, 0, ports)
-    echoed = {(p.role.kind, p.role.word) for p in inputs(sig)} | {(p.role.kind, p.name) for p in inputs(sig)}
+    ports = _like_values(ports)
+    given = inputs(sig)
+    echoed = {_plain_name(p.name) for p in given}
     return [
-        dataclasses.replace(p, echo=p.role.kind not in _NAMING and (p.role.kind, p.role.word or p.name) in echoed)
+        dataclasses.replace(
+            p, role=_transformed(p, given), echo=p.role.kind not in _NAMING and _plain_name(p.name) in echoed
+        )
         for p in _status_messages(ports)
         if not p.name.startswith("_")  # private fields are the implementation's, not the API's
     ]
+
+
+_STATE_WORDS = frozenset({"current", "new", "updated", "final", "set"})
+
+
+def _plain_name(name: str) -> tuple[str, ...]:
+    """``currentSpeed`` and ``speed`` name the same value: a setter hands back what it was given."""
+    return tuple(t for t in name_tokens(name) if t not in _STATE_WORDS)
+
+
+def _transformed(out: Port, given: list[Port]) -> Role:
+    """A plain number named after an input (``exchanged_value`` of ``value``) is that input
+    transformed: it keeps the input's role (an amount of money stays one)."""
+    if out.role.kind != "number":
+        return out.role
+    words = set(name_tokens(out.name))
+    for p in given:
+        if p.role.kind in ("amount", "measure", "count") and set(name_tokens(p.name)) < words:
+            return p.role
+    return out.role
 
 
 def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, depth: int, ports: list[Port]) -> None:
@@ -136,19 +178,27 @@ def _walk(sig, schema: dict, path: str, name: str, container: str, many: bool, d
             if isinstance(sub, dict):
                 _walk(sig, sub, f"{path}.{key}" if path else key, key, name or container, many, depth + 1, ports)
     if schema.get("x-keys"):  # a table keyed by ids or names: its keys are values too
-        keys = {"type": "string", "description": schema.get("description", ""), "examples": schema["x-keys"]}
-        ports.append(_port(sig, f"{path}{{}}", name, keys, container, True))
+        description = schema.get("description", "")
+        keyed = _KEYED_BY.search(description)
+        keys = {"type": "string", "description": description, "examples": schema["x-keys"]}
+        ports.append(_port(sig, f"{path}{{}}", keyed.group(1) if keyed else name, keys, name or container, True))
     item = _item(schema)
     if t == "array" and item and json_type(item) in ("object", "array"):
         _walk(sig, item, f"{path}[]", "", name or container, True, depth + 1, ports)
+
+
+# "A dictionary keyed by booking_id", "messages grouped by receiver": what a table's keys are
+_KEYED_BY = re.compile(r"\b(?:keyed|grouped|indexed|mapped)\s+by\s+(?:the\s+|their\s+)?([A-Za-z_]+)", re.I)
 
 
 def inputs(sig: FunctionSignature) -> list[Port]:
     """Parameters, and the fields of structured ones: ``relations[].from`` of a list of records,
     ``options.mode`` of a record (one level down)."""
     ports = []
-    for name, schema in sig.parameters.get("properties", {}).items():
-        ports.append(_port(sig, name, name, schema, "", False))
+    properties = sig.parameters.get("properties", {})
+    for name, schema in properties.items():
+        port = _port(sig, name, name, schema, "", False)
+        ports.append(dataclasses.replace(port, role=operand_role(port.role, [k for k in properties if k != name])))
         inner, many = schema, False
         if json_type(schema) == "array" and isinstance(schema.get("items"), dict):
             inner, many = schema["items"], True

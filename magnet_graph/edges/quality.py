@@ -9,6 +9,7 @@ prerequisite on (source, target).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def _key(source: str, source_field: str, target: str, target_param: str, kind: s
 
 
 def _root(path: str) -> str:
-    return path.split("[", 1)[0].split(".", 1)[0]
+    return re.split(r"[.[{]", path, maxsplit=1)[0]
 
 
 def load_labels(path: Path) -> set[tuple]:

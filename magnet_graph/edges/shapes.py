@@ -95,6 +95,10 @@ def merge(declared: dict, observed: dict) -> dict:
     out = dict(declared)
     out.setdefault("x-evidence", "declared")
     out["x-observations"] = observed.get("x-observations", 0)
+    if observed.get("x-keys"):  # running it showed a table keyed by ids: the declared fields are its values'
+        out.pop("properties", None)
+        out["x-keys"], out["type"] = observed["x-keys"], "object"
+        return out
     if "examples" in observed:
         out["examples"] = observed["examples"]
     d_props, o_props = declared.get("properties"), observed.get("properties")
