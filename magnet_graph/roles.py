@@ -254,7 +254,8 @@ def classify(
         kind = "path"  # "the name of the file"
     if tokens and tokens[-1] in _ENDPOINTS and kind in (None, "place"):
         # move_file(source, destination): an endpoint is a path where the tool handles files
-        kind, at = ("path" if (of | set(name_tokens(function))) & _PATH_WORDS else "place"), len(tokens) - 1
+        files = (of | set(name_tokens(function)) | set(described[:12])) & _PATH_WORDS
+        kind, at = ("path" if files else "place"), len(tokens) - 1
     if kind == "status" and json_type in ("integer", "number"):
         kind = "number"  # a computed "result" or "value", not a status message
     if kind in ("name", "path", "text", "query", "place") and json_type in ("integer", "number"):
@@ -286,6 +287,8 @@ def classify(
             entity = {"person"}
     if kind == "measure":
         entity = set(tokens) - _NOT_ENTITY
+    if kind == "path" and set(tokens) & {"current", "working", "cwd"} and not set(tokens) & _TEXT_WORDS:
+        return Role("status", frozenset(), tokens[at])  # where the session is, not a path to act on
     if kind == "path":  # a file, a directory, or either: which one the words say
         entity = set(path_sorts(" ".join([*tokens, *name_tokens(function)])) or path_sorts(" ".join(described[:10])))
         if set(tokens) & _TEXT_WORDS:

@@ -16,6 +16,7 @@ from ..roles import crosses_toolkits, feeds, generic_sink, shares_text
 from ..signature import FunctionSignature
 from ..tokens import key_tokens, name_tokens, singular, text_tokens
 from .ports import Port, inputs
+from .prerequisites import is_opener
 from .schema_evidence import type_fit
 
 SMALL_BUCKET = 128  # a cross-toolkit bucket this small is paired whole
@@ -41,11 +42,19 @@ def candidate_pairs(
         params = ports_in[sig.name]
         if any(p.role.kind == "secret" for p in params):
             continue  # credentials and the names that go with them are the user's to state
+        opener = is_opener(sig)
         for param in params:
             if names_new_thing(sig, param):
                 continue  # the name of what a tool creates is the user's to choose
             for out in outs_by_toolkit[sig.toolkit]:
-                if out.function != sig.name and _fits(out, param, True) and not _copies(out, creates[sig.name]):
+                if (
+                    out.function != sig.name
+                    and (not opener or looked_up(out))  # who logs in is the user's to state, or to look up
+                    and _fits(out, param, True)
+                    and not _copies(out, creates[sig.name])
+                    and not no_op(out, param, sig)
+                    and not _inverse(ports_in[out.function], ports_out[out.function], params, ports_out[sig.name])
+                ):
                     yield out, param, True
             if not crosses_toolkits(param.role):
                 continue
@@ -97,6 +106,43 @@ def created_entities(sig: FunctionSignature, outs: list[Port]) -> set[str]:
     if words[:1] and words[0] in _CREATING:  # create_relations makes relations, ids or not
         made |= {singular(w) for w in words[1:]}
     return made - taken
+
+
+def looked_up(out: Port) -> bool:
+    """Whether the field is what its tool is for: ``get_user_id.user_id``, not the id of a contact
+    that ``add_contact`` returns."""
+    return "[" not in out.path and set(name_tokens(out.name)) <= set(name_tokens(out.function))
+
+
+_SETTING = frozenset({"edit", "update", "set", "adjust", "change", "modify", "add"})
+_REFERENCES = frozenset({"identifier", "name", "path", "place", "secret"})
+
+
+def no_op(out: Port, param: Port, target: FunctionSignature) -> bool:
+    """A value fed back where it came from: a ticket's priority into an edit of its priority, the
+    fan speed into setting the fan speed; a watchlist's symbols into adding to the watchlist."""
+    verb = set(name_tokens(target.name)[:1])
+    if not verb & _SETTING:
+        return False
+    if out.role.kind not in _REFERENCES and name_tokens(out.name) == name_tokens(param.name):
+        return True
+    collection = set(name_tokens(out.root))
+    return (
+        bool(collection)
+        and collection <= set(name_tokens(target.name)[1:])
+        and collection <= set(name_tokens(out.function))
+    )
+
+
+def _plain(ports: list[Port]) -> set[tuple[str, ...]]:
+    return {tuple(name_tokens(p.name)) for p in ports if "." not in p.path and "[" not in p.path}
+
+
+def _inverse(a_in: list[Port], a_out: list[Port], b_in: list[Port], b_out: list[Port]) -> bool:
+    """B undoes A (``gallon_to_liter`` then ``liter_to_gallon``): what A takes B returns and what A
+    returns B takes. Feeding A's result into B only gives back A's input."""
+    a_takes, a_gives, b_takes, b_gives = _plain(a_in), _plain(a_out), _plain(b_in), _plain(b_out)
+    return bool(a_takes) and bool(a_gives) and a_takes <= b_gives and a_gives <= b_takes and a_takes != a_gives
 
 
 def _copies(out: Port, created: set[str]) -> bool:

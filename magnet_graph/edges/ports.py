@@ -79,6 +79,8 @@ def _port(sig: FunctionSignature, path: str, name: str, schema: dict, container:
         enum=schema.get("enum") or item.get("enum"),
         samples=samples,
     )
+    if role.kind == "path" and (t == "array" or many) and role.word != "entry":
+        role = Role("path", role.entity, "entry")  # a list of paths is a listing: its entries are paths
     return Port(
         sig.name,
         path,
