@@ -160,7 +160,17 @@ _PATH_SORTS = {
 _ENDPOINTS = frozenset({"source", "destination", "src", "dst", "target", "origin"})
 _ARTICLES = frozenset({"a", "an", "the"})
 _SORT_WORDS = frozenset({"type", "kind", "mode", "format", "category", "class", "unit", "style", "option"})
-_UNITS = frozenset({"gallon", "liter", "mile", "km", "kilometer", "celsius", "fahrenheit", "percent"})
+# Units with a counterpart in another system: a measure stated in one is worth converting.
+CONVERTIBLE_UNITS = frozenset(
+    [
+        "km", "kilometer", "mile", "meter", "metre", "foot", "feet", "inch", "yard", "celsius", "fahrenheit",
+        "kelvin", "gallon", "liter", "litre", "psi", "pascal", "kpa", "bar", "kg", "kilogram", "pound", "lb",
+        "ounce", "gram", "mph", "kmh",
+    ]
+)  # fmt: skip
+
+
+UNITS = CONVERTIBLE_UNITS | {"percent", "percentage", "volt", "newton", "watt", "usd", "second", "minute", "hour"}
 _VERBS = frozenset(
     [
         "get",
@@ -285,8 +295,8 @@ def classify(
             entity = (entity - people) | {"user"}
         if set(tokens) & {"first", "last", "full", "cardholder"}:
             entity = {"person"}
-    if kind == "measure":
-        entity = set(tokens) - _NOT_ENTITY
+    if kind == "measure":  # the quantity's words, and the unit it is stated in ("in gallons")
+        entity = (set(tokens) - _NOT_ENTITY) | units_in(description)
     if kind == "path" and set(tokens) & {"current", "working", "cwd"} and not set(tokens) & _TEXT_WORDS:
         return Role("status", frozenset(), tokens[at])  # where the session is, not a path to act on
     if kind == "path":  # a file, a directory, or either: which one the words say
@@ -320,11 +330,19 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
 def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
     """``currentSpeed`` -> ``speed`` but not -> ``fanSpeed``; any level -> a unit (``gallon``);
     any measure -> a measure of no named quantity (a unit converter's ``value``)."""
-    if not target or target & _UNITS and len(target) == 1:
+    if not target or target & UNITS and len(target) == 1 or same_unit(source, target):
         return True
+    source, target = source - UNITS, target - UNITS  # km or miles: the same distance
     measure_s = {t for t in source if _KIND_WORDS.get(t) == "measure"}
     measure_t = {t for t in target if _KIND_WORDS.get(t) == "measure"}
     return bool(measure_s & measure_t) and source - measure_s == target - measure_t
+
+
+def same_unit(source: frozenset[str], target: frozenset[str]) -> bool:
+    """A bare quantity in a unit (``gallon_to_liter``'s gallons) into a measure stated in that unit
+    (fuel to add, in gallons). Two named quantities in one unit are not the same value: a fuel
+    level is no amount to add."""
+    return bool(source & target & UNITS) and (not source - UNITS or not target - UNITS)
 
 
 _TEXT_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "text")
@@ -369,19 +387,15 @@ def shares_text(function: str) -> bool:
     return bool(set(name_tokens(function)[:1]) & _SHARING)
 
 
-# Units with a counterpart in another system: a measure stated in one is worth converting.
-CONVERTIBLE_UNITS = frozenset(
-    [
-        "km", "kilometer", "mile", "meter", "metre", "foot", "feet", "inch", "yard", "celsius", "fahrenheit",
-        "kelvin", "gallon", "liter", "litre", "psi", "pascal", "kpa", "bar", "kg", "kilogram", "pound", "lb",
-        "ounce", "gram", "mph", "kmh",
-    ]
-)  # fmt: skip
+def units_in(text: str) -> frozenset[str]:
+    """The units a name or description states: ``"in gallons"`` -> ``{"gallon"}``, km/h as one unit."""
+    text = re.sub(r"km\s*/\s*h\b|kph\b", "kmh", text.lower()).replace("m/s", "mps")
+    return frozenset({singular(w) for w in re.findall(r"[a-z]+", text)} & UNITS)
 
 
 def convertible(description: str) -> bool:
     """Whether a description states a unit that has a counterpart in another system (km, psi)."""
-    return bool({singular(w) for w in re.findall(r"[a-z]+", description.lower())} & CONVERTIBLE_UNITS)
+    return bool(units_in(description) & CONVERTIBLE_UNITS)
 
 
 def crosses_toolkits(role: Role) -> bool:

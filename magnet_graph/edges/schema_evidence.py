@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..roles import Role
+from ..roles import Role, same_unit
 from ..tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
 from .ports import Port
 
@@ -98,6 +98,8 @@ def role_fit(source: Role, target: Role) -> float:
     """How much the roles alone say a value flows: the same specific kind (of the same entity)."""
     if source.kind == target.kind == "path" and source.word == "entry":
         return 0.7  # an entry of a tool's listing of files: the paths its siblings take
+    if source.kind == target.kind == "measure" and same_unit(source.entity, target.entity):
+        return 0.7  # stated in the same unit: fuel in gallons into a tool that takes gallons
     if source.kind == target.kind and source.kind in _SAME_KIND:
         return _SAME_KIND[source.kind]
     if source.kind == target.kind and source.kind in _SAME_ENTITY and source.entity & target.entity:
