@@ -297,6 +297,8 @@ def classify(
             entity = {"person"}
     if kind == "measure":  # the quantity's words, and the unit it is stated in ("in gallons")
         entity = (set(tokens) - _NOT_ENTITY) | units_in(description)
+    if kind == "place":  # which sort of place (an airport, a city, an address), else any
+        entity = _place_sort(set(tokens) | of | set(described[:12]))
     if kind == "path" and set(tokens) & {"current", "working", "cwd"} and not set(tokens) & _TEXT_WORDS:
         return Role("status", frozenset(), tokens[at])  # where the session is, not a path to act on
     if kind == "path":  # a file, a directory, or either: which one the words say
@@ -305,6 +307,21 @@ def classify(
             entity = set()  # a directory's content: its entries, files and folders alike
     word = tokens[at] if 0 <= at < len(tokens) else ""
     return Role(kind or "other", frozenset(entity), word)
+
+
+_PLACE_SORTS = {
+    "address": frozenset({"address", "street"}),
+    "airport": frozenset({"airport", "iata"}),
+    "city": frozenset({"city", "town"}),
+    "country": frozenset({"country", "nation"}),
+    "zipcode": frozenset({"zipcode", "zip", "postcode", "postal"}),
+}
+
+
+def _place_sort(words: set[str]) -> set[str]:
+    """``{"airport"}`` for "the nearest airport"; an address ("street, city, state") is an address."""
+    sorts = {sort for sort, said in _PLACE_SORTS.items() if words & said}
+    return {"address"} if "address" in sorts else sorts
 
 
 def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:

@@ -38,6 +38,7 @@ def candidate_pairs(
         outs.sort(key=lambda p: (p.function, p.path))  # the same candidates whatever the catalog's order
     index = {kind: _token_index(outs) for kind, outs in cross.items() if len(outs) > SMALL_BUCKET}
     creates = {sig.name: created_entities(sig, ports_out[sig.name]) for sig in signatures}
+    about = {sig.name: records_about(ports_out[sig.name]) for sig in signatures}
     for sig in signatures:
         params = ports_in[sig.name]
         if any(p.role.kind == "secret" for p in params):
@@ -51,7 +52,7 @@ def candidate_pairs(
                     out.function != sig.name
                     and (not opener or looked_up(out))  # who logs in is the user's to state, or to look up
                     and _fits(out, param, True)
-                    and not _copies(out, creates[sig.name])
+                    and not _copies(out, creates[sig.name], about[out.function])
                     and not no_op(out, param, sig)
                     and not _inverse(ports_in[out.function], ports_out[out.function], params, ports_out[sig.name])
                 ):
@@ -145,13 +146,25 @@ def _inverse(a_in: list[Port], a_out: list[Port], b_in: list[Port], b_out: list[
     return bool(a_takes) and bool(a_gives) and a_takes <= b_gives and a_gives <= b_takes and a_takes != a_gives
 
 
-def _copies(out: Port, created: set[str]) -> bool:
+def records_about(outs: list[Port]) -> dict[str, set[str]]:
+    """For each nested record of a result, the entities whose identifiers it carries: an invoice
+    holding a ``booking_id`` is a booking's record."""
+    about: dict[str, set[str]] = defaultdict(set)
+    for p in outs:
+        if p.role.kind == "identifier" and p.container and "." in p.path:
+            about[p.path.rsplit(".", 1)[0]] |= p.role.entity
+    return about
+
+
+def _copies(out: Port, created: set[str], about: dict[str, set[str]]) -> bool:
     """A record's own attribute copied into creating another of its kind (a ticket's title into
-    create_ticket): a duplicate, not a dependency. Identifiers are exempt."""
+    create_ticket, an invoiced booking's route into booking a flight): a duplicate, not a
+    dependency. Identifiers are exempt."""
     if not created or out.role.kind == "identifier":
         return False
     words = key_tokens(out.container) | key_tokens(out.function) | key_tokens(out.name)
-    return bool({singular(w) for w in words} & created)
+    record = about.get(out.path.rsplit(".", 1)[0], set()) if "." in out.path else set()
+    return bool(({singular(w) for w in words} | record) & created)
 
 
 def _words(port: Port) -> set[str]:

@@ -104,8 +104,11 @@ def role_fit(source: Role, target: Role) -> float:
         return _SAME_KIND[source.kind]
     if source.kind == target.kind and source.kind in _SAME_ENTITY and source.entity & target.entity:
         return _SAME_ENTITY[source.kind]
-    if {source.kind, target.kind} == {"place", "identifier"} and source.entity & target.entity:
-        return 0.6
+    if {source.kind, target.kind} <= {"place", "identifier"} and "place" in (source.kind, target.kind):
+        if source.entity & target.entity:
+            return 0.7  # the same sort of place: an airport into an airport code
+        if source.kind == target.kind:
+            return 0.6
     return 0.0
 
 
