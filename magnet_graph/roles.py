@@ -295,6 +295,10 @@ def classify(
             entity = (entity - people) | {"user"}
         if set(tokens) & {"first", "last", "full", "cardholder"}:
             entity = {"person"}
+    if kind == "amount" and described[:2] in (["number", "of"], ["count", "of"], ["quantity", "of"]):
+        kind = "count"  # "Number of shares in the order": how many, not how much money
+    if kind == "amount":  # what the money is for, by its own words only (travel_cost vs insurance_cost)
+        entity = {t for i, t in enumerate(tokens) if i != at and t not in _NOT_ENTITY and t not in _KIND_WORDS}
     if kind == "measure":  # the quantity's words, and the unit it is stated in ("in gallons")
         entity = (set(tokens) - _NOT_ENTITY) | units_in(description)
     if kind == "place":  # which sort of place (an airport, a city, an address), else any
@@ -334,6 +338,8 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
         return False  # a title, message or comment is what someone wrote, not material to pass on
     if source.kind == target.kind == "measure":
         return _same_quantity(source.entity, target.entity)
+    if source.kind == target.kind == "amount" and source.entity and target.entity:
+        return bool(source.entity & target.entity)  # a travel cost is no insurance cost
     if source.kind == target.kind == "path" and source.entity and target.entity:
         return bool(source.entity & target.entity)  # a directory is no file to read
     if source.kind in _ENTITY_BOUND | {"place"} and target.kind in _ENTITY_BOUND | {"place"}:

@@ -16,7 +16,7 @@ from typing import Any
 from ..roles import convertible, generic_sink
 from ..signature import FunctionSignature
 from ..store import FeedsEdge
-from .candidates import candidate_pairs
+from .candidates import candidate_pairs, looked_up
 from .ports import Port, inputs, outputs, shared_roles
 from .prerequisites import prerequisite_pairs
 from .sandbox import is_executable
@@ -39,7 +39,7 @@ class EdgeConfig:
     judge_floor: float = 0.7  # a judge "yes" lifts a candidate to at least this
     judge_penalty: float = 0.5  # a judge "no" multiplies the score by this
     verified_floor: float = 0.95  # an execution-verified edge scores at least this
-    max_generic: int = 4  # cross-toolkit pairs fitting by role alone, per parameter and per source field
+    max_generic: int = 5  # cross-toolkit pairs fitting by role alone, per parameter and per source field
     sink_score: float = 0.6  # roles alone: a document's text into a text parameter, a quantity into an operand
     keep_refuted: bool = False  # keep edges execution refuted (marked by their evidence)
 
@@ -178,9 +178,11 @@ def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candid
     per_param: dict[tuple[str, str], int] = defaultdict(int)
     per_source: dict[tuple[str, str], int] = defaultdict(int)
 
-    def rank(c: Candidate) -> tuple:  # a measure in a unit worth converting goes to a converter first
+    def rank(c: Candidate) -> tuple:
+        # what a tool is for (estimate_distance's distance) before a side field; into a converter,
+        # a measure stated in a unit worth converting first
         unit = c.param.role.kind == "measure" and not convertible(c.out.description)
-        return (unit, -c.evidence[1]["score"], _stable(c.key))
+        return (unit, not looked_up(c.out), -c.evidence[1]["score"], _stable(c.key))
 
     for c in sorted(generic, key=rank):
         p, o = (c.param.function, c.param.path), (c.out.function, c.out.path)

@@ -139,9 +139,18 @@ def outputs(sig: FunctionSignature, output: dict | None = None) -> list[Port]:
     ports = _like_values(ports)
     given = inputs(sig)
     echoed = {_plain_name(p.name) for p in given}
+    keys = {_plain_name(p.name) for p in given if p.path == p.name and p.type != "array"}  # scalar inputs
     return [
         dataclasses.replace(
-            p, role=_transformed(p, given), echo=p.role.kind not in _NAMING and _plain_name(p.name) in echoed
+            p,
+            role=_transformed(p, given),
+            # a setter's answer, or every record of a query carrying the name it was queried by
+            # (get_user_tweets(username) -> user_tweets[].username); an echoed id still names a record
+            echo=_plain_name(p.name) in echoed
+            and p.role.kind not in _NAMING
+            or "[" in p.path
+            and _plain_name(p.name) in keys
+            and p.role.kind != "identifier",
         )
         for p in _status_messages(ports)
         if not p.name.startswith("_")  # private fields are the implementation's, not the API's
