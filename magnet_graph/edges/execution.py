@@ -26,6 +26,7 @@ from ..execution.values import distinct, pieces, ranked_matches, schema_values, 
 from ..roles import Role, classify, plausible
 from ..signature import FunctionSignature
 from . import Candidate, EdgeConfig
+from .prerequisites import is_opener
 from .sandbox import Sandbox, is_executable, junk, sample_args, state_of
 
 __all__ = ["ExecutionVerifier", "is_executable"]
@@ -113,33 +114,90 @@ class ExecutionVerifier:
         return self.sandbox.run(copy.deepcopy(instance), b, args)[0]
 
     def prerequisites(self, signatures: list[FunctionSignature]) -> dict[tuple[str, str], dict]:
-        """(A, B) -> evidence where, in some start state, B fails and succeeds right after A."""
+        """(A, B) -> evidence where, in some start state, B fails and then succeeds after A, or
+        after a short chain of calls each of which changed B's failure (lock the doors: "press the
+        brake" replaces "lock the doors"; press the brake: the engine starts). A call that fails
+        itself may first run the chain that unblocked it (start the engine, then set cruise control)."""
         toolkits: dict[str, list[FunctionSignature]] = defaultdict(list)
         for s in signatures:
             if is_executable(s):
                 toolkits[s.toolkit].append(s)
-        box, found = self.sandbox, {}
+        found: dict[tuple[str, str], dict] = {}
         for members in toolkits.values():
-            for state in box.varied_states(members[0]):
-                base = box.fresh(members[0], state)
-                for b in members:
-                    args = sample_args(b, state_of(base))
-                    if box.run(copy.deepcopy(base), b, args)[0]:
-                        continue  # B works here without help
-                    for a in members:
-                        if a.name == b.name or (a.name, b.name) in found:
-                            continue
-                        after_a = copy.deepcopy(base)
-                        ok, _, a_args = box.run_sampled(after_a, a)
-                        if not ok or _shares_value(a_args, args):
-                            continue
-                        if box.run(after_a, b, args)[0]:
-                            found[(a.name, b.name)] = {
-                                "kind": "execution",
-                                "score": 1.0,
-                                "detail": f"{b.name} failed, then succeeded right after {a.name}",
-                            }
+            for state in self.sandbox.varied_states(members[0]):
+                base = self.sandbox.fresh(members[0], state)
+                unblocked: dict[str, tuple] = {}  # B -> the calls that made it work in this state
+                for _ in range(2):  # a second pass may run chains found in the first
+                    for b in members:
+                        if b.name not in unblocked:
+                            self._unblock(members, base, b, unblocked, found)
         return found
+
+    def _unblock(self, members, base, b, unblocked: dict[str, tuple], found: dict) -> None:
+        box = self.sandbox
+        args = sample_args(b, state_of(base))
+        ok, failure = box.run(copy.deepcopy(base), b, args)
+        if ok:
+            return  # B works here without help
+        frontier = [(base, failure, ())]
+        for _ in range(MAX_CHAIN):
+            progressed, solved = [], False
+            for instance, failure, chain in frontier:
+                for a in members:
+                    if a.name == b.name or any(step.name == a.name for step, _, _ in chain):
+                        continue
+                    moved = self._move(instance, a, b, args, failure, unblocked)
+                    if moved is None:
+                        continue
+                    after, result, steps, ok = moved
+                    steps = (*chain, *steps)
+                    if ok:
+                        solved = True
+                        unblocked.setdefault(b.name, tuple((step, step_args) for step, step_args, _ in steps))
+                        for step, _, effective in steps:
+                            if effective:
+                                found.setdefault((step.name, b.name), _evidence(steps, b))
+                    elif len(progressed) < FRONTIER:
+                        progressed.append((after, result, steps))  # B's failure moved on: one condition met
+            if solved:
+                return
+            frontier = progressed
+
+    def _move(self, instance, a, b, b_args, failure, unblocked: dict[str, tuple]):
+        """Run A on a copy of ``instance`` (after the calls that unblocked A, if A fails alone) and
+        see what B does after each call. Returns (instance after, B's result, steps, B succeeded),
+        each step (tool, arguments, whether it changed B's result), or None when A cannot run or
+        made no difference to B."""
+        box = self.sandbox
+        values = state_of(instance)
+        draws = distinct(sample_args(a, values, pick=pick) for pick in range(A_PICKS))  # lock or unlock...
+        plans = [[(a, args)] for args in draws]
+        if a.name in unblocked:
+            plans.append([*unblocked[a.name], (a, draws[0])])
+        for plan in plans:
+            after, steps, result, ok = copy.deepcopy(instance), [], failure, False
+            for step, step_args in plan:
+                ran = box.run(after, step, step_args)[0]
+                if not ran or not is_opener(step) and _shares_value(step_args, b_args):
+                    break  # (B naming what this call chose is no prerequisite: mkdir x; cd x)
+                ok, now = box.run(copy.deepcopy(after), b, b_args)
+                steps.append((step, step_args, ok or now != result))  # B works now, or fails otherwise
+                result = now
+                if ok:
+                    break  # the calls after this one are not needed
+            if (ok or len(steps) == len(plan)) and any(effective for _, _, effective in steps):
+                return after, result, tuple(steps), ok
+        return None
+
+
+MAX_CHAIN = 3  # calls tried in a row to make a failing tool work
+FRONTIER = 3  # partial chains kept per step
+A_PICKS = 4  # argument draws tried per call (a flag either way, all or one of a list)
+
+
+def _evidence(steps: tuple, b: FunctionSignature) -> dict:
+    names = " then ".join(step[0].name for step in steps)
+    return {"kind": "execution", "score": 1.0, "detail": f"{b.name} failed, then succeeded after {names}"}
 
 
 def own_values(

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..environments.backends import backend_for
 from ..environments.toolkit import ClassToolkit, jsonable
-from ..execution.values import placeholder, qualified_values, ranked_matches, schema_values
+from ..execution.values import described_values, placeholder, qualified_values, ranked_matches, schema_values
 from ..roles import classify, plausible
 from ..signature import FunctionSignature
 from ..tokens import name_tokens
@@ -64,11 +64,14 @@ def call(
 
 
 def _is_error(result: Any) -> bool:
-    """An ``error`` key, or a success flag that is false (``{"login_status": False, ...}``)."""
+    """An ``error`` key, a success flag that is false (``{"login_status": False, ...}``), or the
+    answer is an error message alone (``"Error: ..."``, ``["Error: not authenticated"]``)."""
     if isinstance(result, dict):
         flags = [v for k, v in result.items() if isinstance(v, bool) and set(name_tokens(str(k))) & _SUCCESS_WORDS]
         return "error" in result or (len(flags) == 1 and flags[0] is False and len(result) > 1)
-    return isinstance(result, list) and len(result) == 1 and isinstance(result[0], dict) and "error" in result[0]
+    if isinstance(result, list) and len(result) == 1:
+        return isinstance(result[0], dict) and "error" in result[0] or _is_error(result[0])
+    return isinstance(result, str) and result.lstrip().lower().startswith("error")
 
 
 _SUCCESS_WORDS = frozenset({"status", "success", "ok", "succeeded"})
@@ -101,13 +104,32 @@ def sample_args(
         if name not in sig.required or name == skip:
             continue
         t = schema.get("type", "string") if isinstance(schema.get("type", "string"), str) else "string"
+        if t == "boolean":  # lock or unlock: each pick the other way
+            first = bool(schema.get("default", True))
+            args[name] = first if pick % 2 == 0 else not first
+            continue
+        listed = _listed(schema)
+        if t == "array" and listed:  # every listed member, then just one
+            args[name] = listed if pick // 2 % 2 == 0 else listed[:1]
+            continue
         role = classify(name, schema.get("description", ""), t, function=sig.name)
         found = ranked_matches(" ".join([name, *sorted(role.entity)]), t, values)
         found = sorted(found, key=lambda v: not plausible(role, v)) + schema_values(schema)
+        allowed = list(schema.get("enum") or []) or (
+            described_values(schema.get("description", "")) if t == "string" else []
+        )
+        if allowed:  # the valid values are listed: the state's other values are not among them
+            found = [v for v in found if v in allowed] + [v for v in allowed if v not in found]
         if not found and t == "string":  # a folder called 'documents' for `folder`
             found = [v for _, v in values if isinstance(v, str) and 0 < len(v) <= 40][:1]
         args[name] = copy.deepcopy(found[pick % len(found)]) if found else placeholder(t)
     return args
+
+
+def _listed(schema: dict) -> list:
+    """The values an array parameter's items may take: their enum, or the ones its description lists."""
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    return list(items.get("enum") or []) or described_values(schema.get("description", ""))
 
 
 @dataclass

@@ -81,6 +81,23 @@ def named_matches(param: str, json_type: str, values: Iterable[tuple[str, Any]])
     return distinct(v for k, v in values if fits(v, json_type) and wanted & set(name_tokens(str(k))))
 
 
+_LISTED = re.compile(
+    r"(?:\[enum\]\s*:?|options are\s*:?|one of\s*:?|possible values(?: are)?\s*:?|valid values(?: are)?\s*:?)"
+    r"\s*\[?([^\]\n]+?)\]?\s*(?:\.\s|\.?$)",
+    re.I,
+)
+
+
+def described_values(description: str) -> list[str]:
+    """Values a description lists as the valid ones: ``[Enum]: ["driver", "passenger"]``,
+    ``Options are: economy, business, first``, ``one of 'a', 'b'``."""
+    m = _LISTED.search(description or "")
+    if not m:
+        return []
+    items = [i.strip().strip("'\"` ") for i in re.split(r",|\bor\b", m.group(1))]
+    return [i for i in items if i and len(i) <= 40 and len(i.split()) <= 3]
+
+
 def schema_values(schema: dict[str, Any]) -> list[Any]:
     """Enum members, then the default."""
     found = list(schema.get("enum", []))
