@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.edges import EdgeConfig, infer  # noqa: E402
 from magnet_graph.edges.execution import ExecutionVerifier  # noqa: E402
-from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges  # noqa: E402
+from magnet_graph.edges.quality import load_labels, score_by_evidence, score_where  # noqa: E402
 from magnet_graph.edges.sandbox import Sandbox, is_executable  # noqa: E402
 from magnet_graph.edges.shapes import fields, learn_shapes  # noqa: E402
 
@@ -40,52 +40,20 @@ CATALOGS = {
 }
 
 
-def _target(label: tuple) -> str:
-    """The target function of a label: (source, target) for a prerequisite, (source, field, target, param) for a feed."""
-    return label[-1] if len(label) == 2 else label[2]
-
-
-def _print_scores(rows) -> None:
+def _print_scores(edges, labels, rows) -> None:
     print(f"  {'slice':<20}{'predicted':>10}{'correct':>9}{'labelled':>9}{'precision':>11}{'recall':>8}")
-    for name, subset, truth in rows:
-        s = score_edges(subset, truth)
+    for name, keep in rows:
+        s = score_where(edges, labels, keep)
         print(f"  {name:<20}{s.predicted:>10}{s.correct:>9}{s.labelled:>9}{s.precision:>11.3f}{s.recall:>8.3f}")
 
 
-def bfcl_slices(sigs, edges, labels) -> list[tuple]:
-    """All, all but MathAPI, each class, same toolkit and cross-toolkit."""
+def bfcl_slices(sigs) -> list[tuple]:
+    """(name, keep) for all, all but MathAPI, each class, same toolkit and cross-toolkit."""
     toolkit = {s.name: s.toolkit for s in sigs}
-    same = lambda e_src, e_tgt: toolkit[e_src] == toolkit[e_tgt]  # noqa: E731
-    rows = [("all", edges, labels)]
-    rows.append(
-        (
-            "all but MathAPI",
-            [e for e in edges if toolkit[e.source] != "MathAPI"],
-            {label for label in labels if toolkit[label[0]] != "MathAPI"},
-        )
-    )
-    for tk in sorted(set(toolkit.values())):
-        rows.append(
-            (
-                tk,
-                [e for e in edges if toolkit[e.source] == tk == toolkit[e.target]],
-                {label for label in labels if toolkit[label[0]] == tk == toolkit[_target(label)]},
-            )
-        )
-    rows.append(
-        (
-            "same toolkit",
-            [e for e in edges if same(e.source, e.target)],
-            {label for label in labels if same(label[0], _target(label))},
-        )
-    )
-    rows.append(
-        (
-            "cross-toolkit",
-            [e for e in edges if not same(e.source, e.target)],
-            {label for label in labels if not same(label[0], _target(label))},
-        )
-    )
+    rows = [("all", lambda a, b: True), ("all but MathAPI", lambda a, b: toolkit[a] != "MathAPI")]
+    rows += [(tk, lambda a, b, tk=tk: toolkit[a] == tk == toolkit[b]) for tk in sorted(set(toolkit.values()))]
+    rows.append(("same toolkit", lambda a, b: toolkit[a] == toolkit[b]))
+    rows.append(("cross-toolkit", lambda a, b: toolkit[a] != toolkit[b]))
     return rows
 
 
@@ -118,7 +86,7 @@ def measure(name: str, config: EdgeConfig, verify: bool) -> None:
         f"out-degree mean {statistics.mean(degrees):.2f}, median {statistics.median(degrees):.0f}, "
         f"max {max(degrees)}, zero {degrees.count(0)} functions"
     )
-    _print_scores(bfcl_slices(sigs, edges, labels) if name == "bfcl" else [("all", edges, labels)])
+    _print_scores(edges, labels, bfcl_slices(sigs) if name == "bfcl" else [("all", lambda a, b: True)])
     print("  per evidence kind (edges whose own evidence of that kind scores >= 0.5, against all labels):")
     for kind, s in score_by_evidence(edges, labels).items():
         print(f"    {kind:<10} predicted {s['predicted']:>4}  precision {s['precision']:.3f}  recall {s['recall']:.3f}")

@@ -382,7 +382,7 @@ def generic_sink(source: Role, target: Role) -> bool:
     if target.kind == "text":
         return source.kind == "text" and source.word in _BULK_TEXT and target.word not in _SHORT_TEXT
     if (target.kind, target.word) in (("measure", "unit"), ("amount", "currency")):
-        return source.kind == target.kind  # into a converter of any unit, or of any currency
+        return source.kind in (target.kind, "number")  # into a converter of any unit or currency
     return target.kind == "number" and source.kind in _NUMERIC
 
 

@@ -13,7 +13,7 @@ from magnet_graph.catalogs import load_catalog
 from magnet_graph.edges import EdgeConfig, infer, infer_edges, score_candidates
 from magnet_graph.edges.execution import ExecutionVerifier
 from magnet_graph.edges.judge import LLMJudge
-from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges
+from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges, score_where
 from magnet_graph.edges.sandbox import Sandbox
 from magnet_graph.edges.shapes import fields, learn_shapes
 from magnet_graph.teachers import open_teacher
@@ -162,20 +162,21 @@ def test_edges_round_trip_on_each_store_and_reinference_is_idempotent(store, jud
 
 @pytest.mark.slow
 def test_quality_on_the_labelled_bfcl_set():
+    """Issue 15's bar on BFCL's labelled set (bench/edge_quality.py prints the same figures)."""
     sigs = load_catalog("bfcl")
     labels = load_labels(FIXTURES / "bfcl_edge_labels.jsonl")
     sandbox = Sandbox()
     shapes = learn_shapes(sigs, sandbox).schemas
     edges = infer_edges(sigs, verify=ExecutionVerifier(sandbox=sandbox), shapes=shapes)
-    overall = score_edges(edges, labels)
     toolkit = {s.name: s.toolkit for s in sigs}
-    same = score_edges(
-        [e for e in edges if toolkit[e.source] == toolkit[e.target]],
-        {label for label in labels if toolkit[label[0]] == toolkit[label[-1] if len(label) == 2 else label[2]]},
-    )
-    # measured: recall 0.868 overall, same-toolkit precision 0.871 (bench/edge_quality.py); cross-toolkit
-    # labels are conservative (unlisted pairs "not asserted"), so precision is floored where labels are exhaustive
-    assert overall.recall >= 0.82 and same.precision >= 0.83, (overall, same)
+    overall = score_edges(edges, labels)
+    outside_math = score_where(edges, labels, lambda a, b: toolkit[a] != "MathAPI")
+    cross = score_where(edges, labels, lambda a, b: toolkit[a] != toolkit[b])
+    # measured 0.913 / 0.929, outside MathAPI 0.817 / 0.829, cross-toolkit recall 0.556 (25 of 45).
+    # Sandbox states are seeded, so the figures repeat exactly; the bar is the issue's.
+    assert overall.precision >= 0.90 and overall.recall >= 0.85, overall
+    assert outside_math.precision >= 0.80 and outside_math.recall >= 0.75, outside_math
+    assert cross.recall >= 0.5, cross
     per_kind = score_by_evidence(edges, labels)
     assert set(per_kind) == {"schema", "text", "rule", "execution"}
     assert all(v["correct"] > 0 for v in per_kind.values())

@@ -73,15 +73,16 @@ def _fits(out: Port, param: Port, same_toolkit: bool) -> bool:
 def _plain_across(out: Port, param: Port) -> bool:
     """Across toolkits, flows that roles alone make plain: a document goes out in something new
     (a post, a message, a ticket: not an edit or a display); a list operand (``numbers``) takes a
-    collection (a list, a record of like values); a plain scalar operand (``a``, ``base``) takes
-    nothing by role alone, since any quantity of any toolkit would fit it."""
+    collection (a list, a record of like values); a converter takes a measure or money, not a bare
+    number; a plain scalar operand (``a``, ``base``) takes nothing by role alone, since any
+    quantity of any toolkit would fit it."""
     if not generic_sink(out.role, param.role):
         return True
     if param.role.kind == "text":
         return shares_text(param.function)
     if param.role.kind == "number":
         return param.type == "array" and (out.many or out.type == "array")
-    return True
+    return out.role.kind == param.role.kind  # a converter takes a measure, or money, from elsewhere
 
 
 _CREATING = frozenset({"create", "make", "mkdir", "touch", "new", "register"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,15 @@ class Score:
 def score_edges(edges: list[FeedsEdge], labels: set[tuple]) -> Score:
     predicted = {_key(e.source, e.source_field, e.target, e.target_param, e.kind) for e in edges}
     return Score(len(predicted), len(predicted & labels), len(labels))
+
+
+def score_where(edges: list[FeedsEdge], labels: set[tuple], keep: Callable[[str, str], bool]) -> Score:
+    """Score only the edges and labels whose (source, target) functions ``keep`` accepts: one
+    toolkit, everything but one, pairs across toolkits."""
+    target = lambda label: label[-1] if len(label) == 2 else label[2]  # noqa: E731
+    return score_edges(
+        [e for e in edges if keep(e.source, e.target)], {label for label in labels if keep(label[0], target(label))}
+    )
 
 
 def score_by_evidence(edges: list[FeedsEdge], labels: set[tuple], min_evidence: float = 0.5) -> dict[str, dict]:
