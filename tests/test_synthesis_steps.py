@@ -340,3 +340,25 @@ def test_a_simulated_toolkit_translates_and_says_its_outputs_are_made_up():
     assert cut == "" and len(turns) == 2
     flights = turns[0].outputs[0][0]
     assert flights["simulated"] is True and turns[1].calls[0][0].arguments["flight_id"] in flights["flight_ids"]
+
+
+def test_the_role_check_catches_an_id_passed_as_a_name_and_lets_a_fitting_value_through():
+    """The check behind report.json's role_mismatches (and the demo test over a whole run): an id an
+    earlier call returned, passed as a person's name or as another entity's id, is counted."""
+    from types import SimpleNamespace
+
+    from magnet_graph.records import ToolCall, Turn
+    from magnet_graph.synthesis.role_check import role_mismatches
+
+    sigs = {s.name: s for s in load_catalog("bfcl") if s.name in ("get_user_id", "add_contact", "send_message")}
+    looked_up = ToolCall("get_user_id", {"user": "Alice"})
+    wrong = ToolCall("add_contact", {"user_name": "USR001"})
+    right = ToolCall("send_message", {"receiver_id": "USR001", "message": "Hi Alice"})
+    turns = (
+        Turn(0, ("walk",), "Find Alice's id.", ((looked_up,),), (({"user_id": "USR001"},),)),
+        Turn(1, ("walk",), "Add her, then write to her.", ((wrong, right),), (({}, {}),)),
+    )
+    found = role_mismatches([SimpleNamespace(id="r1", turns=turns)], sigs)
+    assert [(m.source, m.target, m.value) for m in found] == [
+        ("get_user_id.user_id", "add_contact.user_name", "USR001")
+    ]
