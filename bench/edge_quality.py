@@ -73,8 +73,8 @@ def measure(name: str, config: EdgeConfig, verify: bool) -> None:
     learned, observed_fields = sum(1 for n in observed.values() if n), sum(observed.values())
     declared = sum(1 for s in sigs if s.output and (s.output.get("properties") or s.output.get("items")))
     print(
-        f"\n{name}: {len(sigs)} functions ({declared} with declared output fields; {learned} with fields learned by "
-        f"{shapes.calls} calls, {observed_fields} observed fields), {inference.candidates} candidate pairs, "
+        f"\n{name}: {len(sigs)} functions ({declared} with declared output fields; {shapes.observed} outputs observed by "
+        f"{shapes.calls} calls, {observed_fields} observed fields in {learned}), {inference.candidates} candidate pairs, "
         f"{len(edges)} edges {dict(Counter(e.kind for e in edges))}, {inference.refuted} refuted, "
         f"{verifier.runs if verifier else 0} tool calls for evidence; {len(labels)} labelled true edges"
     )

@@ -151,6 +151,27 @@ def _turn_logps_by_hand(model, tokenizer, template, messages, tools):
     return [sums[k] for k in sorted(sums)], tokens
 
 
+def _preference_loss(policy: Path, reference: Path, rows: list[dict], out: Path) -> float:
+    """The mean multi-turn DPO preference loss (no SFT term) of ``policy`` against ``reference`` over ``rows``."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(reference)
+    args = MDPOConfig(output_dir=str(out), report_to="none", max_length=None, beta=0.1, sft_weight=0.0, bf16=False)
+    trainer = MultiTurnDPOTrainer(
+        model=AutoModelForCausalLM.from_pretrained(policy),
+        ref_model=AutoModelForCausalLM.from_pretrained(reference),
+        args=args,
+        processing_class=tokenizer,
+        train_dataset=mdpo_dataset(rows, tokenizer, training_chat_template(tokenizer), 3072),
+    )
+    with torch.no_grad():
+        losses = [
+            trainer._compute_loss(trainer.model, trainer.data_collator([example]), return_outputs=False).item()
+            for example in trainer.train_dataset
+        ]
+    return sum(losses) / len(losses)
+
+
 def _sigmoid_loss(x):
     return math.log1p(math.exp(-x))  # -log sigmoid(x)
 
@@ -302,11 +323,13 @@ def test_sft_then_mdpo_end_to_end_on_a_synthesize_run(run_dir, tiny, tmp_path):
     preference = _losses(mdpo_out, "mdpo_loss")
     assert len(preference) == 8
     # step 0: the policy is the reference, every log-ratio is 0 and the loss is -log sigmoid(0) = log 2
-    # (float32 sums of per-token log-probs: 1e-4 is ~100x their rounding); then it must fall below it.
-    # The early steps may overshoot at this learning rate, so only the start and the end are asserted.
+    # (float32 sums of per-token log-probs: 1e-4 is ~100x their rounding)
     assert preference[0] == pytest.approx(math.log(2), abs=1e-4), preference
-    assert sum(preference[-3:]) / 3 < math.log(2) - 0.05, preference
-    assert _losses(mdpo_out, "rewards/accuracies")[-1] > 0.5
+    # Each logged step is one batch of 2 pairs, most seen for the first time, so the per-step losses
+    # say little. What training must do: on the pairs it trained on, the checkpoint prefers chosen
+    # over rejected more than the reference does (log 2); measured ~0.3 (0.37-0.31 for lr 5e-4-2e-3).
+    trained = _preference_loss(mdpo_out, sft_out, read_rows(run_dir, "mdpo"), tmp_path / "eval")
+    assert trained < math.log(2) - 0.1, trained
     summary = json.loads((mdpo_out / "magnet_train.json").read_text())
     assert summary["method"] == "mdpo" and summary["model"] == str(sft_out) and summary["steps"] == 8
 

@@ -26,7 +26,18 @@ from ..environments import Episode, initial_state
 from ..errors import MagnetGraphError
 from ..integrations import RunCheck
 from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
-from ..records import DROPPED, TRAJECTORIES, Drop, JsonlAppender, Lineage, Record, ToolSpec, atomic_write, recover_jsonl
+from ..records import (
+    DROPPED,
+    TRAJECTORIES,
+    Drop,
+    JsonlAppender,
+    Lineage,
+    Record,
+    ToolSpec,
+    atomic_write,
+    read_typed,
+    recover_jsonl,
+)
 from ..signature import FunctionSignature
 from ..store import GraphStore
 from ..teachers import Teacher
@@ -115,8 +126,13 @@ def synthesize(
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
+    written = {_conversation(r): r.id for r in read_typed(out / TRAJECTORIES, Record)} if done else {}
     with ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth") as pool:
         for outcome in pool.map(worker, todo):
+            if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation
+                same = written.setdefault(_conversation(outcome), outcome.id)
+                if same != outcome.id:
+                    outcome = Drop(outcome.id, "duplicate", f"the same conversation as record {same}")
             writer.append(out / (TRAJECTORIES if isinstance(outcome, Record) else DROPPED), outcome)
             finished += 1
             if progress:
@@ -159,6 +175,11 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
     write_paths(out, paths)
     atomic_write(start, json.dumps(identity, indent=2, sort_keys=True))
     return paths
+
+
+def _conversation(record: Record) -> str:
+    """What a trainer sees of a record: its messages."""
+    return hashlib.sha256(json.dumps([m.to_dict() for m in record.messages], sort_keys=True).encode()).hexdigest()
 
 
 def _finished_ids(out: Path) -> set[str]:
