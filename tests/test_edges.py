@@ -255,3 +255,58 @@ def test_inference_does_not_depend_on_the_catalog_order():
     shuffled = list(sigs)
     random.Random(5).shuffle(shuffled)
     assert infer_edges(shuffled) == infer_edges(sigs)
+
+
+def test_a_judge_names_the_outputs_of_tools_that_neither_declare_nor_run(tmp_path):
+    """An OpenAI tools file with no outputs and no implementation: without a judge no shapes and no
+    edges; with one, its fields (``x-evidence: judged``) give the edge it then confirms."""
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "find_order",
+                "description": "Look up a customer's latest order by their email address.",
+                "parameters": {"type": "object", "properties": {"email": {"type": "string"}}, "required": ["email"]},
+            },
+        },
+        {
+            "type": "function",
+            "function": {
+                "name": "cancel_order",
+                "description": "Cancel an order.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"order_id": {"type": "string", "description": "The order to cancel."}},
+                    "required": ["order_id"],
+                },
+            },
+        },
+    ]
+    path = tmp_path / "tools.json"
+    path.write_text(json.dumps(tools))
+    sigs = load_catalog(str(path))
+
+    def reply(request):
+        system, user = request["messages"][0]["content"], json.loads(request["messages"][1]["content"])
+        if "describe what an API function returns" in system:
+            fields = [{"name": "order_id", "type": "string", "description": "The order's id."}]
+            if user["name"] == "find_order":
+                fields.append({"name": "bad name; DROP", "type": "string"})  # not an identifier: ignored
+            return 200, chat_completion(json.dumps({"fields": fields if user["name"] == "find_order" else []}))
+        verdict = [{"target": "cancel_order", "source_field": "order_id", "target_param": "order_id"}]
+        return 200, chat_completion(json.dumps(verdict if user["SOURCE"]["name"] == "find_order" else []))
+
+    server = ScriptedChatServer(reply)
+    try:
+        judge = LLMJudge(open_teacher("openai:judge-model", base_url=server.base_url, cache_dir=tmp_path / "cache"))
+        assert learn_shapes(sigs).schemas == {} and infer_edges(sigs) == []
+        shapes = learn_shapes(sigs, describe=judge.output_shape)
+        assert dict(fields(shapes.schemas["find_order"])) == {
+            "order_id": {"type": "string", "description": "The order's id.", "x-evidence": "judged"}
+        }
+        assert "cancel_order" not in shapes.schemas  # "returns nothing but a status"
+        edges = by_key(infer_edges(sigs, judge=judge, shapes=shapes.schemas))
+        edge = edges[("find_order", "order_id", "cancel_order", "order_id")]
+        assert evidence(edge, "llm_judge")[0]["score"] == 1.0
+    finally:
+        server.close()

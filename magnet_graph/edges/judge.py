@@ -11,6 +11,7 @@ cached by the teacher; an unreadable reply leaves the candidates as they were (c
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -25,6 +26,17 @@ SYSTEM = (
     "it, or one element or part of it) would be passed as that parameter. Reply with a JSON list only: "
     '[{"target": name, "source_field": field, "target_param": param}]. Reply [] if none.'
 )
+
+
+SHAPE_PROMPT_VERSION = "edge-shape-v1"
+SHAPE_SYSTEM = (
+    "You describe what an API function returns. From its name, description and parameters, list the "
+    "fields of its result. Reply with a JSON object only: "
+    '{"fields": [{"name": field, "type": "string"|"integer"|"number"|"boolean"|"array"|"object", '
+    '"description": text}]}. Reply {"fields": []} if it returns nothing but a status.'
+)
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
 
 
 @dataclass
@@ -62,6 +74,34 @@ class LLMJudge:
                     }
                 )
                 c.score = max(c.score, self.config.judge_floor) if yes else c.score * self.config.judge_penalty
+
+    def output_shape(self, sig: FunctionSignature) -> dict | None:
+        """The fields the judge says ``sig`` returns, as an output schema marked ``x-evidence: judged``
+        (for a tool with no output schema, nothing to run and no "Returns ..." sentence)."""
+        user = json.dumps(
+            {
+                "name": sig.name,
+                "description": sig.description,
+                "parameters": sig.parameters.get("properties", {}),
+            },
+            ensure_ascii=False,
+        )
+        reply = self.teacher.chat(
+            [{"role": "system", "content": SHAPE_SYSTEM}, {"role": "user", "content": user}],
+            prompt_version=SHAPE_PROMPT_VERSION,
+        )
+        value = _first_json_value(reply or "")
+        listed = value.get("fields") if isinstance(value, dict) else None
+        if not isinstance(listed, list):
+            self.failures += 1
+            return None
+        props = {}
+        for f in listed:  # names become field paths and graph properties: identifiers only
+            if isinstance(f, dict) and isinstance(f.get("name"), str) and _FIELD_NAME.match(f["name"]):
+                kind = f.get("type") if f.get("type") in _TYPES else "string"
+                description = f.get("description") if isinstance(f.get("description"), str) else ""
+                props[f["name"]] = {"type": kind, "description": description[:300], "x-evidence": "judged"}
+        return {"type": "object", "properties": props, "x-evidence": "judged"} if props else None
 
     def _ask(self, source: FunctionSignature, targets: list[FunctionSignature]) -> set[tuple[str, str, str]] | None:
         def brief(sig: FunctionSignature, with_output: bool) -> dict:

@@ -46,7 +46,7 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
         judge = LLMJudge(open_teacher(config.judge, base_url=config.judge_base_url), edge_config)
     signatures = store.functions()
     sandbox = Sandbox() if config.verify else None
-    shapes = learn_shapes(signatures, sandbox)
+    shapes = learn_shapes(signatures, sandbox, describe=judge.output_shape if judge else None)
     verifier = ExecutionVerifier(edge_config, sandbox) if sandbox else None
     if judge:
         judge.shapes = shapes.schemas
@@ -66,7 +66,9 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
     if signatures and not result.functions_with_outputs:
         warnings.append(
             f"warning: none of the {len(signatures)} functions in graph {store.graph!r} has a known output "
-            "(no output schema, no implementation to run, no 'Returns ...' in its description), so no "
+            "(no output schema, no implementation to run, no 'Returns ...' in its description"
+            + (", no fields from the judge" if judge else "")
+            + "), so no "
             "multi-turn paths can come from it; add output schemas or make the tools executable"
         )
     return LinkReport(

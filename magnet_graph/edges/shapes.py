@@ -4,12 +4,14 @@ For executable tools every tool is called on each start state with arguments dra
 state; the JSON shape of every successful result (fields, element types, nested records) is merged
 into a schema whose fields carry ``x-evidence`` (``declared`` or ``observed``), ``x-observations``
 and a few ``examples``. Declared fields keep their descriptions; observed ones are added beside
-them. For tools that cannot run, a ``Returns`` sentence in the description names the fields.
+them. For tools that cannot run, a ``Returns`` sentence in the description names the fields, or
+else the LLM judge, where one is given, is asked (``x-evidence: judged``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +36,14 @@ class OutputShapes:
         return self.schemas.get(sig.name, sig.output)
 
 
-def learn_shapes(signatures: list[FunctionSignature], sandbox: Sandbox | None = None) -> OutputShapes:
-    """Each tool's output schema: declared, merged with what running it returned, or read from its
-    description when it can neither declare nor run."""
+def learn_shapes(
+    signatures: list[FunctionSignature],
+    sandbox: Sandbox | None = None,
+    describe: Callable[[FunctionSignature], dict | None] | None = None,
+) -> OutputShapes:
+    """Each tool's output schema: declared, merged with what running it returned, or, for a tool that
+    can neither declare nor run, read from its description ("Returns ...") or else asked of
+    ``describe`` (the LLM judge's ``output_shape``)."""
     shapes = OutputShapes()
     for sig in signatures:
         seen: list[Any] = []
@@ -53,7 +60,7 @@ def learn_shapes(signatures: list[FunctionSignature], sandbox: Sandbox | None = 
             observed = shape_of(seen)
             shapes.schemas[sig.name] = merge(sig.output, observed) if sig.output else observed
         elif not sig.output:
-            described = shape_from_text(sig)
+            described = shape_from_text(sig) or (describe(sig) if describe else None)
             if described:
                 shapes.schemas[sig.name] = described
     return shapes
