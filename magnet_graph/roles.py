@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .tokens import name_tokens, singular
+from .tokens import GENERIC, VERBS, name_tokens, singular
 
 KINDS = (
     "identifier",
@@ -107,50 +107,10 @@ _ENTITY_BOUND = frozenset({"identifier", "name", "enum", "other", "datetime"})
 # ``budget_limit`` an amount, ``current_directory_content`` a path (a listing's entries).
 _PRIORITY = ("identifier", "path", "secret", "measure", "amount", "datetime", "place", "name", "text", "query", "count")
 _PRIORITY += ("number", "status")
-_NOT_ENTITY = frozenset(
-    [
-        "get",
-        "set",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "for",
-        "in",
-        "on",
-        "by",
-        "and",
-        "or",
-        "is",
-        "with",
-        "all",
-        "from",
-        "new",
-        "old",
-        "current",
-        "matching",
-        "specified",
-        "given",
-        "value",
-        "values",
-        "data",
-        "info",
-        "details",
-        "detail",
-        "result",
-        "results",
-        "list",
-        "output",
-        "response",
-        "level",
-        "type",
-        "mode",
-        "option",
-        "kind",
-        "format",
-    ]
-)
+# Words that name no entity: the generic ones, less the kind words a name may be about, and modifiers.
+_NOT_ENTITY = (GENERIC - {"content", "id", "ids", "message", "name", "number", "status", "text"}) | {
+    "all", "detail", "format", "from", "given", "kind", "level", "matching", "mode", "old", "option", "specified",
+}  # fmt: skip
 # "the ID of the object": an id of anything; execution decides which
 _ANY_ENTITY = frozenset({"object", "resource", "record", "thing"})
 _PATH_SORTS = {
@@ -171,58 +131,6 @@ CONVERTIBLE_UNITS = frozenset(
 
 
 UNITS = CONVERTIBLE_UNITS | {"percent", "percentage", "volt", "newton", "watt", "usd", "second", "minute", "hour"}
-_VERBS = frozenset(
-    [
-        "get",
-        "set",
-        "list",
-        "search",
-        "find",
-        "view",
-        "delete",
-        "remove",
-        "update",
-        "edit",
-        "retrieve",
-        "fetch",
-        "display",
-        "check",
-        "compute",
-        "calculate",
-        "estimate",
-        "create",
-        "add",
-        "post",
-        "send",
-        "make",
-        "open",
-        "close",
-        "read",
-        "write",
-        "move",
-        "copy",
-        "run",
-        "do",
-        "show",
-        "start",
-        "stop",
-        "fill",
-        "press",
-        "release",
-        "lock",
-        "unlock",
-        "activate",
-        "adjust",
-        "register",
-        "purchase",
-        "cancel",
-        "book",
-        "filter",
-        "notify",
-        "place",
-        "withdraw",
-    ]
-)
 _ID_VALUE = re.compile(r"^[A-Z]{2,}[-_]?\d+[A-Z0-9]*$|^[0-9a-f]{8}-[0-9a-f]{4}-|^[A-Z0-9]{2,6}$")
 
 
@@ -487,7 +395,7 @@ def _entity(tokens: list[str], at: int, container: str, function: str) -> set[st
     if own:
         return own
     for source in (container, function):
-        words = [t for t in name_tokens(source) if t not in _NOT_ENTITY and t not in _VERBS and t not in _KIND_WORDS]
+        words = [t for t in name_tokens(source) if t not in _NOT_ENTITY and t not in VERBS and t not in _KIND_WORDS]
         if words:
             return {singular(words[-1])}
     return set()
@@ -505,7 +413,7 @@ def _described_of(words: list[str]) -> set[str]:
     """ "the code of the departing airport" -> {"airport"}: the noun after the first "of"."""
     if "of" not in words[:8]:
         return set()
-    after = [w for w in words[words.index("of") + 1 :][:3] if w not in _NOT_ENTITY and w not in _VERBS]
+    after = [w for w in words[words.index("of") + 1 :][:3] if w not in _NOT_ENTITY and w not in VERBS]
     return {after[0]} if after and after[0] in _PATH_WORDS else set(after[:2])
 
 

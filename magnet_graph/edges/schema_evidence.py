@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..roles import Role, same_unit
-from ..tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, key_tokens, name_tokens, text_tokens
+from ..tokens import GENERIC, ID_WORDS, IDENTIFIER_ROLES, VERBS, key_tokens, name_tokens, text_tokens
 from .ports import Port
 
 SCALARS = ("string", "integer", "number", "boolean")
@@ -54,29 +54,6 @@ def field_tokens(out: Port) -> list[str]:
     return tokens
 
 
-VERBS = frozenset(
-    {
-        "create",
-        "add",
-        "post",
-        "list",
-        "search",
-        "find",
-        "view",
-        "delete",
-        "remove",
-        "update",
-        "edit",
-        "retrieve",
-        "fetch",
-        "display",
-        "check",
-        "compute",
-        "calculate",
-        "estimate",
-        "all",
-    }
-)
 _GENERIC_NUMERIC = GENERIC | {"a", "b", "x", "y", "n", "base", "total", "sum", "amount"}
 
 
