@@ -121,7 +121,7 @@ _ENDPOINTS = frozenset({"source", "destination", "src", "dst", "target", "origin
 _ARTICLES = frozenset({"a", "an", "the"})
 _SORT_WORDS = frozenset({"type", "kind", "mode", "format", "category", "class", "unit", "style", "option"})
 # Units with a counterpart in another system: a measure stated in one is worth converting.
-CONVERTIBLE_UNITS = frozenset(
+_CONVERTIBLE = frozenset(
     [
         "km", "kilometer", "mile", "meter", "metre", "foot", "feet", "inch", "yard", "celsius", "fahrenheit",
         "kelvin", "gallon", "liter", "litre", "psi", "pascal", "kpa", "bar", "kg", "kilogram", "pound", "lb",
@@ -130,7 +130,7 @@ CONVERTIBLE_UNITS = frozenset(
 )  # fmt: skip
 
 
-UNITS = CONVERTIBLE_UNITS | {"percent", "percentage", "volt", "newton", "watt", "usd", "second", "minute", "hour"}
+_UNITS = _CONVERTIBLE | {"percent", "percentage", "volt", "newton", "watt", "usd", "second", "minute", "hour"}
 _ID_VALUE = re.compile(r"^[A-Z]{2,}[-_]?\d+[A-Z0-9]*$|^[0-9a-f]{8}-[0-9a-f]{4}-|^[A-Z0-9]{2,6}$")
 
 
@@ -261,9 +261,9 @@ def feeds(source: Role, target: Role, same_toolkit: bool = True) -> bool:
 def _same_quantity(source: frozenset[str], target: frozenset[str]) -> bool:
     """``currentSpeed`` -> ``speed`` but not -> ``fanSpeed``; any level -> a unit (``gallon``);
     any measure -> a measure of no named quantity (a unit converter's ``value``)."""
-    if not target or target & UNITS and len(target) == 1 or same_unit(source, target):
+    if not target or target & _UNITS and len(target) == 1 or same_unit(source, target):
         return True
-    source, target = source - UNITS, target - UNITS  # km or miles: the same distance
+    source, target = source - _UNITS, target - _UNITS  # km or miles: the same distance
     measure_s = {t for t in source if _KIND_WORDS.get(t) == "measure"}
     measure_t = {t for t in target if _KIND_WORDS.get(t) == "measure"}
     return bool(measure_s & measure_t) and source - measure_s == target - measure_t
@@ -273,7 +273,7 @@ def same_unit(source: frozenset[str], target: frozenset[str]) -> bool:
     """A bare quantity in a unit (``gallon_to_liter``'s gallons) into a measure stated in that unit
     (fuel to add, in gallons). Two named quantities in one unit are not the same value: a fuel
     level is no amount to add."""
-    return bool(source & target & UNITS) and (not source - UNITS or not target - UNITS)
+    return bool(source & target & _UNITS) and (not source - _UNITS or not target - _UNITS)
 
 
 _TEXT_WORDS = frozenset(w for w, k in _KIND_WORDS.items() if k == "text")
@@ -321,12 +321,12 @@ def shares_text(function: str) -> bool:
 def units_in(text: str) -> frozenset[str]:
     """The units a name or description states: ``"in gallons"`` -> ``{"gallon"}``, km/h as one unit."""
     text = re.sub(r"km\s*/\s*h\b|kph\b", "kmh", text.lower()).replace("m/s", "mps")
-    return frozenset({singular(w) for w in re.findall(r"[a-z]+", text)} & UNITS)
+    return frozenset({singular(w) for w in re.findall(r"[a-z]+", text)} & _UNITS)
 
 
 def convertible(description: str) -> bool:
     """Whether a description states a unit that has a counterpart in another system (km, psi)."""
-    return bool(units_in(description) & CONVERTIBLE_UNITS)
+    return bool(units_in(description) & _CONVERTIBLE)
 
 
 def crosses_toolkits(role: Role) -> bool:
