@@ -5,7 +5,8 @@ process: see ``environment`` and ``worker``); ``initial_state`` draws a trajecto
 ``Episode`` is one conversation's environment with the executor that acts in it.
 """
 
+from .backends import tool_literals
 from .environment import Environment, initial_state, open_environment
 from .episode import Episode
 
-__all__ = ["Environment", "Episode", "initial_state", "open_environment"]
+__all__ = ["Environment", "Episode", "initial_state", "open_environment", "tool_literals"]

@@ -11,7 +11,9 @@ import random
 from typing import Any
 
 from ..errors import MagnetGraphError
+from ..execution.literals import NONE, Literals, mine_literals
 from ..integrations import ClassBackend, class_backend
+from ..signature import FunctionSignature
 
 SIMULATED = ("simulated", "")  # kinds whose tools have no implementation: outputs are made up
 
@@ -56,3 +58,16 @@ def backend_for(kind: str | None) -> ClassBackend | None:
             "(for this checkout: pip install -e .)?"
         )
     return found
+
+
+def tool_literals(sig: FunctionSignature) -> Literals:
+    """The literals a tool's own code accepts (``execution.literals``); none for a tool with no
+    class, or one whose class cannot be imported here."""
+    backend = backend_for(sig.execution.get("kind"))
+    if backend is None:
+        return NONE
+    try:
+        cls = backend.tool_class(sig.execution)
+    except Exception:  # noqa: BLE001 - a class the worker imports but this process cannot: no literals
+        return NONE
+    return mine_literals(cls, sig.execution.get("method", sig.name))

@@ -187,11 +187,52 @@ def _is_record(obj: dict) -> bool:
 
 def ranked_matches(param: str, json_type: str, pairs: Iterable[tuple[frozenset[str], Any]]) -> list[Any]:
     """Values of the right type named like the parameter, most shared name tokens first."""
+    return [v for tier in ranked_tiers(param, json_type, pairs) for v in tier]
+
+
+def ranked_tiers(param: str, json_type: str, pairs: Iterable[tuple[frozenset[str], Any]]) -> list[list[Any]]:
+    """``ranked_matches`` in tiers of equally good names (every user id named {user, id} in one),
+    so a caller can draw within a tier instead of always taking its first value."""
     wanted, every = wanted_tokens(param), set(name_tokens(param))
-    scored = [
-        (-len(every & tokens), i, v) for i, (tokens, v) in enumerate(pairs) if fits(v, json_type) and wanted & tokens
-    ]
-    return distinct(v for _, _, v in sorted(scored, key=lambda s: (s[0], s[1])))
+    tiers: dict[int, list[Any]] = {}
+    for tokens, v in pairs:
+        if fits(v, json_type) and wanted & tokens:
+            tiers.setdefault(len(every & tokens), []).append(v)
+    seen: set[str] = set()
+    ranked = []
+    for score in sorted(tiers, reverse=True):
+        tier = [v for v in distinct(tiers[score]) if repr(v) not in seen]
+        seen |= {repr(v) for v in tier}
+        if tier:
+            ranked.append(tier)
+    return ranked
+
+
+_RANGE = re.compile(
+    r"\b(?:between|from)\s+(-?\d+(?:\.\d+)?)(?:\s*\([^)]*\))?\s+(?:and|to)\s+(-?\d+(?:\.\d+)?)"
+    r"|\bup to\s+(-?\d+(?:\.\d+)?)",
+    re.I,
+)
+
+
+def value_range(schema: dict[str, Any], context: str = "") -> tuple[float, float] | None:
+    """(low, high) a number must lie in: ``minimum``/``maximum``, else a description saying
+    "between 0 (not pressed) and 1", "from 0 to 100" or "up to 50" (``context``: the tool's own)."""
+    low, high = (
+        schema.get("minimum", schema.get("exclusiveMinimum")),
+        schema.get("maximum", schema.get("exclusiveMaximum")),
+    )
+    if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low <= high:
+        return float(low), float(high)
+    for text in (schema.get("description", ""), context):
+        m = _RANGE.search(text or "")
+        if m:
+            if m.group(3) is not None:
+                return 0.0, float(m.group(3))
+            lo, hi = float(m.group(1)), float(m.group(2))
+            if lo <= hi:
+                return lo, hi
+    return None
 
 
 def values_at(value: Any, path: str) -> list[Any]:

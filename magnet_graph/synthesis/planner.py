@@ -1,8 +1,9 @@
 """Reference calls for a turn, grounded by trying them: values that exist, outputs that feed forward.
 
-For each call of a turn the planner ranks candidate values per parameter (the path's dependency
-edge first, then earlier outputs, the tool state, the schema, a made-up literal), and tries them in
-the environment until the call succeeds. Trials run between ``checkpoint`` and ``rollback``, so the
+For each call of a turn the planner ranks candidate values per parameter (``grounding``: the
+path's dependency edge first, then earlier outputs, the tool state, the literals the tool's code
+knows and the schema, a made-up literal), plans parameters the code knows joint values of
+together (a route's two airports), and tries them in the environment until the call succeeds. Trials run between ``checkpoint`` and ``rollback``, so the
 live state is untouched: the calls that count are the ones forth-translation makes afterwards.
 """
 
@@ -13,24 +14,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..environments import tool_literals
 from ..execution import Executor
-from ..execution.values import (
-    distinct,
-    fits,
-    literal,
-    named_matches,
-    pieces,
-    qualified_values,
-    ranked_matches,
-    schema_values,
-    values_at,
-)
+from ..execution.values import qualified_values
 from ..paths import PathTurn
 from ..records import ToolCall
-from ..roles import classify, feeds
 from ..signature import FunctionSignature
+from .grounding import Grounding, Output
 
-MAX_CANDIDATES = 8
 MAX_TRIES = 16
 
 
@@ -89,18 +80,30 @@ def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> P
     deps = {d.target_param: d for d in turn.depends_on if d.target == sig.name and d.source_field}
     properties = sig.parameters.get("properties", {})
     params = [p for p in properties if p in sig.required or p in deps]
-    options = {p: _candidates(p, properties[p], deps.get(p), turn, planned, history, state, rng) for p in params}
+    outputs = [Output(c.name, c.output, True) for c in reversed(planned)]
+    outputs += [Output(h.name, h.output, False) for h in reversed(history)]
+    grounding = Grounding(outputs, state, rng, sig.description)
+    literals = tool_literals(sig)
+    single = {
+        p: grounding.options(p, properties[p], (deps[p].source, deps[p].source_field) if p in deps else None, literals)
+        for p in params
+    }
+    units, options = _units(params, single, literals, rng)
     earlier_calls = [c.call.key() for c in planned]
-    for choice in _choices(params, options):
-        arguments = {p: options[p][i][0] for p, i in zip(params, choice)}
+    for choice in _choices(units, options):
+        arguments, origins = {}, {}
+        for unit, i in zip(units, choice, strict=True):
+            values, from_where = options[unit][i]
+            arguments.update(zip(unit, values, strict=True))
+            origins.update(zip(unit, from_where, strict=True))
         if ToolCall(sig.name, arguments).key() in earlier_calls:
             continue  # a parallel call must differ from its siblings
         observation = executor.execute({"name": sig.name, "arguments": arguments})
         if not observation.ok:
             continue
         say, refer, step, nested = {}, {}, 0, False
-        for p, i in zip(params, choice):
-            origin = options[p][i][1]
+        for p in params:
+            origin = origins[p]
             if origin is None:
                 say[p] = arguments[p]
             else:
@@ -113,66 +116,47 @@ def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> P
     return None
 
 
-def _choices(params: list[str], options: dict[str, list]) -> list[tuple[int, ...]]:
-    """First candidates everywhere, then one parameter at a time moved along its list (MAX_TRIES in all)."""
-    base = tuple(0 for _ in params)
+MAX_COMBOS = 6  # joint assignments tried per group of parameters
+
+
+def _units(params, single, literals, rng) -> tuple[list[tuple[str, ...]], dict]:
+    """Parameters planned together: a group the code knows joint values of (a route's two
+    airports, a conversion's two units), each other parameter alone. Options of a unit are
+    (values, origins) tuples; a group's joint values that agree with an earlier output come first."""
+    grouped: set[str] = set()
+    units, options = [], {}
+    for keys in dict.fromkeys(tuple(sorted(c)) for c in literals.combos):
+        if len(keys) < 2 or not set(keys) <= set(params) or set(keys) & grouped:
+            continue
+        combos = [c for c in literals.combos if tuple(sorted(c)) == keys]
+        sourced = {p: {repr(v): o for v, o in single[p] if o is not None} for p in keys}
+        agree = [c for c in combos if any(repr(c[p]) in sourced[p] for p in keys)]
+        rest = [c for c in combos if c not in agree]
+        rng.shuffle(agree)
+        rng.shuffle(rest)
+        unit_options = []
+        for combo in (agree + rest)[:MAX_COMBOS]:
+            origins = tuple(sourced[p].get(repr(combo[p])) for p in keys)
+            unit_options.append((tuple(combo[p] for p in keys), origins))
+        grouped |= set(keys)
+        units.append(keys)
+        options[keys] = unit_options
+    for p in params:
+        if p not in grouped:
+            units.append((p,))
+            options[(p,)] = [((v,), (o,)) for v, o in single[p]]
+    return units, options
+
+
+def _choices(units: list, options: dict[Any, list]) -> list[tuple[int, ...]]:
+    """First candidates everywhere, then one unit at a time moved along its list (MAX_TRIES in all)."""
+    base = tuple(0 for _ in units)
     tries = [base]
-    for j, p in enumerate(params):
-        tries += [base[:j] + (k,) + base[j + 1 :] for k in range(1, len(options[p]))]
+    for j, u in enumerate(units):
+        tries += [base[:j] + (k,) + base[j + 1 :] for k in range(1, len(options[u]))]
     if len(tries) < MAX_TRIES:  # small spaces: every combination
-        tries += [c for c in itertools.product(*(range(len(options[p])) for p in params)) if c not in tries]
-    return tries[:MAX_TRIES]
-
-
-def _candidates(param, schema, dep, turn, planned, history, state, rng) -> list[tuple[Any, dict | None]]:
-    """(value, origin) best first; origin names the result field a value comes from (None: the user says it)."""
-    json_type = schema.get("type", "string")
-    found: list[tuple[Any, dict | None]] = []
-    if dep is not None:
-        source = _latest(dep.source, turn.index, planned, history)
-        if source is not None:
-            origin = {"field": dep.source_field, "same_turn": source[1], "source": dep.source}
-            found += [(v, origin) for at in values_at(source[0], dep.source_field) for v in pieces(at, json_type)]
-    outputs = [(c.output, True, c.name) for c in reversed(planned)] + [
-        (h.output, False, h.name) for h in reversed(history)
-    ]
-    for output, same_turn, name in outputs:
-        if isinstance(output, dict):
-            for key in named_fields(param, schema, output, name):
-                origin = {"field": key, "same_turn": same_turn, "source": name}
-                found += [(v, origin) for v in pieces(output[key], json_type)]
-    found += [(v, None) for v in ranked_matches(param, json_type, state)]
-    found += [(v, None) for v in schema_values(schema)]
-    found.append((literal(param, json_type, rng, schema), None))
-    if json_type == "string":  # any short name in the state: a folder called 'invoices' for `folder`
-        found += [(v, None) for v in distinct(v for _, v in state if isinstance(v, str) and 0 < len(v) <= 40)][:3]
-    seen, ranked = set(), []
-    for value, origin in found:
-        key = repr(value)
-        if key not in seen:
-            seen.add(key)
-            ranked.append((value, origin))
-    return ranked[:MAX_CANDIDATES]
-
-
-def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], function: str = "") -> list[str]:
-    """Top-level fields of an output whose name matches the parameter, hold a value of its type,
-    and whose role may feed the parameter's (a ``user_id`` never fills a ``user_first_name``)."""
-    json_type = schema.get("type", "string")
-    target = classify(param, schema.get("description", ""), json_type)
-    return [
-        k
-        for k in output
-        if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
-        and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
-    ]
-
-
-def _type_of(value: Any) -> str:
-    for json_type in ("boolean", "integer", "number", "string", "array", "object"):
-        if fits(value, json_type):
-            return json_type
-    return "string"
+        tries += [c for c in itertools.product(*(range(len(options[u])) for u in units)) if c not in tries]
+    return [t for t in tries if all(options[u] for u in units)][:MAX_TRIES]
 
 
 def _latest(name: str, turn: int, planned: list[PlannedCall], history: list[Executed]) -> tuple[Any, bool] | None:

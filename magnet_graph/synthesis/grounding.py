@@ -1,0 +1,202 @@
+"""Where a planned call's values come from, in order of trust, drawn with the path's seed.
+
+1. the path's dependency edge: the earlier output the graph says feeds this parameter;
+2. other earlier outputs with a field named like the parameter whose role may feed it;
+3. the environment's current state: values named like the parameter (the best-named tier drawn at
+   random, not always its first value), those the code or schema accepts first;
+4. literals the tool's own code knows (``execution.literals``) and the schema's enum, the values its
+   description lists, examples and default, drawn at random;
+5. numbers inside the range the schema or description gives;
+6. a made-up literal: structured for arrays and objects (records built field by field from the
+   same sources), never an empty list where items are required.
+
+Each option is ``(value, origin)``: ``origin`` names the result field a value was taken from
+(``{"field", "same_turn", "source"}``), or is None when the user states it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ..execution.literals import NONE, Literals
+from ..execution.values import (
+    described_values,
+    distinct,
+    fits,
+    literal,
+    named_matches,
+    pieces,
+    ranked_tiers,
+    value_range,
+    values_at,
+)
+from ..roles import classify, feeds
+
+MAX_CANDIDATES = 8
+MAX_DEPTH = 2  # nested records built field by field
+
+
+@dataclass
+class Output:
+    """An earlier call's output a value may come from."""
+
+    function: str
+    value: Any
+    same_turn: bool
+
+
+@dataclass
+class Grounding:
+    """The sources of one turn's values (see the module docstring)."""
+
+    outputs: list[Output]  # this turn's planned calls (newest first), then the conversation's
+    state: list[tuple[frozenset[str], Any]]
+    rng: random.Random
+    tool_description: str = ""
+
+    def options(
+        self,
+        param: str,
+        schema: dict[str, Any],
+        dependency: tuple[str, str] | None = None,
+        literals: Literals = NONE,
+    ) -> list[tuple[Any, dict | None]]:
+        """Candidate values of ``param``, best first (at most MAX_CANDIDATES). ``dependency`` is the
+        path's edge into it: (source function, source field)."""
+        json_type = _type(schema)
+        found: list[tuple[Any, dict | None]] = []
+        if dependency is not None:
+            found += self._shuffled(self._from_source(*dependency, json_type))
+        for out in self.outputs:
+            if isinstance(out.value, dict):
+                for key in named_fields(param, schema, out.value, out.function):
+                    origin = {"field": key, "same_turn": out.same_turn, "source": out.function}
+                    found += [(v, origin) for v in pieces(out.value[key], json_type)]
+        accepted = self._accepted(param, schema, literals)
+        tiers = ranked_tiers(param, json_type, self.state)
+        in_state = [v for tier in tiers for v in self._draw(tier)]
+        if accepted:  # the code or schema lists what it takes: state values among them first
+            keys = {repr(v) for v in accepted}
+            found += [(v, None) for v in in_state if repr(v) in keys]
+            found += [(v, None) for v in self._draw(accepted)]
+            found += [(v, None) for v in in_state if repr(v) not in keys]
+        else:
+            found += [(v, None) for v in in_state]
+        if json_type in ("integer", "number"):
+            found += [(v, None) for v in self._in_range(schema, json_type)]
+        if "default" in schema and schema["default"] is not None and fits(schema["default"], json_type):
+            found.append((schema["default"], None))
+        found += [(v, None) for v in self.made_up(param, schema, literals)]
+        if json_type == "string" and not accepted:  # any short name in the state: a folder called 'invoices'
+            found += [(v, None) for v in distinct(v for _, v in self.state if isinstance(v, str) and 0 < len(v) <= 40)][
+                :3
+            ]
+        seen, ranked = set(), []
+        for value, origin in found:
+            key = repr(value)
+            if key not in seen and fits(value, json_type):
+                seen.add(key)
+                ranked.append((value, origin))
+        return ranked[:MAX_CANDIDATES]
+
+    def made_up(self, param: str, schema: dict[str, Any], literals: Literals = NONE, depth: int = 0) -> list[Any]:
+        """Values for something new: a record built field by field, a list of such items (at least
+        ``minItems``, one or two otherwise), or a literal of the type."""
+        json_type = _type(schema)
+        if json_type == "object" and isinstance(schema.get("properties"), dict) and depth < MAX_DEPTH:
+            return [r for r in (self._record(schema, depth, k) for k in range(2)) if r is not None]
+        if json_type == "array":
+            item = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+            least = max(1, int(schema.get("minItems", 1) or 1))
+            if _type(item) == "object" and isinstance(item.get("properties"), dict) and depth < MAX_DEPTH:
+                records = [r for r in (self._record(item, depth, k) for k in range(max(2, least))) if r is not None]
+                return [records[:least], records[: max(least, 2)]] if records else []
+            if _type(item) in ("string", "integer", "number", "boolean"):
+                pool = [v for tier in ranked_tiers(param, _type(item), self.state) for v in tier]
+                pool += list(literals.for_param(param)) + described_values(schema.get("description", ""))
+                pool = [v for v in distinct(pool) if fits(v, _type(item))]
+                if pool:
+                    drawn = self._draw(pool)
+                    return [drawn[:least], drawn[: max(least, 2)]]
+        return [literal(param, json_type, self.rng, schema)]
+
+    def _record(self, schema: dict[str, Any], depth: int, pick: int) -> dict[str, Any] | None:
+        """A record: each required field (and each optional one the state names) from its own
+        options, the ``pick``-th where there are several."""
+        record = {}
+        required = set(schema.get("required") or [])
+        for name, sub in schema["properties"].items():
+            if not isinstance(sub, dict):
+                continue
+            if name not in required and not ranked_tiers(name, _type(sub), self.state):
+                continue
+            options = [v for v, _ in self.options(name, sub)] if _type(sub) not in ("object", "array") else []
+            options = options or self.made_up(name, sub, NONE, depth + 1)
+            if not options:
+                if name in required:
+                    return None
+                continue
+            record[name] = options[min(pick, len(options) - 1)]
+        return record
+
+    def _from_source(self, source: str, source_field: str, json_type: str) -> list[tuple[Any, dict]]:
+        for out in self.outputs:
+            if out.function == source:
+                origin = {"field": source_field, "same_turn": out.same_turn, "source": source}
+                return [(v, origin) for at in values_at(out.value, source_field) for v in pieces(at, json_type)]
+        return []
+
+    def _accepted(self, param: str, schema: dict[str, Any], literals: Literals) -> list[Any]:
+        """What the tool is known to take: its code's literals, the enum, the values the description
+        lists, the examples."""
+        item = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        listed = list(literals.for_param(param)) + list(schema.get("enum") or item.get("enum") or [])
+        listed += described_values(schema.get("description", "")) + list(schema.get("examples") or [])
+        return distinct(listed)
+
+    def _in_range(self, schema: dict[str, Any], json_type: str) -> list[Any]:
+        bounds = value_range(schema, self.tool_description)
+        if bounds is None:
+            return []
+        low, high = bounds
+        picks = [low + (high - low) * f for f in (self.rng.uniform(0.1, 0.9), 0.5, 0.25)]
+        return [int(round(v)) if json_type == "integer" else round(v, 2) for v in picks]
+
+    def _draw(self, values: list[Any]) -> list[Any]:
+        drawn = list(values)
+        self.rng.shuffle(drawn)
+        return drawn
+
+    def _shuffled(self, options: list[tuple[Any, dict]]) -> list[tuple[Any, dict]]:
+        drawn = list(options)
+        self.rng.shuffle(drawn)
+        return drawn
+
+
+def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], function: str = "") -> list[str]:
+    """Top-level fields of an output whose name matches the parameter, hold a value of its type,
+    and whose role may feed the parameter's (a ``user_id`` never fills a ``user_first_name``)."""
+    json_type = _type(schema)
+    target = classify(param, schema.get("description", ""), json_type)
+    return [
+        k
+        for k in output
+        if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
+        and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
+    ]
+
+
+def _type(schema: dict[str, Any]) -> str:
+    t = schema.get("type", "string")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), "string")
+    return t if isinstance(t, str) else "string"
+
+
+def _type_of(value: Any) -> str:
+    for json_type in ("boolean", "integer", "number", "string", "array", "object"):
+        if fits(value, json_type):
+            return json_type
+    return "string"
