@@ -297,7 +297,16 @@ def test_checkpoint_and_rollback_restore_tool_state(bfcl_store):
         before = env.state_hash()
         env.checkpoint()
         assert env.call("mkdir", {"dir_name": "fresh_dir"})[0]
-        assert env.state_hash() != before
+        made = env.state_hash()
+        assert made != before
+        env.checkpoint()  # checkpoints nest: an inner try rolls back to the outer one's changes
+        assert env.call("mkdir", {"dir_name": "second_dir"})[0]
+        env.rollback()
+        assert env.state_hash() == made
+        env.checkpoint()  # a kept inner try stays until the outer rollback
+        assert env.call("mkdir", {"dir_name": "third_dir"})[0]
+        env.release()
+        assert env.state_hash() not in (made, before)
         env.rollback()
         assert env.state_hash() == before
     finally:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import random
 from typing import Any
@@ -70,4 +71,32 @@ def tool_literals(sig: FunctionSignature) -> Literals:
         cls = backend.tool_class(sig.execution)
     except Exception:  # noqa: BLE001 - a class the worker imports but this process cannot: no literals
         return NONE
-    return mine_literals(cls, sig.execution.get("method", sig.name))
+    own = mine_literals(cls, sig.execution.get("method", sig.name))
+    params = set(sig.parameters.get("properties", {}))
+    shared = class_literals(cls)
+    values = dict(own.values)
+    for p in params - set(values):
+        if p in shared.values:
+            values[p] = shared.values[p]  # book_flight's airports are the ones get_flight_cost knows
+    covered = {frozenset(c) for c in own.combos}
+    combos = own.combos + tuple(  # a sibling's joint values, for parameters this method says nothing of itself
+        c for c in shared.combos if set(c) <= params and frozenset(c) not in covered and not set(c) & set(own.values)
+    )
+    prefixes = {**{p: v for p, v in shared.prefixes.items() if p in params}, **own.prefixes}
+    return Literals(values, combos, prefixes)
+
+
+@functools.lru_cache(maxsize=256)
+def class_literals(cls: type) -> Literals:
+    """The literals of every public method of a class, merged by parameter name: a class's methods
+    share a vocabulary, so a parameter one method checks tells what a same-named one takes."""
+    values: dict[str, list] = {}
+    combos: list[dict] = []
+    prefixes: dict[str, tuple[str, ...]] = {}
+    for name in sorted(n for n in dir(cls) if not n.startswith("_")):
+        found = mine_literals(cls, name)
+        for p, vs in found.values.items():
+            values.setdefault(p, []).extend(v for v in vs if v not in values[p])
+        combos += [c for c in found.combos if c not in combos]
+        prefixes = {**found.prefixes, **prefixes}
+    return Literals({p: tuple(vs) for p, vs in values.items()}, tuple(combos), prefixes)

@@ -79,12 +79,17 @@ class Environment:
         return value
 
     def checkpoint(self) -> None:
-        """Remember the current state; ``rollback`` returns to it (for trying a call without keeping it)."""
+        """Remember the current state; ``rollback`` returns to it (for trying a call without keeping
+        it), ``release`` keeps what happened since. Checkpoints nest."""
         self._must("checkpoint")
 
     def rollback(self) -> None:
-        """Back to the state at the last ``checkpoint``."""
+        """Back to the state at the innermost open ``checkpoint``, which closes."""
         self._must("rollback")
+
+    def release(self) -> None:
+        """Close the innermost open ``checkpoint``, keeping the state as it is."""
+        self._must("release")
 
     def _must(self, op: str) -> None:
         if self._stopped:

@@ -24,7 +24,7 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
     toolkit = factory()
-    saved: dict[str, Any] = {}  # the toolkit's state at the last checkpoint
+    saved: list[dict[str, Any]] = []  # the toolkit's state at each open checkpoint, innermost last
     while True:
         try:
             nonce, op, args = conn.recv()
@@ -39,9 +39,13 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
             elif op == "snapshot":
                 value = toolkit.snapshot()
             elif op == "checkpoint":
-                saved, value = copy.deepcopy(toolkit.__dict__), None
-            elif op == "rollback":
-                toolkit.__dict__.update(copy.deepcopy(saved))
+                saved.append(copy.deepcopy(toolkit.__dict__))
+                value = None
+            elif op == "rollback":  # back to the innermost checkpoint, which closes
+                toolkit.__dict__.update(saved.pop())
+                value = None
+            elif op == "release":  # close the innermost checkpoint, keeping what happened since
+                saved.pop()
                 value = None
             else:
                 raise ValueError(f"unknown request {op!r}")

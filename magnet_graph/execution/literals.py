@@ -8,7 +8,7 @@ and ``if unit_in not in to_meters``. Read from the method's syntax tree (never r
   cityB == "74532"``);
 - joint keys: ``(a, b) in D`` / ``D[(a, b)]`` with tuple keys, ``for key in D: a == key[0] and b ==
   key[1]``, and f-string keys (``f"{unit_in}_to_{unit_out}" in conversion``) -> joint assignments;
-- ``Literal[...]`` and ``Enum`` annotations;
+- ``Literal[...]`` and ``Enum`` annotations; ``p.startswith("US")`` -> how a made-up value must begin;
 - messages that list valid values (``"mode must be one of: on, off"``) for the parameter they name.
 
 Containers are literals in the method, or constants of its module or class. Only scalars are kept.
@@ -38,6 +38,7 @@ class Literals:
 
     values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     combos: tuple[dict[str, Any], ...] = ()
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # p.startswith("US"): how it must begin
 
     def for_param(self, param: str) -> tuple[Any, ...]:
         return self.values.get(param, ())
@@ -92,6 +93,7 @@ class _Miner:
         self.loops: dict[str, Any] = {}  # loop variable -> the container whose keys it runs over
         self.values: dict[str, list[Any]] = {p: [] for p in self.params}
         self.combos: list[dict[str, Any]] = []
+        self.prefixes: dict[str, list[str]] = {}
 
     def result(self) -> Literals:
         self._locals()
@@ -105,11 +107,15 @@ class _Miner:
                 self._lookup(n.value, n.slice)
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args:
                 self._lookup(n.func.value, n.args[0])
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "startswith":
+                p = self._param(n.func.value)
+                if p and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+                    self.prefixes.setdefault(p, []).append(n.args[0].value)
             elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n is not self.docstring:
                 self._message(n.value)  # (the docstring names every parameter: not a message about one)
         values = {p: tuple(_distinct(v)[:MAX_VALUES]) for p, v in self.values.items() if v}
         combos = tuple(_distinct(self.combos)[:MAX_COMBOS])
-        return Literals(values, combos)
+        return Literals(values, combos, {p: tuple(_distinct(v)) for p, v in self.prefixes.items()})
 
     # what names stand for
     def _locals(self) -> None:

@@ -6,6 +6,7 @@ in values that exist). Candidates are ranked, best first; callers try them by ex
 
 from __future__ import annotations
 
+import datetime
 import random
 import re
 from collections.abc import Iterable
@@ -98,6 +99,40 @@ def described_values(description: str) -> list[str]:
     return [i for i in items if i and len(i) <= 40 and len(i.split()) <= 3]
 
 
+# Formats a description or a JSON Schema ``format`` may state, as (pattern, strftime layout).
+_FORMATS = {
+    "YYYY-MM-DD": (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    "MM/DD/YYYY": (r"\d{2}/\d{2}/\d{4}", "%m/%d/%Y"),
+    "DD/MM/YYYY": (r"\d{2}/\d{2}/\d{4}", "%d/%m/%Y"),
+    "MM/YYYY": (r"\d{2}/\d{4}", "%m/%Y"),
+    "HH:MM": (r"\d{2}:\d{2}", "%H:%M"),
+}
+_SCHEMA_FORMATS = {"date": "YYYY-MM-DD", "date-time": "YYYY-MM-DDTHH:MM:SS", "time": "HH:MM"}
+
+
+def stated_format(schema: dict[str, Any]) -> tuple[str, str] | None:
+    """(pattern, strftime layout) of the format a string must have: JSON Schema's ``format`` or a
+    layout the description spells out ("in the format YYYY-MM-DD")."""
+    named = _SCHEMA_FORMATS.get(schema.get("format", ""))
+    if named == "YYYY-MM-DDTHH:MM:SS":
+        return r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?", "%Y-%m-%dT%H:%M:%S"
+    description = schema.get("description", "") or ""
+    for layout in ([named] if named else []) + [k for k in _FORMATS if k in description]:
+        return _FORMATS[layout]
+    return None
+
+
+def formatted(schema: dict[str, Any], rng: random.Random) -> str | None:
+    """A made-up string in the stated format (a date within the next two years), or None."""
+    stated = stated_format(schema)
+    if stated is None:
+        return None
+    day = datetime.datetime(2025, 1, 1, 9, 0) + datetime.timedelta(
+        days=rng.randint(30, 700), minutes=30 * rng.randint(0, 20)
+    )
+    return day.strftime(stated[1])
+
+
 def schema_values(schema: dict[str, Any]) -> list[Any]:
     """Enum members, then the default."""
     found = list(schema.get("enum", []))
@@ -116,6 +151,9 @@ def literal(param: str, json_type: str, rng: random.Random, schema: dict[str, An
             return []
         return [literal(param, item_type, rng) for _ in range(rng.randint(2, 4))]
     if json_type == "string":
+        shaped = formatted(schema or {}, rng)
+        if shaped is not None:
+            return shaped
         tokens = [t for t in name_tokens(param) if t not in GENERIC] or ["item"]
         if tokens[-1] in ("content", "message", "text", "body", "description", "comment"):
             return f"Please review the {rng.choice(_NOUNS)} before {rng.choice(['Friday', 'noon', 'the meeting'])}."
@@ -255,3 +293,37 @@ def values_at(value: Any, path: str) -> list[Any]:
 def _steps(path: str) -> list[str]:
     """``a.b[].c{}`` -> ``["a", "b", "[]", "c", "{}"]``."""
     return [s for s in re.split(r"\.|(\[\]|\{\})", path) if s]
+
+
+def record_combos(snapshot: dict[str, Any], params: list[str], limit: int = 50) -> list[dict[str, Any]]:
+    """Joint values of several parameters from one record of the state: the username and password
+    of one account, not of two. A record is a dict in the snapshot with a field named like each of
+    at least two of ``params`` (the whole name, or all of its wanted tokens)."""
+    wanted = {p: (set(name_tokens(p)), wanted_tokens(p)) for p in params}
+    found: list[dict[str, Any]] = []
+
+    def match(param: str, keys: list[str]) -> str | None:
+        every, tokens = wanted[param]
+        exact = [k for k in keys if set(name_tokens(k)) == every]
+        return (exact or [k for k in keys if tokens <= set(name_tokens(k))] or [None])[0]
+
+    def walk(obj: Any, depth: int) -> None:
+        if len(found) >= limit or depth > 8:
+            return
+        if isinstance(obj, dict):
+            keys = [k for k in obj if isinstance(k, str)]
+            combo = {}
+            for p in params:
+                k = match(p, keys)
+                if k is not None and isinstance(obj[k], (str, int, float)) and not isinstance(obj[k], bool):
+                    combo[p] = obj[k]
+            if len(combo) >= 2:
+                found.append(combo)
+            for v in list(obj.values())[:200]:
+                walk(v, depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            for v in list(obj)[:200]:
+                walk(v, depth + 1)
+
+    walk(snapshot, 0)
+    return distinct(found)

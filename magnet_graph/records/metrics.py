@@ -16,13 +16,14 @@ from typing import Any
 
 from .model import Record, Turn
 
-PHENOMENA = ("nested", "long_dependency", "merge", "miss_func", "miss_param", "irrelevance", "parallel")
+PHENOMENA = ("nested", "long_dependency", "merge", "miss_func", "miss_param", "irrelevance", "parallel", "prerequisite")
 
 
 def turn_phenomena(turn: Turn) -> set[str]:
     """The phenomena one turn shows: a nested call (an Insert in the same turn), a long dependency (an
     Insert placed as its own later turn), a merged turn, a miss_func / miss_param / irrelevance turn,
-    and parallel calls (two or more in one assistant step)."""
+    parallel calls (two or more in one assistant step), and a prerequisite the planner put before a
+    call that failed without it (a login the user never asked for)."""
     found = {turn.missing.kind} if turn.missing else set()
     if "insert" in turn.ops and len(turn.calls) >= 2:
         found.add("nested")
@@ -32,6 +33,8 @@ def turn_phenomena(turn: Turn) -> set[str]:
         found.add("merge")
     if any(len(step) >= 2 for step in turn.calls):
         found.add("parallel")
+    if "prerequisite" in turn.ops:
+        found.add("prerequisite")
     return found
 
 

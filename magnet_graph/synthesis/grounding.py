@@ -17,6 +17,7 @@ Each option is ``(value, origin)``: ``origin`` names the result field a value wa
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..execution.values import (
     named_matches,
     pieces,
     ranked_tiers,
+    stated_format,
     value_range,
     values_at,
 )
@@ -75,8 +77,15 @@ class Grounding:
                     origin = {"field": key, "same_turn": out.same_turn, "source": out.function}
                     found += [(v, origin) for v in pieces(out.value[key], json_type)]
         accepted = self._accepted(param, schema, literals)
+        role = classify(param, schema.get("description", ""), json_type)
         tiers = ranked_tiers(param, json_type, self.state)
-        in_state = [v for tier in tiers for v in self._draw(tier)]
+        in_state = [v for tier in tiers for v in self._draw(tier) if not _bulk(role, v)]
+        prefixes = literals.prefixes.get(param)
+        if prefixes:  # the code checks how it begins (a passport number "US...")
+            in_state = [v for v in in_state if isinstance(v, str) and v.startswith(prefixes)]
+        stated = stated_format(schema)
+        if stated is not None:  # a date "in the format YYYY-MM-DD": no other strings
+            in_state = [v for v in in_state if isinstance(v, str) and re.fullmatch(stated[0], v)]
         if accepted:  # the code or schema lists what it takes: state values among them first
             keys = {repr(v) for v in accepted}
             found += [(v, None) for v in in_state if repr(v) in keys]
@@ -88,18 +97,21 @@ class Grounding:
             found += [(v, None) for v in self._in_range(schema, json_type)]
         if "default" in schema and schema["default"] is not None and fits(schema["default"], json_type):
             found.append((schema["default"], None))
-        found += [(v, None) for v in self.made_up(param, schema, literals)]
+        made = [(v, None) for v in self.made_up(param, schema, literals) if fits(v, json_type)]
+        found += made
         if json_type == "string" and not accepted:  # any short name in the state: a folder called 'invoices'
-            found += [(v, None) for v in distinct(v for _, v in self.state if isinstance(v, str) and 0 < len(v) <= 40)][
-                :3
-            ]
+            short = distinct(v for _, v in self.state if isinstance(v, str) and 0 < len(v) <= 40)
+            found += [(v, None) for v in short[:3]]
         seen, ranked = set(), []
         for value, origin in found:
             key = repr(value)
             if key not in seen and fits(value, json_type):
                 seen.add(key)
                 ranked.append((value, origin))
-        return ranked[:MAX_CANDIDATES]
+        kept = ranked[:MAX_CANDIDATES]
+        if made and all(repr(v) != repr(made[0][0]) for v, _ in kept):
+            kept[-1:] = made[:1]  # a made-up value keeps a place: every value the state has may be wrong
+        return kept
 
     def made_up(self, param: str, schema: dict[str, Any], literals: Literals = NONE, depth: int = 0) -> list[Any]:
         """Values for something new: a record built field by field, a list of such items (at least
@@ -120,7 +132,11 @@ class Grounding:
                 if pool:
                     drawn = self._draw(pool)
                     return [drawn[:least], drawn[: max(least, 2)]]
-        return [literal(param, json_type, self.rng, schema)]
+        made = literal(param, json_type, self.rng, schema)
+        prefixes = literals.prefixes.get(param)
+        if json_type == "string" and prefixes and not str(made).startswith(prefixes):
+            made = f"{prefixes[0]}{self.rng.randint(10**6, 10**7 - 1)}"  # the code wants it to begin so
+        return [made]
 
     def _record(self, schema: dict[str, Any], depth: int, pick: int) -> dict[str, Any] | None:
         """A record: each required field (and each optional one the state names) from its own
@@ -186,6 +202,11 @@ def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], fun
         if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
         and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
     ]
+
+
+def _bulk(role, value: Any) -> bool:
+    """A file's text where a name, path or id is wanted (the state names both after the file)."""
+    return role.kind not in ("text", "query") and isinstance(value, str) and ("\n" in value or len(value) > 200)
 
 
 def _type(schema: dict[str, Any]) -> str:

@@ -10,16 +10,21 @@ live state is untouched: the calls that count are the ones forth-translation mak
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..edges.prerequisites import is_opener
 from ..environments import tool_literals
 from ..execution import Executor
-from ..execution.values import qualified_values
+from ..execution.literals import Literals
+from ..execution.values import qualified_values, record_combos
 from ..paths import PathTurn
 from ..records import ToolCall
 from ..signature import FunctionSignature
+from ..store import FeedsEdge
+from ..tokens import name_tokens
 from .grounding import Grounding, Output
 
 MAX_TRIES = 16
@@ -36,6 +41,7 @@ class PlannedCall:
     say: dict[str, Any] = field(default_factory=dict)
     refer: dict[str, dict[str, Any]] = field(default_factory=dict)
     output: Any = None
+    prerequisite: bool = False  # planned only because the next call failed without it
 
     @property
     def call(self) -> ToolCall:
@@ -59,36 +65,116 @@ def plan_turn(
     functions: tuple[str, ...],
     history: list[Executed],
     rng: random.Random,
+    prerequisites: dict[str, tuple[str, ...]] | None = None,
 ) -> list[PlannedCall] | str:
-    """Planned calls for ``functions`` (a turn's, or the turn a split withholds), or why it failed."""
+    """Planned calls for ``functions`` (a turn's, or the turn a split withholds), or why it failed.
+    A call that fails until something else runs first (a login, starting the engine) gets that
+    call planned before it, from ``prerequisites`` (function -> the graph's prerequisites of it)."""
     env = executor.env
-    state = qualified_values(env.snapshot())
     env.checkpoint()
     try:
         planned: list[PlannedCall] = []
         for position, name in enumerate(functions):
-            call = _plan_call(executor, signatures[name], turn, position, planned, history, state, rng)
-            if call is None:
+            calls = _plan_unblocked(
+                executor, signatures, turn, position, name, planned, history, rng, prerequisites or {}
+            )
+            if calls is None:
                 return f"plan_failed:{name}"
-            planned.append(call)
+            planned += calls
         return planned
     finally:
         env.rollback()
 
 
-def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> PlannedCall | None:
+MAX_PREREQUISITE_DEPTH = 2  # a prerequisite of a prerequisite (lock the doors before starting the engine)
+
+
+def _plan_unblocked(executor, signatures, turn, position, name, planned, history, rng, prerequisites, depth=0):
+    """[name's call], or [its prerequisites' calls..., name's call] when it only works after them;
+    None when neither works. Prerequisites are tried one after another: one after which the call
+    fails otherwise ("press the brake" instead of "lock the doors") is kept and the next tried on
+    top of it; one that changes nothing is rolled back."""
+    failure = _Failure()
+    call = _plan_call(
+        executor, signatures[name], turn, position, planned, history, executor.env.snapshot(), rng, failure
+    )
+    if call is not None:
+        return [call]
+    if depth >= MAX_PREREQUISITE_DEPTH:
+        return None
+    executor.env.checkpoint()
+    kept: list[PlannedCall] = []
+    for first in prerequisites.get(name, ()):
+        if first in {c.name for c in planned + kept} or first not in signatures:
+            continue  # (one that ran in an earlier turn may be needed again: a login after a logout)
+        executor.env.checkpoint()
+        before = _plan_unblocked(
+            executor, signatures, turn, position, first, planned + kept, history, rng, prerequisites, depth + 1
+        )
+        if before is None:
+            executor.env.rollback()
+            continue
+        for c in before:
+            c.prerequisite = True
+        now = _Failure()
+        snapshot = executor.env.snapshot()
+        call = _plan_call(
+            executor, signatures[name], turn, position, planned + kept + before, history, snapshot, rng, now
+        )
+        if call is not None:
+            executor.env.release()
+            executor.env.release()
+            return [*kept, *before, call]
+        if now.error != failure.error:  # one condition met, another left: keep it and go on
+            executor.env.release()
+            kept += before
+            failure = now
+        else:
+            executor.env.rollback()
+    executor.env.rollback()
+    return None
+
+
+@dataclass
+class _Failure:
+    """The last error a call's tries ended with."""
+
+    error: str = ""
+
+
+def prerequisite_map(edges: list[FeedsEdge], signatures: dict[str, FunctionSignature]) -> dict[str, tuple[str, ...]]:
+    """Function -> what may have to run before it, in the order to try: the graph's prerequisite
+    edges and session openers whose output it takes (``authenticate_travel``'s token into
+    ``book_flight``), then its toolkit's other session openers (a login execution never needed
+    in the states edges were inferred on)."""
+    found: dict[str, list[str]] = {name: [] for name in signatures}
+    for e in edges:
+        before = e.kind == "prerequisite" or e.source in signatures and is_opener(signatures[e.source])
+        if before and e.target in found and e.source not in found[e.target]:
+            found[e.target].append(e.source)
+    openers: dict[str, list[str]] = {}
+    for sig in sorted(signatures.values(), key=lambda s: s.name):
+        if is_opener(sig):
+            openers.setdefault(sig.toolkit, []).append(sig.name)
+    for name, sig in signatures.items():
+        found[name] += [o for o in openers.get(sig.toolkit, []) if o != name and o not in found[name]]
+    return {name: tuple(sources) for name, sources in found.items() if sources}
+
+
+def _plan_call(executor, sig, turn, position, planned, history, snapshot, rng, failure=None) -> PlannedCall | None:
     deps = {d.target_param: d for d in turn.depends_on if d.target == sig.name and d.source_field}
     properties = sig.parameters.get("properties", {})
     params = [p for p in properties if p in sig.required or p in deps]
     outputs = [Output(c.name, c.output, True) for c in reversed(planned)]
     outputs += [Output(h.name, h.output, False) for h in reversed(history)]
-    grounding = Grounding(outputs, state, rng, sig.description)
+    grounding = Grounding(outputs, qualified_values(snapshot), rng, sig.description)
     literals = tool_literals(sig)
+    joint = Literals(literals.values, tuple(record_combos(snapshot, params)) + literals.combos)
     single = {
         p: grounding.options(p, properties[p], (deps[p].source, deps[p].source_field) if p in deps else None, literals)
         for p in params
     }
-    units, options = _units(params, single, literals, rng)
+    units, options = _units(params, single, joint, rng)
     earlier_calls = [c.call.key() for c in planned]
     for choice in _choices(units, options):
         arguments, origins = {}, {}
@@ -99,7 +185,9 @@ def _plan_call(executor, sig, turn, position, planned, history, state, rng) -> P
         if ToolCall(sig.name, arguments).key() in earlier_calls:
             continue  # a parallel call must differ from its siblings
         observation = executor.execute({"name": sig.name, "arguments": arguments})
-        if not observation.ok:
+        if not observation.ok or declined(observation.output):
+            if failure is not None:
+                failure.error = observation.error or json.dumps(observation.output, sort_keys=True, default=str)[:300]
             continue
         say, refer, step, nested = {}, {}, 0, False
         for p in params:
@@ -120,12 +208,14 @@ MAX_COMBOS = 6  # joint assignments tried per group of parameters
 
 
 def _units(params, single, literals, rng) -> tuple[list[tuple[str, ...]], dict]:
-    """Parameters planned together: a group the code knows joint values of (a route's two
-    airports, a conversion's two units), each other parameter alone. Options of a unit are
-    (values, origins) tuples; a group's joint values that agree with an earlier output come first."""
+    """Parameters planned together: a group one state record holds (an account's username and
+    password) or the code knows joint values of (a route's two airports, a conversion's two
+    units), each other parameter alone. Options of a unit are (values, origins) tuples; a group's
+    joint values that agree with an earlier output come first."""
     grouped: set[str] = set()
     units, options = [], {}
-    for keys in dict.fromkeys(tuple(sorted(c)) for c in literals.combos):
+    key_sets = dict.fromkeys(tuple(sorted(c)) for c in literals.combos)
+    for keys in sorted(key_sets, key=len, reverse=True):  # the widest group first
         if len(keys) < 2 or not set(keys) <= set(params) or set(keys) & grouped:
             continue
         combos = [c for c in literals.combos if tuple(sorted(c)) == keys]
@@ -148,12 +238,25 @@ def _units(params, single, literals, rng) -> tuple[list[tuple[str, ...]], dict]:
     return units, options
 
 
+_SUCCESS = frozenset({"status", "success", "ok", "succeeded", "successful"})
+
+
+def declined(output: Any) -> bool:
+    """A result that says the call did nothing: a success flag that is False
+    (``{"authentication_status": False}``, ``{"login_status": False, "message": ...}``)."""
+    return isinstance(output, dict) and any(
+        v is False and set(name_tokens(str(k))) & _SUCCESS for k, v in output.items()
+    )
+
+
 def _choices(units: list, options: dict[Any, list]) -> list[tuple[int, ...]]:
-    """First candidates everywhere, then one unit at a time moved along its list (MAX_TRIES in all)."""
+    """First candidates everywhere, then each unit's second candidate in turn, then each one's
+    third... (one unit moved at a time, MAX_TRIES in all): every parameter gets a second chance
+    before any gets an eighth."""
     base = tuple(0 for _ in units)
     tries = [base]
-    for j, u in enumerate(units):
-        tries += [base[:j] + (k,) + base[j + 1 :] for k in range(1, len(options[u]))]
+    for k in range(1, max((len(options[u]) for u in units), default=1)):
+        tries += [base[:j] + (k,) + base[j + 1 :] for j, u in enumerate(units) if k < len(options[u])]
     if len(tries) < MAX_TRIES:  # small spaces: every combination
         tries += [c for c in itertools.product(*(range(len(options[u])) for u in units)) if c not in tries]
     return [t for t in tries if all(options[u] for u in units)][:MAX_TRIES]

@@ -44,6 +44,7 @@ from ..teachers import Teacher
 from . import prompts
 from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
+from .planner import prerequisite_map
 from .translate import Translator
 from .writer import write_outputs
 
@@ -122,7 +123,7 @@ def synthesize(
     todo = [p for p in paths if p.id not in done]
     started = time.time()
     writer = JsonlAppender()
-    worker = _PathWorker(signatures, teacher, student, config.seed)
+    worker = _PathWorker(signatures, teacher, student, config.seed, prerequisite_map(store.edges(), signatures))
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
@@ -187,16 +188,29 @@ def _finished_ids(out: Path) -> set[str]:
     return {row["id"] for name in (TRAJECTORIES, DROPPED) for row in recover_jsonl(out / name)}
 
 
-def path_seed(seed: int, path: SignaturePath) -> int:
-    """The seed of everything random about one path's conversation (its state, values, negatives)."""
-    return int(hashlib.sha256(f"{seed}:{path.id}".encode()).hexdigest()[:12], 16)
+STATE_TRIES = 3  # starting states a path is translated from before its cut turns are accepted
+
+
+def path_seed(seed: int, path: SignaturePath, attempt: int = 0) -> int:
+    """The seed of everything random about one path's conversation (its state, values, negatives);
+    ``attempt`` > 0 for another starting state."""
+    key = f"{seed}:{path.id}" if attempt == 0 else f"{seed}:{path.id}:{attempt}"
+    return int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)
 
 
 class _PathWorker:
     """Turns one path into a record (or a drop), in its own episode."""
 
-    def __init__(self, signatures: dict[str, FunctionSignature], teacher: Teacher, student: Teacher | None, seed: int):
+    def __init__(
+        self,
+        signatures: dict[str, FunctionSignature],
+        teacher: Teacher,
+        student: Teacher | None,
+        seed: int,
+        prerequisites: dict[str, tuple[str, ...]] | None = None,
+    ):
         self.signatures, self.teacher, self.student, self.seed = signatures, teacher, student, seed
+        self.prerequisites = prerequisites or {}
         self.stats: Counter = Counter()
         self._lock = threading.Lock()
 
@@ -207,19 +221,18 @@ class _PathWorker:
             return Drop(path.id, "error", str(exc).splitlines()[0][:300])
 
     def _run(self, path: SignaturePath) -> Record | Drop:
-        seed = path_seed(self.seed, path)
-        rng = random.Random(seed)
         toolkits = {self.signatures[f].toolkit for f in path.functions} | {
             self.signatures[t.missing.function].toolkit for t in path.turns if t.missing
         }
         sigs = sorted((s for s in self.signatures.values() if s.toolkit in toolkits), key=lambda s: s.name)
-        state = initial_state(sigs, seed)
-        with Episode(sigs, state, seed=seed) as episode:
-            translator = Translator(self.teacher, episode, {s.name: s for s in sigs})
-            turns, cut = translator.translate(path, rng)
-            self._count(translator.stats)
-            if not turns:
-                return Drop(path.id, "translate", cut)
+        shape = path.turns[0].ops[0]
+        needed = 1 if shape in SINGLE_TURN_SHAPES else 2  # a multi-turn path needs two turns left
+        seed, state, episode, turns, cut = self._translated(path, sigs)
+        with episode:
+            if len(turns) < needed:
+                reason = cut if not turns else f"fewer than two turns left; {cut}"
+                return Drop(path.id, "translate", reason or "no turn left")
+            rng = random.Random(seed + 1)
             hidden = {t.missing.function for t in turns if t.missing and t.missing.kind != "miss_param"}
             tools = [ToolSpec.of(s) for s in sigs if s.name not in hidden]
             try:
@@ -231,7 +244,6 @@ class _PathWorker:
             if self.student is not None:
                 found = maker.student_negative(self.student, self.teacher, tools)
                 negatives += [found] if found else []
-            shape = path.turns[0].ops[0]
             lineage = Lineage(
                 path_id=path.id,
                 parent=path.parent,
@@ -255,6 +267,37 @@ class _PathWorker:
                 initial_state=state,
                 lineage=lineage,
             )
+
+    def _translated(self, path: SignaturePath, sigs: list[FunctionSignature]):
+        """Translate ``path`` from a starting state drawn from its seed; where turns were cut, again
+        from other drawn states (a closed market, a file in another folder), up to STATE_TRIES in
+        all. The attempt that kept the most turns wins (the first, on a tie): (seed, state, its
+        open episode, turns, cut)."""
+        best = None
+        tried: list[dict] = []
+        for attempt in range(STATE_TRIES):
+            seed = path_seed(self.seed, path, attempt)
+            state = initial_state(sigs, seed)
+            if state in tried:
+                break  # the toolkits start from one fixed state: another try changes nothing
+            tried.append(state)
+            episode = Episode(sigs, state, seed=seed)
+            try:
+                translator = Translator(self.teacher, episode, {s.name: s for s in sigs}, self.prerequisites)
+                turns, cut = translator.translate(path, random.Random(seed))
+            except BaseException:
+                episode.close()
+                raise
+            self._count(translator.stats)
+            if best is None or len(turns) > len(best[3]):
+                if best is not None:
+                    best[2].close()
+                best = (seed, state, episode, turns, cut)
+            else:
+                episode.close()
+            if not best[4]:
+                break
+        return best
 
     def _count(self, stats: Counter) -> None:
         with self._lock:

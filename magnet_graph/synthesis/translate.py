@@ -30,6 +30,30 @@ from .planner import Executed, PlannedCall, plan_turn
 TOOLS_ADDED_MESSAGE = "I have updated some more functions you can choose from. What about now?"
 
 
+def _lost_dependency(path: SignaturePath, turn: PathTurn, removed: set[int]) -> int | None:
+    """A cut turn this one (or, for a split turn, the turn it asks for) takes a value from."""
+    asks = [turn] + (
+        [path.turns[turn.index + 1]] if turn.missing is not None and turn.missing.kind != "irrelevance" else []
+    )
+    return next((d.turn for t in asks for d in t.depends_on if d.turn in removed), None)
+
+
+def _with_partner(path: SignaturePath, turn: PathTurn) -> set[int]:
+    """The turn, and the turn its split pairs it with (a miss_func / miss_param turn and the next)."""
+    if turn.missing is not None and turn.missing.kind != "irrelevance":
+        return {turn.index, turn.index + 1}
+    return {turn.index}
+
+
+def cut_reasons(cut: str) -> list[str]:
+    """``"turn 2: plan_failed:x; turn 3: depends on turn 2"`` -> ``["plan_failed", "depends on a cut turn"]``."""
+    reasons = []
+    for part in filter(None, cut.split("; ")):
+        reason = part.split(": ", 1)[-1]
+        reasons.append("depends on a cut turn" if reason.startswith("depends on turn") else reason.split(":")[0])
+    return reasons
+
+
 class TranslationFailed(MagnetGraphError):
     def __init__(self, reason: str, turn: int):
         super().__init__(f"turn {turn}: {reason}")
@@ -50,16 +74,30 @@ class Translator:
     teacher: Teacher
     episode: Episode
     signatures: dict[str, FunctionSignature]
+    prerequisites: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see planner.prerequisite_map
     stats: Counter = field(default_factory=Counter)
 
     def translate(self, path: SignaturePath, rng: random.Random) -> tuple[list[Turn], str]:
-        """The translated turns, and '' or why the path was cut short."""
+        """The translated turns, and '' or which turns were cut and why (``"turn 2: plan_failed:x;
+        turn 3: depends on turn 2"``). A turn that fails is removed with the turns that depend on
+        it, a split turn with the turn that supplies what it withheld; the conversation goes on
+        from the state the kept turns left."""
         executor = self.episode.reset()
         history: list[Executed] = []
         turns: list[Turn] = []
+        cuts: list[str] = []
+        removed: set[int] = set()
         pending: _Pending | None = None
-        try:
-            for turn in path.turns:
+        for turn in path.turns:
+            if turn.index in removed:
+                continue
+            lost = _lost_dependency(path, turn, removed)
+            if lost is not None:
+                removed |= _with_partner(path, turn)
+                cuts.append(f"turn {turn.index}: depends on turn {lost}")
+                continue
+            mark = len(history)
+            try:
                 if turn.missing is not None and turn.missing.kind == "irrelevance":
                     planned = self._plan(executor, turn, (turn.missing.function,), history, rng)
                     query = self._back(planned, turns, None)
@@ -95,13 +133,16 @@ class Translator:
                 else:
                     turns.append(self._turn(executor, turn, pending, history, turns, rng))
                     pending = None
-        except TranslationFailed as failure:
-            self.stats[failure.reason.split(":")[0]] += 1
-            keep = [t for t in turns if t.index < failure.turn]
-            while keep and keep[-1].missing is not None and keep[-1].missing.kind != "irrelevance":
-                keep.pop()  # a split turn whose follow-up was lost
-            return keep, failure.reason
-        return turns, ""
+            except TranslationFailed as failure:
+                self.stats[failure.reason.split(":")[0]] += 1
+                cuts.append(f"turn {turn.index}: {failure.reason}")
+                removed |= _with_partner(path, turn)
+                if pending is not None:  # this turn supplied what the split turn before it withheld
+                    removed.add(turns.pop().index)
+                    pending = None
+                del history[mark:]  # back to the state the kept turns left
+                executor = self.episode.replay(ToolCall(h.name, h.arguments) for h in history)
+        return turns, "; ".join(cuts)
 
     def _turn(self, executor, turn: PathTurn, pending: _Pending | None, history, turns, rng) -> Turn:
         added: tuple[str, ...] = ()
@@ -124,10 +165,11 @@ class Translator:
             user = self._back(planned, turns, None)
             said = [user]
         calls, outputs = self._forth(executor, turn.index, said, planned, history)
-        return Turn(turn.index, turn.ops, user, calls, outputs, added=added, state_hash=executor.env.state_hash())
+        ops = turn.ops + (("prerequisite",) if any(c.prerequisite for c in planned) else ())
+        return Turn(turn.index, ops, user, calls, outputs, added=added, state_hash=executor.env.state_hash())
 
     def _plan(self, executor, turn, functions, history, rng) -> list[PlannedCall]:
-        planned = plan_turn(executor, self.signatures, turn, functions, history, rng)
+        planned = plan_turn(executor, self.signatures, turn, functions, history, rng, self.prerequisites)
         if isinstance(planned, str):
             raise TranslationFailed(planned, turn.index)
         return planned

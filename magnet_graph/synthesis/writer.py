@@ -18,6 +18,7 @@ from ..paths import SignaturePath
 from ..records import DROPPED, TRAJECTORIES, Drop, Record, metrics, read_typed, write_exports, write_jsonl
 from ..signature import FunctionSignature
 from .role_check import role_mismatches
+from .translate import cut_reasons
 
 
 def write_outputs(
@@ -74,8 +75,8 @@ def run_report(
             "negatives": len(negatives),
             "dpo_pairs": len(negatives),
         },
-        "drops": dict(sorted(Counter(f"{d.stage}:{d.reason.split(':')[0]}" for d in dropped).items())),
-        "cuts": dict(sorted(Counter(r.lineage.cut.split(":")[0] for r in records if r.lineage.cut).items())),
+        "drops": dict(sorted(Counter(f"{d.stage}:{(cut_reasons(d.reason) or [''])[0]}" for d in dropped).items())),
+        "cuts": dict(sorted(Counter(reason for r in records for reason in cut_reasons(r.lineage.cut)).items())),
         "executability": {
             **metrics.executability(records),
             "yield": round(len(records) / len(paths), 4) if paths else 0.0,
