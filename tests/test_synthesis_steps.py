@@ -18,8 +18,8 @@ from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.synthesis.distill import DistillFailed, positive
 from magnet_graph.synthesis.negatives import NegativeMaker
 from magnet_graph.synthesis.offline_templates import TEMPLATES, forth
-from magnet_graph.synthesis.planner import Executed, plan_turn
-from magnet_graph.synthesis.translate import Translator
+from magnet_graph.synthesis.planner import Executed, plan_turn, prerequisite_map
+from magnet_graph.synthesis.translate import Translator, cut_reasons
 from magnet_graph.teachers import OfflineTeacher
 
 from .conftest import FIXTURES
@@ -136,8 +136,27 @@ def test_a_failed_call_is_repaired_once_and_then_the_path_is_cut(episode):
 
     stubborn = teacher(**{prompts.FORTH_VERSION: lambda messages: wrong_product(messages, always=True)})
     turns, cut, stats = translate(episode, order_path(), stubborn)
-    assert cut == "execution_failed:place_order" and [t.index for t in turns] == [0]
+    assert cut == "turn 1: execution_failed:place_order; turn 2: depends on turn 1" and [t.index for t in turns] == [0]
     assert stats["repairs"] == 1 and stats["repaired"] == 0
+
+
+def test_a_cut_turn_takes_its_dependants_and_the_rest_of_the_conversation_goes_on(episode):
+    """The order fails; tracking it depends on it and goes too; a later search that needs neither
+    is kept, run from the state the kept turns left (the failed order placed nothing)."""
+
+    def no_order(messages):
+        reply = json.loads(forth(messages))
+        for call in reply["tool_calls"]:
+            if "product_id" in call["arguments"]:
+                call["arguments"]["product_id"] = "p-999"
+        return json.dumps(reply)
+
+    path = SignaturePath(0, (*order_path().turns, PathTurn(3, ("search_products",), ("walk",))))
+    turns, cut, _ = translate(episode, path, teacher(**{prompts.FORTH_VERSION: no_order}))
+    assert [t.index for t in turns] == [0, 3]
+    assert cut == "turn 1: execution_failed:place_order; turn 2: depends on turn 1"
+    assert turns[1].state_hash == turns[0].state_hash  # searching changes nothing; the failed order was undone
+    assert cut_reasons(cut) == ["execution_failed", "depends on a cut turn"]
 
 
 def test_an_unreadable_reply_cuts_the_path_before_its_turn(episode):
@@ -146,7 +165,7 @@ def test_an_unreadable_reply_cuts_the_path_before_its_turn(episode):
         return "no JSON here" if functions[0]["name"] == "track_order" else forth(messages)
 
     turns, cut, stats = translate(episode, order_path(), teacher(**{prompts.FORTH_VERSION: garbled}))
-    assert cut == "forth_unreadable" and [t.index for t in turns] == [0, 1] and stats["forth_unreadable"] == 1
+    assert cut == "turn 2: forth_unreadable" and [t.index for t in turns] == [0, 1] and stats["forth_unreadable"] == 1
 
 
 def split_path() -> SignaturePath:
@@ -362,3 +381,23 @@ def test_the_role_check_catches_an_id_passed_as_a_name_and_lets_a_fitting_value_
     assert [(m.source, m.target, m.value) for m in found] == [
         ("get_user_id.user_id", "add_contact.user_name", "USR001")
     ]
+
+
+def test_a_call_that_needs_a_login_gets_the_login_planned_before_it(episode):
+    """view_history fails until someone logs in: with the toolkit's prerequisites the planner puts
+    the login first (marked as a prerequisite); without them the turn cannot be planned."""
+    executor = episode.reset()
+    turn = PathTurn(0, ("view_history",), ("walk",))
+    assert plan_turn(executor, BY_NAME, turn, ("view_history",), [], random.Random(0)) == "plan_failed:view_history"
+    before = episode.state_hash()
+    prerequisites = prerequisite_map([], BY_NAME)
+    assert prerequisites["view_history"] == ("login",)  # Shop's session opener
+    planned = plan_turn(executor, BY_NAME, turn, ("view_history",), [], random.Random(0), prerequisites)
+    assert [(c.name, c.prerequisite) for c in planned] == [("login", True), ("view_history", False)]
+    assert planned[1].output == {"order_count": 0} and episode.state_hash() == before  # planning left no trace
+
+    path = SignaturePath(0, (turn,))
+    translator = Translator(teacher(), episode, BY_NAME, prerequisites)
+    (done,), cut = translator.translate(path, random.Random(0))
+    assert cut == "" and "prerequisite" in done.ops
+    assert [c.name for step in done.calls for c in step] == ["login", "view_history"]
