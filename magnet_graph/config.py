@@ -81,6 +81,9 @@ class PathConfig:
     seed: int = option(0, help="Seed of every random draw (walks, operations, shapes, values).")
     max_steps: int = option(7, minimum=2, help="S: functions per walk, as in the paper.")
     weighted: bool = option(False, help="Walk successors in proportion to edge score.")
+    backtrack: int = option(
+        3, minimum=0, help="At a dead end, step on from up to this many earlier functions (0: stop, as in the paper)."
+    )
     ops: tuple[str, ...] = option(
         OPERATIONS,
         parse=parse_ops,
@@ -123,6 +126,7 @@ class PathConfig:
             "seed": self.seed,
             "max_steps": self.max_steps,
             "weighted": self.weighted,
+            "backtrack": self.backtrack,
             "ops": list(self.ops),
             "mix": dict(self.mix),
         }
@@ -134,11 +138,20 @@ class SynthesisConfig(PathConfig):
     ``concurrency`` is how fast, not what: a resumed run may use another."""
 
     concurrency: int = option(4, minimum=1, help="Paths translated at once (each in its own environment).")
+    fan_out: float = option(
+        0.5, minimum=0.0, help="Chance that a call taking one item of an earlier list also calls for another item."
+    )
 
     def __post_init__(self):
         super().__post_init__()
         if self.concurrency < 1:
             raise MagnetGraphError(f"--concurrency: {self.concurrency}: at least 1")
+        if not 0.0 <= self.fan_out <= 1.0:
+            raise MagnetGraphError(f"--fan-out: {self.fan_out}: a chance between 0 and 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """What decides the conversations (a run's identity): the paths, and how turns may fan out."""
+        return {**super().to_dict(), "fan_out": self.fan_out}
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,10 @@ def check_invariants(
     for p in paths:
         assert [t.index for t in p.turns] == list(range(len(p.turns)))
         names = [f for t in p.turns for f in t.functions]
-        assert set(names) <= functions and len(names) == len(set(names))
+        walked = [f for t in p.turns for f in t.functions[:1] if "walk" in t.ops]
+        assert set(names) <= functions and len(walked) == len(set(walked))  # a walk never revisits
+        # an inserted call may repeat a function an earlier turn used (another lookup), never one of its own turn
+        assert all(len(set(t.functions)) == len(t.functions) for t in p.turns)
         for t in p.turns:
             assert len(t.functions) <= config.max_calls_per_turn
             if t.ops == ("split",):

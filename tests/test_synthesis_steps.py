@@ -18,7 +18,7 @@ from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.synthesis.distill import DistillFailed, positive
 from magnet_graph.synthesis.negatives import NegativeMaker
 from magnet_graph.synthesis.offline_templates import TEMPLATES, forth
-from magnet_graph.synthesis.planner import Executed, plan_turn, prerequisite_map
+from magnet_graph.synthesis.planner import Executed, PlanOptions, plan_turn, prerequisite_map
 from magnet_graph.synthesis.translate import Translator, cut_reasons
 from magnet_graph.teachers import OfflineTeacher
 
@@ -392,12 +392,12 @@ def test_a_call_that_needs_a_login_gets_the_login_planned_before_it(episode):
     before = episode.state_hash()
     prerequisites = prerequisite_map([], BY_NAME)
     assert prerequisites["view_history"] == ("login",)  # Shop's session opener
-    planned = plan_turn(executor, BY_NAME, turn, ("view_history",), [], random.Random(0), prerequisites)
+    planned = plan_turn(executor, BY_NAME, turn, ("view_history",), [], random.Random(0), PlanOptions(prerequisites))
     assert [(c.name, c.prerequisite) for c in planned] == [("login", True), ("view_history", False)]
     assert planned[1].output == {"order_count": 0} and episode.state_hash() == before  # planning left no trace
 
     path = SignaturePath(0, (turn,))
-    translator = Translator(teacher(), episode, BY_NAME, prerequisites)
+    translator = Translator(teacher(), episode, BY_NAME, PlanOptions(prerequisites))
     (done,), cut = translator.translate(path, random.Random(0))
     assert cut == "" and "prerequisite" in done.ops
     assert [c.name for step in done.calls for c in step] == ["login", "view_history"]

@@ -1,4 +1,4 @@
-// Insert: for each job (a turn's last function), pick one successor not yet in the path, in name
+// Insert: for each job (a turn's last function), pick one successor not yet in that turn, in name
 // order, with the job's random number r; return the best FEEDS edge into it (field -> param).
 UNWIND $jobs AS j
 MATCH (:Function {graph: $graph, name: j.function})-[e:FEEDS]->(g:Function {graph: $graph})

@@ -25,7 +25,7 @@ class OperationConfig:
     """Knobs; the paper fixes merge_p = 0.3 and at most 3 calls per turn, the rest are our defaults."""
 
     merge_p: float = 0.3  # each adjacent pair of turns merged with this probability
-    insert_p: float = 0.3  # each turn's last function gets a nested call with this probability
+    insert_p: float = 0.5  # each turn's last function gets a nested call with this probability
     long_dependency_p: float = 0.5  # share of inserts placed as their own later turn
     long_min_distance: int = 2  # a long dependency reaches back at least this many turns
     split_p: float = 0.5  # probability that a path also gets a split copy
@@ -91,15 +91,16 @@ def insert(
         for turn in path.turns:
             if turn.functions and rng.random() < config.insert_p:  # split/irrelevance turns have no call
                 key = f"{pi}:{turn.index}"
+                # a nested call may be a function the path used before (another lookup), not one of this turn's
                 jobs.append(
-                    {"key": key, "function": turn.functions[-1], "exclude": list(path.functions), "r": rng.random()}
+                    {"key": key, "function": turn.functions[-1], "exclude": list(turn.functions), "r": rng.random()}
                 )
                 plans.append((pi, turn.index, key, rng.random() < config.long_dependency_p, rng.random()))
     picks = {r["key"]: r["pick"] for r in store.run("path/insert_candidates", jobs=jobs)} if jobs else {}
     result = list(paths)
     for pi, turn_index, key, long, r in sorted(plans, key=lambda p: (p[0], -p[1])):  # later turns first
         pick = picks.get(key)
-        if pick is not None and pick["name"] not in result[pi].functions:
+        if pick is not None and pick["name"] not in result[pi].turns[turn_index].functions:
             result[pi] = _insert_call(result[pi], turn_index, pick, long, r, config)
     return result
 
@@ -132,13 +133,18 @@ def _insert_call(
 def split(
     store: GraphStore, paths: list[SignaturePath], rng: random.Random, config: OperationConfig
 ) -> list[SignaturePath]:
-    """Copies with an empty miss_func / miss_param turn before a randomly chosen turn."""
+    """Copies with an empty miss_func / miss_param turn before a randomly chosen turn: exactly
+    ``split_p`` of the paths that have two turns get one (a seeded sample, so a small run has its
+    share too), ``miss_param_p`` of those withhold a value, the rest a function."""
     plans, jobs = [], []
-    for pi, path in enumerate(paths):
-        if len(path.turns) < 2 or rng.random() >= config.split_p:
-            continue
+    eligible = [pi for pi, path in enumerate(paths) if len(path.turns) >= 2]
+    chosen = sorted(rng.sample(eligible, round(config.split_p * len(eligible))))
+    params_first = round(config.miss_param_p * len(chosen))
+    kinds = ["miss_param"] * params_first + ["miss_func"] * (len(chosen) - params_first)
+    rng.shuffle(kinds)
+    for pi, kind in zip(chosen, kinds, strict=True):
+        path = paths[pi]
         target = 1 + int(rng.random() * (len(path.turns) - 1))  # the turn whose need is withheld first
-        kind = "miss_param" if rng.random() < config.miss_param_p else "miss_func"
         function = path.turns[target].functions[0]
         key = f"{pi}"
         if kind == "miss_param":

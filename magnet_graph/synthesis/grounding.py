@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution.literals import NONE, Literals
@@ -57,6 +57,9 @@ class Grounding:
     state: list[tuple[frozenset[str], Any]]
     rng: random.Random
     tool_description: str = ""
+    # (param, repr(value)) of options that exist somewhere: in an earlier output or among the
+    # state's best-named values (not schema members, not made up)
+    grounded: set[tuple[str, str]] = field(default_factory=set)
 
     def options(
         self,
@@ -75,11 +78,13 @@ class Grounding:
             if isinstance(out.value, dict):
                 for key in named_fields(param, schema, out.value, out.function):
                     origin = {"field": key, "same_turn": out.same_turn, "source": out.function}
-                    found += [(v, origin) for v in pieces(out.value[key], json_type)]
+                    found += _numbered(origin, pieces(out.value[key], json_type), out.value[key])
         accepted = self._accepted(param, schema, literals)
         role = classify(param, schema.get("description", ""), json_type)
         tiers = ranked_tiers(param, json_type, self.state)
         in_state = [v for tier in tiers for v in self._draw(tier) if not _bulk(role, v)]
+        self.grounded |= {(param, repr(v)) for v in (tiers[0] if tiers else [])}
+        self.grounded |= {(param, repr(v)) for v, origin in found if origin is not None}
         prefixes = literals.prefixes.get(param)
         if prefixes:  # the code checks how it begins (a passport number "US...")
             in_state = [v for v in in_state if isinstance(v, str) and v.startswith(prefixes)]
@@ -161,7 +166,10 @@ class Grounding:
         for out in self.outputs:
             if out.function == source:
                 origin = {"field": source_field, "same_turn": out.same_turn, "source": source}
-                return [(v, origin) for at in values_at(out.value, source_field) for v in pieces(at, json_type)]
+                found = []
+                for at in values_at(out.value, source_field):
+                    found += _numbered(origin, pieces(at, json_type), at)
+                return found
         return []
 
     def _accepted(self, param: str, schema: dict[str, Any], literals: Literals) -> list[Any]:
@@ -189,6 +197,15 @@ class Grounding:
         drawn = list(options)
         self.rng.shuffle(drawn)
         return drawn
+
+
+def _numbered(origin: dict, values: list[Any], whole: Any) -> list[tuple[Any, dict]]:
+    """Options from one field: where the field is a list, each value's origin says which element
+    it is (``element``, from 1), so the user can say "the second file" and mean it."""
+    if not isinstance(whole, (list, tuple)) or len(whole) < 2:
+        return [(v, origin) for v in values]
+    position = {repr(v): k + 1 for k, v in enumerate(whole)}
+    return [(v, {**origin, "element": position[repr(v)]} if repr(v) in position else origin) for v in values]
 
 
 def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], function: str = "") -> list[str]:

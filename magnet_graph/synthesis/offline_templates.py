@@ -43,7 +43,7 @@ def back(messages: list[dict[str, Any]]) -> str:
             if not (withheld.get("function") == call["function"] and withheld.get("param") == p)
         ]
         parts += [
-            f"{p} the {ref['field']} {'it returns' if ref['same_turn'] else 'from earlier'}"
+            f"{p} the {_ordinal(ref.get('element'))}{ref['field']} {'it returns' if ref['same_turn'] else 'from earlier'}"
             for p, ref in call["refer"].items()
         ]
         what = NESTED_INTENT if call["nested"] else intent(call["description"])
@@ -94,21 +94,22 @@ def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> d
         if match is None:
             continue
         rest = source[match.end() :]
-        ref = re.match(r"the (\w+) (it returns|from earlier)", rest)
+        ref = re.match(r"the (?:(\w+) item of the )?([\w.\[\]{}]+) (it returns|from earlier)", rest)
         if ref is None:
             try:
                 arguments[param] = _DECODER.raw_decode(rest)[0]
             except ValueError:
                 continue
             continue
-        outputs = turn_outputs if ref.group(2) == "it returns" else earlier
+        element, field = _ORDINALS.get(ref.group(1) or ""), ref.group(2)
+        outputs = turn_outputs if ref.group(3) == "it returns" else earlier
         results = [c["output"] for c in reversed(outputs) if isinstance(c["output"], dict)]
         options = [
-            piece
-            for out in results
-            if ref.group(1) in out
-            for piece in pieces(out[ref.group(1)], schema.get("type", "string"))
+            piece for out in results if field in out for piece in pieces(out[field], schema.get("type", "string"))
         ]
+        if element is not None:  # "the second item of the listing": that one
+            listed = next((out[field] for out in results if field in out and isinstance(out[field], list)), [])
+            options = [listed[element - 1]] if element <= len(listed) else []
         if not options:
             return None
         for option in options:  # a repair tries the next value the result offers
@@ -116,6 +117,17 @@ def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> d
             if json.dumps({"name": function["name"], "arguments": arguments}, sort_keys=True) not in failed:
                 break
     return {"name": function["name"], "arguments": arguments}
+
+
+_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+_ORDINALS = {w: k + 1 for k, w in enumerate(_ORDINAL_WORDS)}
+
+
+def _ordinal(element: int | None) -> str:
+    """``"second item of the "`` for element 2; ``""`` when the value is not one item of a list."""
+    if not element or element > len(_ORDINAL_WORDS):
+        return ""
+    return f"{_ORDINAL_WORDS[element - 1]} item of the "
 
 
 def assistant(messages: list[dict[str, Any]]) -> str:

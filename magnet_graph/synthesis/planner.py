@@ -42,6 +42,8 @@ class PlannedCall:
     refer: dict[str, dict[str, Any]] = field(default_factory=dict)
     output: Any = None
     prerequisite: bool = False  # planned only because the next call failed without it
+    fanned: bool = False  # a parallel copy of the call before it, for another existing item
+    grounded: set = field(default_factory=set)  # (param, repr(value)) its grounding found existing
 
     @property
     def call(self) -> ToolCall:
@@ -65,25 +67,53 @@ def plan_turn(
     functions: tuple[str, ...],
     history: list[Executed],
     rng: random.Random,
-    prerequisites: dict[str, tuple[str, ...]] | None = None,
+    options: PlanOptions | None = None,
 ) -> list[PlannedCall] | str:
     """Planned calls for ``functions`` (a turn's, or the turn a split withholds), or why it failed.
     A call that fails until something else runs first (a login, starting the engine) gets that
-    call planned before it, from ``prerequisites`` (function -> the graph's prerequisites of it)."""
+    call planned before it (``options.prerequisites``); a call may get a parallel call for another
+    existing item: another file listed, another user (``options.fan_out``)."""
+    options = options or PlanOptions()
     env = executor.env
     env.checkpoint()
     try:
         planned: list[PlannedCall] = []
         for position, name in enumerate(functions):
             calls = _plan_unblocked(
-                executor, signatures, turn, position, name, planned, history, rng, prerequisites or {}
+                executor, signatures, turn, position, name, planned, history, rng, options.prerequisites
             )
             if calls is None:
                 return f"plan_failed:{name}"
             planned += calls
+            first = calls[-1]
+            fan = len(planned) < options.max_calls_per_turn and not is_opener(signatures[name]) and first.grounded
+            if fan and rng.random() < options.fan_out:
+                snapshot = env.snapshot()
+                again = _plan_call(executor, signatures[name], turn, position, planned, history, snapshot, rng)
+                if again is not None and _another_item(first, again):  # "read the first and the second file"
+                    again.fanned = True
+                    planned.append(again)
         return planned
     finally:
         env.rollback()
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How the planner may reshape a turn: ``prerequisites`` (function -> what may have to run
+    before it, see ``prerequisite_map``), and ``fan_out``, the chance that a call also gets a
+    parallel call for another existing item (at most ``max_calls_per_turn`` calls a turn)."""
+
+    prerequisites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fan_out: float = 0.0
+    max_calls_per_turn: int = 3  # as the paper's back-translation asks
+
+
+def _another_item(first: PlannedCall, again: PlannedCall) -> bool:
+    """The copy is the same request for another existing thing: it differs from the first call in
+    a value found in an earlier output or the state, in the same step."""
+    differs = [p for p in again.arguments if repr(again.arguments[p]) != repr(first.arguments.get(p))]
+    return again.step == first.step and any((p, repr(again.arguments[p])) in again.grounded for p in differs)
 
 
 MAX_PREREQUISITE_DEPTH = 2  # a prerequisite of a prerequisite (lock the doors before starting the engine)
@@ -200,7 +230,9 @@ def _plan_call(executor, sig, turn, position, planned, history, snapshot, rng, f
                     source = next(k for k, c in enumerate(planned) if c.name == origin["source"])
                     step = max(step, planned[source].step + 1)
                     nested = nested or "insert" in turn.ops and position == len(turn.functions) - 1
-        return PlannedCall(sig.name, arguments, step, nested, say, refer, observation.output)
+        return PlannedCall(
+            sig.name, arguments, step, nested, say, refer, observation.output, grounded=grounding.grounded
+        )
     return None
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import MagnetGraphError
 
-BACK_VERSION = "back-translate-v1"
+BACK_VERSION = "back-translate-v2"
 FORTH_VERSION = "forth-translate-v1"
 ASSIST_VERSION = "assistant-hinted-v1"
 STUDENT_VERSION = "assistant-unhinted-v1"  # the same prompt with no hint: how a student answers
@@ -43,7 +43,8 @@ The TASK block gives the functions this turn needs, the exact argument values, a
 Rules:
 - Never name the functions; say what you want done.
 - Carry every value listed under "say" word for word. Values under "refer" come from earlier results:
-  refer to them indirectly ("the booking you just made"), never repeat them.
+  refer to them indirectly ("the booking you just made"), never repeat them. A "refer" with
+  "element": k means the k-th item of that listed result, counting from 1 ("the second file listed").
 - "nested" calls happen implicitly: do not ask for them; mention only their "say" values.
 - With several requests, ask for all of them explicitly in one message, in order.
 - If "withhold" names a value, leave it out entirely (the assistant will have to ask for it).

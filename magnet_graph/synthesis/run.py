@@ -44,7 +44,7 @@ from ..teachers import Teacher
 from . import prompts
 from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
-from .planner import prerequisite_map
+from .planner import PlanOptions, prerequisite_map
 from .translate import Translator
 from .writer import write_outputs
 
@@ -123,7 +123,8 @@ def synthesize(
     todo = [p for p in paths if p.id not in done]
     started = time.time()
     writer = JsonlAppender()
-    worker = _PathWorker(signatures, teacher, student, config.seed, prerequisite_map(store.edges(), signatures))
+    options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
+    worker = _PathWorker(signatures, teacher, student, config.seed, options)
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
@@ -207,10 +208,10 @@ class _PathWorker:
         teacher: Teacher,
         student: Teacher | None,
         seed: int,
-        prerequisites: dict[str, tuple[str, ...]] | None = None,
+        options: PlanOptions | None = None,
     ):
         self.signatures, self.teacher, self.student, self.seed = signatures, teacher, student, seed
-        self.prerequisites = prerequisites or {}
+        self.options = options or PlanOptions()
         self.stats: Counter = Counter()
         self._lock = threading.Lock()
 
@@ -283,7 +284,7 @@ class _PathWorker:
             tried.append(state)
             episode = Episode(sigs, state, seed=seed)
             try:
-                translator = Translator(self.teacher, episode, {s.name: s for s in sigs}, self.prerequisites)
+                translator = Translator(self.teacher, episode, {s.name: s for s in sigs}, self.options)
                 turns, cut = translator.translate(path, random.Random(seed))
             except BaseException:
                 episode.close()

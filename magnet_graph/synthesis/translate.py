@@ -24,7 +24,7 @@ from ..records import Missing, ToolCall, ToolSpec, Turn
 from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
-from .planner import Executed, PlannedCall, plan_turn
+from .planner import Executed, PlannedCall, PlanOptions, plan_turn
 
 # What the user says when withheld functions become available again (the wording of BFCL's data).
 TOOLS_ADDED_MESSAGE = "I have updated some more functions you can choose from. What about now?"
@@ -74,7 +74,7 @@ class Translator:
     teacher: Teacher
     episode: Episode
     signatures: dict[str, FunctionSignature]
-    prerequisites: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see planner.prerequisite_map
+    options: PlanOptions = field(default_factory=PlanOptions)  # prerequisites, fan-out
     stats: Counter = field(default_factory=Counter)
 
     def translate(self, path: SignaturePath, rng: random.Random) -> tuple[list[Turn], str]:
@@ -166,10 +166,11 @@ class Translator:
             said = [user]
         calls, outputs = self._forth(executor, turn.index, said, planned, history)
         ops = turn.ops + (("prerequisite",) if any(c.prerequisite for c in planned) else ())
+        ops += ("fan_out",) if any(c.fanned for c in planned) else ()
         return Turn(turn.index, ops, user, calls, outputs, added=added, state_hash=executor.env.state_hash())
 
     def _plan(self, executor, turn, functions, history, rng) -> list[PlannedCall]:
-        planned = plan_turn(executor, self.signatures, turn, functions, history, rng, self.prerequisites)
+        planned = plan_turn(executor, self.signatures, turn, functions, history, rng, self.options)
         if isinstance(planned, str):
             raise TranslationFailed(planned, turn.index)
         return planned
@@ -178,7 +179,7 @@ class Translator:
         calls = []
         for c in planned:
             say = dict(c.say)
-            refer = {p: {"field": r["field"], "same_turn": r["same_turn"]} for p, r in c.refer.items()}
+            refer = {p: {k: r[k] for k in ("field", "same_turn", "element") if k in r} for p, r in c.refer.items()}
             if withhold and withhold["function"] == c.name and withhold["param"] in refer:
                 refer.pop(withhold["param"])  # a withheld value is stated by the user later, never referred to
                 say[withhold["param"]] = c.arguments[withhold["param"]]
