@@ -64,7 +64,14 @@ class _Shop:
             return {"error": "tier must be one of: gold, silver"}
         if note:
             raise ValueError("note must be one of: gift, plain")
+        if tier == "bronze":  # a branch that fails names a value the tool refuses
+            return {"error": "bronze is retired"}
         return {"price": TIERS[tier]}
+
+    def divide(self, a: float, b: float) -> dict:
+        if b == 0:
+            return {"error": "division by zero"}
+        return {"result": a / b}
 
 
 def test_module_constants_annotations_and_error_messages_of_a_users_class():
@@ -74,3 +81,4 @@ def test_module_constants_annotations_and_error_messages_of_a_users_class():
     assert set(found.values["speed"]) == {"fast", "slow"}
     assert set(found.values["note"]) == {"gift", "plain"}  # the message names its parameter
     assert mine_literals(_Shop, "missing").values == {}
+    assert "b" not in mine_literals(_Shop, "divide").values  # 0 is what divide refuses, not a value to offer

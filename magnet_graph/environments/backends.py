@@ -15,6 +15,7 @@ from ..errors import MagnetGraphError
 from ..execution.literals import NONE, Literals, mine_literals
 from ..integrations import ClassBackend, class_backend
 from ..signature import FunctionSignature
+from ..tokens import GENERIC, name_tokens
 
 SIMULATED = ("simulated", "")  # kinds whose tools have no implementation: outputs are made up
 
@@ -76,14 +77,21 @@ def tool_literals(sig: FunctionSignature) -> Literals:
     shared = class_literals(cls)
     values = dict(own.values)
     for p in params - set(values):
-        if p in shared.values:
+        if p in shared.values and _specific(p):
             values[p] = shared.values[p]  # book_flight's airports are the ones get_flight_cost knows
     covered = {frozenset(c) for c in own.combos}
     combos = own.combos + tuple(  # a sibling's joint values, for parameters this method says nothing of itself
-        c for c in shared.combos if set(c) <= params and frozenset(c) not in covered and not set(c) & set(own.values)
+        c
+        for c in shared.combos
+        if set(c) <= params and frozenset(c) not in covered and not set(c) & set(own.values) and all(map(_specific, c))
     )
     prefixes = {**{p: v for p, v in shared.prefixes.items() if p in params}, **own.prefixes}
     return Literals(values, combos, prefixes)
+
+
+def _specific(param: str) -> bool:
+    """A name that means the same in every method (``travel_from``), not an operand (``a``, ``value``)."""
+    return bool(set(name_tokens(param)) - GENERIC - {"a", "b", "x", "y", "n", "number", "num"})
 
 
 @functools.lru_cache(maxsize=256)

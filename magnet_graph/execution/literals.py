@@ -5,7 +5,8 @@ and ``if unit_in not in to_meters``. Read from the method's syntax tree (never r
 
 - membership and lookups: ``p in D`` / ``p not in [...]``, ``D[p]``, ``D.get(p)`` -> D's keys or items;
 - equalities: ``p == "on"``; several in one ``and`` -> a joint assignment (``cityA == "83214" and
-  cityB == "74532"``);
+  cityB == "74532"``); in the test of a branch that fails (``if b == 0: return {"error": ...}``) a
+  value the tool refuses, never offered;
 - joint keys: ``(a, b) in D`` / ``D[(a, b)]`` with tuple keys, ``for key in D: a == key[0] and b ==
   key[1]``, and f-string keys (``f"{unit_in}_to_{unit_out}" in conversion``) -> joint assignments;
 - ``Literal[...]`` and ``Enum`` annotations; ``p.startswith("US")`` -> how a made-up value must begin;
@@ -98,7 +99,10 @@ class _Miner:
     def result(self) -> Literals:
         self._locals()
         self._annotations()
+        refused = self._guards()
         for n in ast.walk(self.node):
+            if id(n) in self.guarded:
+                continue
             if isinstance(n, ast.Compare):
                 self._compare(n)
             elif isinstance(n, ast.BoolOp) and isinstance(n.op, ast.And):
@@ -113,9 +117,41 @@ class _Miner:
                     self.prefixes.setdefault(p, []).append(n.args[0].value)
             elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n is not self.docstring:
                 self._message(n.value)  # (the docstring names every parameter: not a message about one)
-        values = {p: tuple(_distinct(v)[:MAX_VALUES]) for p, v in self.values.items() if v}
+        values = {p: [x for x in v if repr(x) not in refused.get(p, set())] for p, v in self.values.items()}
+        values = {p: tuple(_distinct(v)[:MAX_VALUES]) for p, v in values.items() if v}
         combos = tuple(_distinct(self.combos)[:MAX_COMBOS])
         return Literals(values, combos, {p: tuple(_distinct(v)) for p, v in self.prefixes.items()})
+
+    def _guards(self) -> dict[str, set[str]]:
+        """Tests of branches that fail (raise, or return an error): ``if b == 0: return {"error": ...}``
+        names a value the tool refuses, ``if mode not in [...]: raise`` the values it takes. Returns
+        the refused values (reprs) by parameter; the guards' comparisons are read here, not again."""
+        refused: dict[str, set[str]] = {}
+        self.guarded: set[int] = set()
+        for n in ast.walk(self.node):
+            if not isinstance(n, ast.If) or not _fails(n.body):
+                continue
+            tests = n.test.values if isinstance(n.test, ast.BoolOp) else [n.test]
+            for test in tests:
+                if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+                    continue
+                op, right = test.ops[0], test.comparators[0]
+                p = self._param(test.left)
+                if p is None:
+                    continue
+                self.guarded.add(id(test))
+                if isinstance(op, (ast.NotEq, ast.NotIn)):  # anything else fails: these are what it takes
+                    self._compare(
+                        ast.Compare(test.left, [ast.Eq() if isinstance(op, ast.NotEq) else ast.In()], [right])
+                    )
+                elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
+                    refused.setdefault(p, set()).add(repr(right.value))
+                elif isinstance(op, ast.In):
+                    container = self._container(right)
+                    refused.setdefault(p, set()).update(repr(k) for k in (container or ()) if _scalar(k))
+            if isinstance(n.test, ast.BoolOp):
+                self.guarded.add(id(n.test))
+        return refused
 
     # what names stand for
     def _locals(self) -> None:
@@ -278,6 +314,26 @@ class _Miner:
                     self.values[p] += [v for v in typing.get_args(arg) if _scalar(v)]
                 elif isinstance(arg, type) and issubclass(arg, enum.Enum):
                     self.values[p] += [m.value for m in arg if _scalar(m.value)]
+
+
+def _fails(body: list[ast.stmt]) -> bool:
+    """A branch that raises, or returns an error: ``{"error": ...}``, ``"Error: ..."``."""
+    for stmt in body:
+        if isinstance(stmt, ast.Raise):
+            return True
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            value = stmt.value
+            if isinstance(value, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value == "error" for k in value.keys
+            ):
+                return True
+            if (
+                isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and value.value.lower().startswith("error")
+            ):
+                return True
+    return False
 
 
 def _partial_keys(node: ast.AST) -> list[Any]:

@@ -215,6 +215,8 @@ def _plan_call(executor, sig, turn, position, planned, history, snapshot, rng, f
         if ToolCall(sig.name, arguments).key() in earlier_calls:
             continue  # a parallel call must differ from its siblings
         observation = executor.execute({"name": sig.name, "arguments": arguments})
+        if _repeats(sig.name, arguments, observation.output, planned, history):
+            continue  # the same call with the same answer says nothing new (and no negative could miss it)
         if not observation.ok or declined(observation.output):
             if failure is not None:
                 failure.error = observation.error or json.dumps(observation.output, sort_keys=True, default=str)[:300]
@@ -268,6 +270,12 @@ def _units(params, single, literals, rng) -> tuple[list[tuple[str, ...]], dict]:
             units.append((p,))
             options[(p,)] = [((v,), (o,)) for v, o in single[p]]
     return units, options
+
+
+def _repeats(name: str, arguments: dict, output: Any, planned: list[PlannedCall], history: list[Executed]) -> bool:
+    """A call made before in the conversation, with the same arguments, that answered the same."""
+    earlier = [(c.name, c.arguments, c.output) for c in planned] + [(h.name, h.arguments, h.output) for h in history]
+    return any(n == name and a == arguments and o == output for n, a, o in earlier)
 
 
 _SUCCESS = frozenset({"status", "success", "ok", "succeeded", "successful"})
