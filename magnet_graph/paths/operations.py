@@ -135,29 +135,41 @@ def split(
 ) -> list[SignaturePath]:
     """Copies with an empty miss_func / miss_param turn before a randomly chosen turn: exactly
     ``split_p`` of the paths that have two turns get one (a seeded sample, so a small run has its
-    share too), ``miss_param_p`` of those withhold a value, the rest a function."""
-    plans, jobs = [], []
+    share too); ``miss_param_p`` of those withhold a value, drawn among the paths where some later
+    turn takes a value only the user can state, the rest withhold a function."""
+    jobs = []
     eligible = [pi for pi, path in enumerate(paths) if len(path.turns) >= 2]
-    chosen = sorted(rng.sample(eligible, round(config.split_p * len(eligible))))
-    params_first = round(config.miss_param_p * len(chosen))
-    kinds = ["miss_param"] * params_first + ["miss_func"] * (len(chosen) - params_first)
-    rng.shuffle(kinds)
-    for pi, kind in zip(chosen, kinds, strict=True):
+    for pi in eligible:  # which value each later turn could withhold
         path = paths[pi]
-        target = 1 + int(rng.random() * (len(path.turns) - 1))  # the turn whose need is withheld first
-        function = path.turns[target].functions[0]
-        key = f"{pi}"
-        if kind == "miss_param":
+        for target in range(1, len(path.turns)):
+            function = path.turns[target].functions[0]
             produced = [d.target_param for d in path.turns[target].depends_on if d.target == function]
             earlier = [f for t in path.turns[:target] for f in t.functions]
-            jobs.append({"key": key, "function": function, "produced": produced, "earlier": earlier, "r": rng.random()})
-        plans.append((pi, target, kind, function, key))
+            jobs.append(
+                {
+                    "key": f"{pi}:{target}",
+                    "function": function,
+                    "produced": produced,
+                    "earlier": earlier,
+                    "r": rng.random(),
+                }
+            )
     params = {r["key"]: r["param"] for r in store.run("path/split_params", jobs=jobs)} if jobs else {}
+    withholdable = {pi: [t for t in range(1, len(paths[pi].turns)) if params.get(f"{pi}:{t}")] for pi in eligible}
+    count = round(config.split_p * len(eligible))
+    can_ask = [pi for pi in eligible if withholdable[pi]]
+    asking = set(rng.sample(can_ask, min(round(config.miss_param_p * count), len(can_ask))))
+    missing_function = rng.sample([pi for pi in eligible if pi not in asking], count - len(asking))
+    chosen_plans = []
+    for pi in sorted(asking | set(missing_function)):
+        kind = "miss_param" if pi in asking else "miss_func"
+        pool = withholdable[pi] if kind == "miss_param" else list(range(1, len(paths[pi].turns)))
+        target = pool[int(rng.random() * len(pool))]  # the turn whose need is withheld first
+        function = paths[pi].turns[target].functions[0]
+        chosen_plans.append((pi, target, kind, function, params.get(f"{pi}:{target}") or ""))
     copies = []
-    for pi, target, kind, function, key in plans:
-        param = params.get(key) or ""
-        if kind == "miss_param" and not param:
-            kind = "miss_func"  # every required value of it comes from earlier calls
+    for pi, target, kind, function, param in chosen_plans:
+        param = param if kind == "miss_param" else ""
         path = paths[pi]
         empty = PathTurn(-1, (), ("split",), (), Missing(kind, function, param))
         turns = list(path.turns)
