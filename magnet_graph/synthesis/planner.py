@@ -83,6 +83,8 @@ def plan_turn(
                 executor, signatures, turn, position, name, planned, history, rng, options.prerequisites
             )
             if calls is None:
+                if sum(c.name == name for c in planned) >= 2:
+                    continue  # a third parallel copy that cannot differ from the two before it
                 return f"plan_failed:{name}"
             planned += calls
             first = calls[-1]
@@ -119,50 +121,69 @@ def _another_item(first: PlannedCall, again: PlannedCall) -> bool:
 MAX_PREREQUISITE_DEPTH = 2  # a prerequisite of a prerequisite (lock the doors before starting the engine)
 
 
-def _plan_unblocked(executor, signatures, turn, position, name, planned, history, rng, prerequisites, depth=0):
+def _plan_unblocked(
+    executor, signatures, turn, position, name, planned, history, rng, prerequisites, depth=0, avoid=()
+):
     """[name's call], or [its prerequisites' calls..., name's call] when it only works after them;
-    None when neither works. Prerequisites are tried one after another: one after which the call
-    fails otherwise ("press the brake" instead of "lock the doors") is kept and the next tried on
-    top of it; one that changes nothing is rolled back."""
+    None when neither works. A search over short chains of prerequisites, each tried with a few
+    different successful calls (lock or unlock): a chain after which the call fails otherwise
+    ("press the brake" instead of "lock the doors") is grown by another prerequisite; every chain
+    tried in vain is rolled back."""
     failure = _Failure()
-    call = _plan_call(
-        executor, signatures[name], turn, position, planned, history, executor.env.snapshot(), rng, failure
-    )
+    snapshot = executor.env.snapshot()
+    call = _plan_call(executor, signatures[name], turn, position, planned, history, snapshot, rng, failure, avoid)
     if call is not None:
         return [call]
-    if depth >= MAX_PREREQUISITE_DEPTH:
+    if depth >= MAX_PREREQUISITE_DEPTH or not prerequisites.get(name):
         return None
-    executor.env.checkpoint()
-    kept: list[PlannedCall] = []
-    for first in prerequisites.get(name, ()):
-        if first in {c.name for c in planned + kept} or first not in signatures:
-            continue  # (one that ran in an earlier turn may be needed again: a login after a logout)
-        executor.env.checkpoint()
-        before = _plan_unblocked(
-            executor, signatures, turn, position, first, planned + kept, history, rng, prerequisites, depth + 1
-        )
-        if before is None:
-            executor.env.rollback()
-            continue
-        for c in before:
-            c.prerequisite = True
-        now = _Failure()
-        snapshot = executor.env.snapshot()
-        call = _plan_call(
-            executor, signatures[name], turn, position, planned + kept + before, history, snapshot, rng, now
-        )
-        if call is not None:
-            executor.env.release()
-            executor.env.release()
-            return [*kept, *before, call]
-        if now.error != failure.error:  # one condition met, another left: keep it and go on
-            executor.env.release()
-            kept += before
-            failure = now
-        else:
-            executor.env.rollback()
-    executor.env.rollback()
+    env = executor.env
+    frontier: list[tuple[tuple[PlannedCall, ...], str]] = [((), failure.error)]
+    for _ in range(MAX_CHAIN):
+        grown = []
+        for chain, error in frontier:
+            for first in prerequisites[name]:
+                if first not in signatures or first in {c.name for c in [*planned, *chain]}:
+                    continue  # (one that ran in an earlier turn may be needed again: a login after a logout)
+                tried: list[str] = []
+                for _ in range(ALTERNATIVES):
+                    env.checkpoint()
+                    before = None
+                    if _replay(executor, chain):
+                        before = _plan_unblocked(
+                            executor, signatures, turn, position, first, [*planned, *chain], history, rng,
+                            prerequisites, depth + 1, tuple(tried),
+                        )  # fmt: skip
+                    if before is None:
+                        env.rollback()
+                        break
+                    tried.append(before[-1].call.key())
+                    now = _Failure()
+                    steps = [*planned, *chain, *before]
+                    done = _plan_call(
+                        executor, signatures[name], turn, position, steps, history, env.snapshot(), rng, now
+                    )
+                    if done is not None:
+                        env.release()
+                        for c in (*chain, *before):
+                            c.prerequisite = True
+                        return [*chain, *before, done]
+                    env.rollback()
+                    if now.error != error:  # one condition met, another left: a chain to grow
+                        grown.append(((*chain, *before), now.error))
+        frontier = grown[:FRONTIER]
+        if not frontier:
+            break
     return None
+
+
+MAX_CHAIN = 2  # prerequisites in a row before a call (lock the doors, press the brake)
+ALTERNATIVES = 3  # successful calls of one prerequisite tried (lock or unlock)
+FRONTIER = 4  # partial chains kept per step
+
+
+def _replay(executor, calls) -> bool:
+    """Execute planned calls again, in order; whether all of them succeeded."""
+    return all(executor.execute({"name": c.name, "arguments": c.arguments}).ok for c in calls)
 
 
 @dataclass
@@ -191,7 +212,11 @@ def prerequisite_map(edges: list[FeedsEdge], signatures: dict[str, FunctionSigna
     return {name: tuple(sources) for name, sources in found.items() if sources}
 
 
-def _plan_call(executor, sig, turn, position, planned, history, snapshot, rng, failure=None) -> PlannedCall | None:
+def _plan_call(
+    executor, sig, turn, position, planned, history, snapshot, rng, failure=None, avoid=()
+) -> PlannedCall | None:
+    """The first combination of candidate values that succeeds (not one of ``avoid``'s call keys);
+    ``failure`` gets the last error when none does."""
     deps = {d.target_param: d for d in turn.depends_on if d.target == sig.name and d.source_field}
     properties = sig.parameters.get("properties", {})
     params = [p for p in properties if p in sig.required or p in deps]
@@ -205,7 +230,7 @@ def _plan_call(executor, sig, turn, position, planned, history, snapshot, rng, f
         for p in params
     }
     units, options = _units(params, single, joint, rng)
-    earlier_calls = [c.call.key() for c in planned]
+    earlier_calls = [c.call.key() for c in planned] + list(avoid)
     for choice in _choices(units, options):
         arguments, origins = {}, {}
         for unit, i in zip(units, choice, strict=True):
