@@ -131,8 +131,13 @@ class Grounding:
                 records = [r for r in (self._record(item, depth, k) for k in range(max(2, least))) if r is not None]
                 return [records[:least], records[: max(least, 2)]] if records else []
             if _type(item) in ("string", "integer", "number", "boolean"):
+                listed = list(item.get("enum") or []) + described_values(schema.get("description", ""))
+                listed += list(literals.for_param(param))
+                listed = [v for v in distinct(listed) if fits(v, _type(item))]
+                if listed:  # the members it takes are listed: some of them, and all of them
+                    drawn = self._draw(listed)
+                    return [drawn[: max(least, 1)], drawn[: max(least, 2)], listed]
                 pool = [v for tier in ranked_tiers(param, _type(item), self.state) for v in tier]
-                pool += list(literals.for_param(param)) + described_values(schema.get("description", ""))
                 pool = [v for v in distinct(pool) if fits(v, _type(item))]
                 if pool:
                     drawn = self._draw(pool)
@@ -185,7 +190,8 @@ class Grounding:
         if bounds is None:
             return []
         low, high = bounds
-        picks = [low + (high - low) * f for f in (self.rng.uniform(0.1, 0.9), 0.5, 0.25)]
+        # its top (a pedal pressed all the way), its middle, its bottom, then one drawn inside it
+        picks = [low + (high - low) * f for f in (1.0, 0.5, 0.0, self.rng.uniform(0.1, 0.9))]
         return [int(round(v)) if json_type == "integer" else round(v, 2) for v in picks]
 
     def _draw(self, values: list[Any]) -> list[Any]:

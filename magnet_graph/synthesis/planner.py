@@ -177,7 +177,7 @@ def _plan_unblocked(
 
 
 MAX_CHAIN = 2  # prerequisites in a row before a call (lock the doors, press the brake)
-ALTERNATIVES = 3  # successful calls of one prerequisite tried (lock or unlock)
+ALTERNATIVES = 4  # successful calls of one prerequisite tried (lock or unlock, press the pedal halfway or fully)
 FRONTIER = 4  # partial chains kept per step
 
 
