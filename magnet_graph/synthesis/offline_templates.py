@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..execution.values import pieces
+from ..execution.values import pieces, values_at
 from ..teachers import OfflineTeacher
 from .prompts import ASSIST_VERSION, BACK_VERSION, FORTH_VERSION, JUDGE_VERSION, task_of
 
@@ -104,11 +104,10 @@ def _read_clause(clause, function, earlier, turn_outputs, supplied, failed) -> d
         element, field = _ORDINALS.get(ref.group(1) or ""), ref.group(2)
         outputs = turn_outputs if ref.group(3) == "it returns" else earlier
         results = [c["output"] for c in reversed(outputs) if isinstance(c["output"], dict)]
-        options = [
-            piece for out in results if field in out for piece in pieces(out[field], schema.get("type", "string"))
-        ]
+        found = next((f for f in (values_at(out, field) for out in results) if f), [])  # "items[].id", "table{}"
+        options = [piece for value in found for piece in pieces(value, schema.get("type", "string"))]
         if element is not None:  # "the second item of the listing": that one
-            listed = next((out[field] for out in results if field in out and isinstance(out[field], list)), [])
+            listed = found[0] if len(found) == 1 and isinstance(found[0], list) else found
             options = [listed[element - 1]] if element <= len(listed) else []
         if not options:
             return None
