@@ -61,22 +61,29 @@ class NegativeMaker:
                 else:
                     kind = "called_unavailable_function"
                 found.append(self._negative(at, Move((call,)), kind, k))
-            elif "insert" in turn.ops and len(turn.calls) >= 2:
+            elif "insert" in turn.ops and len(turn.calls) >= 2 and not self._seen_before(k, len(turn.calls) - 1):
                 at = self.positive.positions[(k, len(turn.calls) - 1)]
                 done = [out for step in turn.outputs[:-1] for out in step]
                 summary = "Done. Results: " + "; ".join(json.dumps(o, sort_keys=True)[:160] for o in done)
                 found.append(self._negative(at, Move(content=summary), "missing_nested_call", k))
-            elif "insert_long" in turn.ops and turn.calls:
+            elif "insert_long" in turn.ops and turn.calls and not self._seen_before(k, 0):
                 found.append(self._changed_call(k, rng, "wrong_long_dependency"))
         negatives = [n for n in found if n is not None]
         if not negatives:
             for k in rng.sample(range(len(self.turns)), len(self.turns)):
-                if self.turns[k].calls and not self.turns[k].missing:
+                if self.turns[k].calls and not self.turns[k].missing and not self._seen_before(k, 0):
                     negative = self._changed_call(k, rng, "wrong_argument")
                     if negative is not None:
                         negatives.append(negative)
                         break
         return negatives
+
+    def _seen_before(self, k: int, step: int) -> bool:
+        """Whether every output of turn k's step is one the conversation already had (rounding an
+        integer, a km-to-km conversion): leaving the step out or changing it shows nowhere."""
+        earlier = [canonical(o) for t in self.turns[:k] for s in t.outputs for o in s]
+        earlier += [canonical(o) for s in self.turns[k].outputs[:step] for o in s]
+        return all(canonical(o) in earlier for o in self.turns[k].outputs[step])
 
     def _changed_call(self, k: int, rng: random.Random, kind: str) -> Negative | None:
         """The turn's first step with one argument changed; None if no change alters the outcome."""
