@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +149,16 @@ def test_help_imports_no_driver_engine_or_torch(command):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     assert "click" in imported  # the import list was captured
     assert not {"neo4j", "arcadedb_embedded", "torch", "transformers", "trl", "jsonschema"} & imported
+
+
+def test_a_run_that_writes_nothing_exits_1_with_its_top_reasons(workdir):
+    """Every tool refuses: the run's files are still written, the summary says why, exit 1."""
+    catalog = "python:tests.fixtures.sample_tools:Closed"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # the fixture's package
+    assert cli("load", catalog, "--graph", "closed", cwd=workdir, env=env).returncode == 0
+    run = cli("synthesize", "-n", "3", "--seed", "0", "--graph", "closed", "--out", "closed-out", cwd=workdir, env=env)
+    assert run.returncode == 1, run.stderr
+    failure = [line for line in run.stderr.splitlines() if line.startswith("error: wrote no trajectories")]
+    assert len(failure) == 1 and "top reasons: translate:plan_failed (" in failure[0], run.stderr
+    report = json.loads((workdir / "closed-out" / "report.json").read_text())
+    assert report["counts"]["records"] == 0 and report["failure"] == failure[0]

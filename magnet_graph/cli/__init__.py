@@ -270,6 +270,9 @@ def synthesize(
         click.echo(f"{name} checker: {check.summary()}")
     for warning in run.warnings:
         click.echo(warning, err=True)
+    if run.failure:
+        click.echo(run.failure, err=True)
+        raise SystemExit(1)
 
 
 @main.group()

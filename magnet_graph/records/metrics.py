@@ -9,6 +9,7 @@ definition each, so the same key means the same thing in both.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from statistics import mean
@@ -94,6 +95,21 @@ def diversity(records: list[Record]) -> dict[str, Any]:
         "distinct_sequence_share": round(distinct / len(records), 4) if records else 0.0,
         "distinct_function_bigrams": len({pair for seq in sequences for pair in zip(seq, seq[1:])}),
         "function_usage_entropy": entropy(functions_used(records)),
+    }
+
+
+def distinct_values(records: list[Record]) -> dict[str, dict[str, Any]]:
+    """Per parameter (``function.param``) of the reference calls: how many calls gave it, how many
+    distinct values it took, and their ratio (1.0: never the same value twice)."""
+    seen: dict[str, list[str]] = {}
+    for r in records:
+        for step in r.steps:
+            for call in step:
+                for param, value in call.arguments.items():
+                    seen.setdefault(f"{call.name}.{param}", []).append(json.dumps(value, sort_keys=True))
+    return {
+        key: {"calls": len(values), "distinct": len(set(values)), "ratio": round(len(set(values)) / len(values), 4)}
+        for key, values in sorted(seen.items())
     }
 
 

@@ -67,6 +67,12 @@ class Run:
         return list(self.report.get("warnings", []))
 
     @property
+    def failure(self) -> str:
+        """'' for a run that made what it should; else why not (nothing written, or most paths
+        dropped), with the top three reasons. The CLI exits 1 on it."""
+        return str(self.report.get("failure", ""))
+
+    @property
     def checks(self) -> dict[str, RunCheck]:
         return {name: RunCheck.from_dict(check) for name, check in self.report.get("checks", {}).items()}
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..integrations import RunCheck, installed
 from ..paths import SignaturePath
 from ..records import DROPPED, TRAJECTORIES, Drop, Record, metrics, read_typed, write_exports, write_jsonl
+from ..roles import classify
 from ..signature import FunctionSignature
 from .role_check import role_mismatches
 from .translate import cut_reasons
@@ -87,11 +88,47 @@ def run_report(
         "negatives_by_source": dict(sorted(Counter(n.source for n in negatives).items())),
         "coverage": {"functions_used": len(metrics.functions_used(records)), "functions_in_graph": len(signatures)},
         "diversity": metrics.diversity(records),
+        "distinct_values": _distinct_values(records, signatures),
         "role_mismatches": [m.__dict__ for m in role_mismatches(records, signatures)],
         "teacher": teacher_usage,
         "checks": {name: check.to_dict() for name, check in sorted(checks.items())},
         "warnings": _warnings(paths, records),
+        "failure": failure(paths, records, dropped),
     }
+
+
+def _distinct_values(records: list[Record], signatures: dict[str, FunctionSignature]) -> dict[str, Any]:
+    """Distinct values per parameter, and over the identifier parameters (ids of orders, users,
+    files...): distinct values / calls, the share of calls that did not reuse a value."""
+    by_param = metrics.distinct_values(records)
+    ids = []
+    for key, figures in by_param.items():
+        function, _, param = key.partition(".")
+        schema = signatures[function].parameters.get("properties", {}).get(param, {}) if function in signatures else {}
+        role = classify(param, schema.get("description", ""), schema.get("type", "string"), function=function)
+        if role.kind == "identifier":
+            ids.append(figures)
+    calls = sum(f["calls"] for f in ids)
+    return {
+        "identifier_parameters": len(ids),
+        "identifier_ratio": round(sum(f["distinct"] for f in ids) / calls, 4) if calls else None,
+        "by_parameter": by_param,
+    }
+
+
+MOSTLY = 0.5  # a run that drops more than this share of its paths failed
+
+
+def failure(paths: list[SignaturePath], records: list[Record], dropped: list[Drop]) -> str:
+    """'' for a run that made what it should; else why not, with the top three reasons and their
+    counts (the CLI prints it and exits 1): nothing written, or most paths dropped."""
+    if records and len(dropped) <= MOSTLY * len(paths):
+        return ""
+    reasons = Counter(f"{d.stage}:{(cut_reasons(d.reason) or [''])[0]}" for d in dropped).most_common(3)
+    top = "; ".join(f"{reason} ({count})" for reason, count in reasons) or "no paths to translate"
+    if not records:
+        return f"error: wrote no trajectories from {len(paths)} paths; top reasons: {top}"
+    return f"error: {len(dropped)} of {len(paths)} paths were dropped; top reasons: {top}"
 
 
 def _warnings(paths: list[SignaturePath], records: list[Record]) -> list[str]:
