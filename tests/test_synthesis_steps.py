@@ -297,7 +297,9 @@ def test_a_nested_call_gives_a_missing_nested_call_negative(episode):
         at,
         0,
     )
-    assert negative.messages[:at] == tuple(chosen.messages[:at]) and negative.messages[at].content.startswith("Done.")
+    assert negative.messages[:at] == tuple(chosen.messages[:at])
+    searched = turns[0].outputs[0][0]["product_ids"]
+    assert negative.messages[at].content == f"There are {len(searched)} product ids ({', '.join(searched[:3])})."
 
 
 def test_a_withheld_value_gives_a_guessed_missing_param_negative_that_really_ran(episode):

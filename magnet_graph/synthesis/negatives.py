@@ -32,6 +32,7 @@ from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
 from .distill import Move, Positive, assistant_move, message, offered_tools, tool_messages
+from .offline_templates import result_sentence
 
 
 @dataclass
@@ -64,7 +65,7 @@ class NegativeMaker:
             elif "insert" in turn.ops and len(turn.calls) >= 2 and not self._seen_before(k, len(turn.calls) - 1):
                 at = self.positive.positions[(k, len(turn.calls) - 1)]
                 done = [out for step in turn.outputs[:-1] for out in step]
-                summary = "Done. Results: " + "; ".join(json.dumps(o, sort_keys=True)[:160] for o in done)
+                summary = result_sentence(done)  # the reply as if the nested call were not needed
                 found.append(self._negative(at, Move(content=summary), "missing_nested_call", k))
             elif "insert_long" in turn.ops and turn.calls and not self._seen_before(k, 0):
                 found.append(self._changed_call(k, rng, "wrong_long_dependency"))

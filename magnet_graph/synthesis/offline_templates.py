@@ -139,8 +139,45 @@ def assistant(messages: list[dict[str, Any]]) -> str:
         return json.dumps({"content": f"Sorry, none of the functions I have can {intent(hint['description'])}."})
     if hint["reply"] == "ask":
         return json.dumps({"content": f"To do that I need the {hint['param']}. Could you tell me what it is?"})
-    results = [json.dumps(r, ensure_ascii=False)[:160] for r in hint.get("results", [])]
-    return json.dumps({"content": "Done. " + ("Results: " + "; ".join(results) if results else "")}, ensure_ascii=False)
+    return json.dumps({"content": result_sentence(hint.get("results", []))}, ensure_ascii=False)
+
+
+def result_sentence(results: list[Any]) -> str:
+    """A short reply stating what the calls returned: "The order id is o-1 and the delivery
+    status is shipped." (at most three facts a result, lists by size and first items)."""
+    facts = [fact for r in results for fact in _facts(r)[:3]]
+    if not facts:
+        return "All done."
+    text = ", ".join(facts[:-1]) + (" and " if len(facts) > 1 else "") + facts[-1]
+    return text[:1].upper() + text[1:] + "."
+
+
+def _facts(result: Any) -> list[str]:
+    if isinstance(result, dict):
+        found = []
+        for key, value in result.items():
+            name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|_", " ", str(key)).lower().strip() or str(key)
+            if isinstance(value, bool):
+                found.append(f"the {name} is {'yes' if value else 'no'}")
+            elif isinstance(value, (str, int, float)):
+                found.append(f"the {name} is {_short(value)}")
+            elif isinstance(value, list):
+                shown = ", ".join(_short(v) for v in value[:3] if isinstance(v, (str, int, float)))
+                found.append(
+                    f"there are {len(value)} {name}"
+                    + (f" ({shown}{', ...' if len(value) > 3 else ''})" if shown else "")
+                )
+            elif isinstance(value, dict):
+                found.append(f"the {name} has {len(value)} entries")
+        return found
+    if isinstance(result, list):
+        return [f"there are {len(result)} results"]
+    return [f"the result is {_short(result)}"] if result is not None else []
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def judge(messages: list[dict[str, Any]]) -> str:
