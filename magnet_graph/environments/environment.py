@@ -8,8 +8,6 @@ with a class backend (``python``, and those integrations add) run their classes,
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import random
 from typing import Any
 
@@ -31,10 +29,11 @@ class Environment:
         *,
         timeout: float = 5.0,
         output_cap: int = 100_000,
+        state_cap: int = 64 << 20,
     ):
         self.kind, self.timeout = kind, timeout
         self._signatures = {s.name: s for s in signatures}
-        self._worker = Worker(factory, output_cap)
+        self._worker = Worker(factory, output_cap, state_cap)
         self._stopped = ""  # why the toolkit state is gone (a hang or crash killed the worker)
 
     def tools(self) -> list[FunctionSignature]:
@@ -102,7 +101,29 @@ class Environment:
             raise MagnetGraphError(f"environment {op} failed: {value}")
 
     def state_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode()).hexdigest()
+        """sha256 of the state's canonical JSON, computed in the worker (a large state never crosses the pipe)."""
+        if self._stopped:
+            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
+        try:
+            ok, value = self._request("hash", None)
+        except (WorkerTimeout, WorkerLost) as exc:
+            raise MagnetGraphError(f"environment state hash failed: {exc}") from None
+        if not ok:
+            raise MagnetGraphError(f"environment state hash failed: {value}")
+        return value
+
+    def grounding(self, params: list[str]) -> tuple[list[tuple[frozenset[str], Any]], list[dict[str, Any]]]:
+        """What a call's values may be drawn from in the current state, computed in the worker:
+        the state's named values (``execution.values.qualified_values``, bounded) and the joint
+        values of ``params`` its records hold (``record_combos``). A state too big to read costs
+        the planner its state values (it goes on without them), not the path."""
+        try:
+            ok, value = self._request("grounding", list(params)) if not self._stopped else (False, self._stopped)
+        except (WorkerTimeout, WorkerLost):
+            return [], []
+        if not ok:
+            return [], []
+        return [(frozenset(tokens), v) for tokens, v in value["values"]], value["combos"]
 
     def close(self) -> None:
         self._worker.kill()

@@ -8,6 +8,7 @@ the toolkit's state is gone: the environment reports the failure and must be res
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import multiprocessing
 import os
@@ -17,10 +18,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..execution.values import qualified_values, record_combos
+
 _CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported catalog modules
 
 
-def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
+def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
     toolkit = factory()
@@ -38,6 +41,15 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
                 value = toolkit.invoke(*args)
             elif op == "snapshot":
                 value = toolkit.snapshot()
+            elif op == "hash":  # the whole state is read here; only its hash crosses the pipe
+                text = json.dumps(toolkit.snapshot(), sort_keys=True, default=_json_default)
+                value = hashlib.sha256(text.encode()).hexdigest()
+            elif op == "grounding":  # what the planner draws values from, bounded, not the whole state
+                snapshot = json.loads(json.dumps(toolkit.snapshot(), default=_json_default))
+                value = {
+                    "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
+                    "combos": record_combos(snapshot, list(args)),
+                }
             elif op == "checkpoint":
                 saved.append(copy.deepcopy(toolkit.__dict__))
                 value = None
@@ -50,10 +62,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int) -> None:
             else:
                 raise ValueError(f"unknown request {op!r}")
             text = json.dumps(value, default=_json_default, sort_keys=True)
+            cap = output_cap if op == "call" else state_cap  # a tool's answer, or the tool state itself
             reply = (
                 ("ok", text)
-                if len(text) <= output_cap
-                else ("error", f"output of {len(text)} characters exceeds the cap of {output_cap}")
+                if len(text) <= cap
+                else ("error", f"output of {len(text)} characters exceeds the cap of {cap}")
             )
         except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
@@ -82,8 +95,8 @@ class WorkerLost(Exception):
 class Worker:
     """A child process running ``factory()``; ``request`` returns (ok, value) or raises WorkerTimeout."""
 
-    def __init__(self, factory: Callable[[], Any], output_cap: int):
-        self._factory, self._output_cap = factory, output_cap
+    def __init__(self, factory: Callable[[], Any], output_cap: int, state_cap: int = 64 << 20):
+        self._factory, self._output_cap, self._state_cap = factory, output_cap, state_cap
         self._proc = self._conn = None
         self._nonce = 0
 
@@ -112,7 +125,9 @@ class Worker:
 
     def _start(self) -> None:
         self._conn, child = _CONTEXT.Pipe()
-        self._proc = _CONTEXT.Process(target=_serve, args=(child, self._factory, self._output_cap), daemon=True)
+        self._proc = _CONTEXT.Process(
+            target=_serve, args=(child, self._factory, self._output_cap, self._state_cap), daemon=True
+        )
         self._proc.start()
         child.close()
 

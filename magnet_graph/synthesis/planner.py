@@ -19,7 +19,6 @@ from ..edges.prerequisites import is_opener
 from ..environments import tool_literals
 from ..execution import Executor
 from ..execution.literals import Literals
-from ..execution.values import qualified_values, record_combos
 from ..paths import PathTurn
 from ..records import ToolCall
 from ..signature import FunctionSignature
@@ -90,8 +89,7 @@ def plan_turn(
             first = calls[-1]
             fan = len(planned) < options.max_calls_per_turn and not is_opener(signatures[name]) and first.grounded
             if fan and rng.random() < options.fan_out:
-                snapshot = env.snapshot()
-                again = _plan_call(executor, signatures[name], turn, position, planned, history, snapshot, rng)
+                again = _plan_call(executor, signatures[name], turn, position, planned, history, rng)
                 if again is not None and _another_item(first, again):  # "read the first and the second file"
                     again.fanned = True
                     planned.append(again)
@@ -130,8 +128,7 @@ def _plan_unblocked(
     ("press the brake" instead of "lock the doors") is grown by another prerequisite; every chain
     tried in vain is rolled back."""
     failure = _Failure()
-    snapshot = executor.env.snapshot()
-    call = _plan_call(executor, signatures[name], turn, position, planned, history, snapshot, rng, failure, avoid)
+    call = _plan_call(executor, signatures[name], turn, position, planned, history, rng, failure, avoid)
     if call is not None:
         return [call]
     if depth >= MAX_PREREQUISITE_DEPTH or not prerequisites.get(name):
@@ -159,9 +156,7 @@ def _plan_unblocked(
                     tried.append(before[-1].call.key())
                     now = _Failure()
                     steps = [*planned, *chain, *before]
-                    done = _plan_call(
-                        executor, signatures[name], turn, position, steps, history, env.snapshot(), rng, now
-                    )
+                    done = _plan_call(executor, signatures[name], turn, position, steps, history, rng, now)
                     if done is not None:
                         env.release()
                         for c in (*chain, *before):
@@ -212,9 +207,7 @@ def prerequisite_map(edges: list[FeedsEdge], signatures: dict[str, FunctionSigna
     return {name: tuple(sources) for name, sources in found.items() if sources}
 
 
-def _plan_call(
-    executor, sig, turn, position, planned, history, snapshot, rng, failure=None, avoid=()
-) -> PlannedCall | None:
+def _plan_call(executor, sig, turn, position, planned, history, rng, failure=None, avoid=()) -> PlannedCall | None:
     """The first combination of candidate values that succeeds (not one of ``avoid``'s call keys);
     ``failure`` gets the last error when none does."""
     deps = {d.target_param: d for d in turn.depends_on if d.target == sig.name and d.source_field}
@@ -222,9 +215,10 @@ def _plan_call(
     params = [p for p in properties if p in sig.required or p in deps]
     outputs = [Output(c.name, c.output, True) for c in reversed(planned)]
     outputs += [Output(h.name, h.output, False) for h in reversed(history)]
-    grounding = Grounding(outputs, qualified_values(snapshot), rng, sig.description)
+    state, records = executor.env.grounding(params)
+    grounding = Grounding(outputs, state, rng, sig.description)
     literals = tool_literals(sig)
-    joint = Literals(literals.values, tuple(record_combos(snapshot, params)) + literals.combos)
+    joint = Literals(literals.values, tuple(records) + literals.combos)
     single = {
         p: grounding.options(p, properties[p], (deps[p].source, deps[p].source_field) if p in deps else None, literals)
         for p in params
