@@ -139,7 +139,13 @@ class SynthesisConfig(PathConfig):
 
     concurrency: int = option(4, minimum=1, help="Paths translated at once (each in its own environment).")
     fan_out: float = option(
-        0.5, minimum=0.0, help="Chance that a call taking one item of an earlier list also calls for another item."
+        0.5, minimum=0.0, help="Chance that a call gets a parallel call for another existing item (another file, user)."
+    )
+    output_cap: int = option(
+        100_000, minimum=1, help="Characters a tool's answer may have (a longer one fails the call)."
+    )
+    state_cap: int = option(
+        64 << 20, minimum=1, help="Characters of tool state the planner reads (a bigger state: no state values)."
     )
 
     def __post_init__(self):
@@ -151,7 +157,12 @@ class SynthesisConfig(PathConfig):
 
     def to_dict(self) -> dict[str, Any]:
         """What decides the conversations (a run's identity): the paths, and how turns may fan out."""
-        return {**super().to_dict(), "fan_out": self.fan_out}
+        return {
+            **super().to_dict(),
+            "fan_out": self.fan_out,
+            "output_cap": self.output_cap,
+            "state_cap": self.state_cap,
+        }
 
 
 @dataclass(frozen=True)

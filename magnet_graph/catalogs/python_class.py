@@ -27,6 +27,11 @@ _ENTRY = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^)]*)\))?\s*:\s*(.
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
+HOOKS = frozenset(
+    {"magnet_state"}
+)  # what magnet-graph calls on the class itself, not tools (see environments.backends)
+
+
 def load_python_class(source: str) -> list[FunctionSignature]:
     """Import ``python:module:Class`` and turn its public methods into signatures."""
     target = source.removeprefix("python:")
@@ -43,7 +48,7 @@ def load_python_class(source: str) -> list[FunctionSignature]:
         raise CatalogError(source, None, None, f"{class_name} is not a class")
     sigs = []
     for name, method in inspect.getmembers(cls, inspect.isfunction):
-        if name.startswith("_"):
+        if name.startswith("_") or name in HOOKS:
             continue
         sigs.append(_method_signature(cls, name, method, source, target))
     if not sigs:

@@ -9,6 +9,7 @@ limit: a call that raises, returns ``{"error": ...}`` or hangs counts as failed.
 from __future__ import annotations
 
 import copy
+import json
 import random
 import threading
 from dataclasses import dataclass, field
@@ -138,18 +139,22 @@ class Sandbox:
 
     states: int = 3
     seed: int = 0
+    state_cap: int = 1_000_000  # characters of a generated start state worth running every tool on
     timeout: float = CALL_TIMEOUT
     calls: int = 0
     _starts: dict[str, list[Any]] = field(default_factory=dict)
 
     def start_states(self, sig: FunctionSignature) -> list[Any]:
-        """The class's own state (None), then generated ones, the same for every tool of a class."""
+        """The class's own state (None), then generated ones, the same for every tool of a class.
+        A generated state bigger than ``state_cap`` characters is left out: edges need realistic
+        values, not volume, and every trial call copies its state."""
         backend = backend_for(sig.execution.get("kind"))
         key = backend.state_key(sig.execution)
         if key not in self._starts:
             rng = random.Random(f"{self.seed}:{key}")
             generated = [backend.initial_state(key, rng) for _ in range(self.states)]
-            self._starts[key] = [None] + [g for g in generated if g is not None]
+            small = [g for g in generated if g is not None and len(json.dumps(g, default=str)) <= self.state_cap]
+            self._starts[key] = [None] + small
         return self._starts[key]
 
     def varied_states(self, sig: FunctionSignature) -> list[Any]:

@@ -23,7 +23,9 @@ SIMULATED = ("simulated", "")  # kinds whose tools have no implementation: outpu
 class PythonClassBackend:
     """``{"kind": "python", "target": "package.module:ClassName", "method": ...}``: the class is
     imported; a state is given to a fresh instance by its ``_load_scenario(state)`` if it has one,
-    else attribute by attribute. No generated starting states: a trajectory starts from the class's own."""
+    else attribute by attribute. Starting states come from the class's own state factory, a
+    callable attribute ``magnet_state(rng) -> dict`` (seeded, varied per trajectory) where it has
+    one; else a trajectory starts from the class's own constructor state."""
 
     def tool_class(self, execution: dict[str, Any]) -> type:
         module, _, cls = execution["target"].partition(":")
@@ -40,7 +42,9 @@ class PythonClassBackend:
                 setattr(instance, attr, value)
 
     def initial_state(self, key: str, rng: random.Random) -> dict[str, Any] | None:
-        return None
+        module, _, name = key.partition(":")
+        factory = getattr(getattr(importlib.import_module(module), name), "magnet_state", None)
+        return factory(rng) if callable(factory) else None
 
 
 PYTHON = PythonClassBackend()

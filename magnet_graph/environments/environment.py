@@ -133,7 +133,12 @@ class Environment:
 
 
 def open_environment(
-    signatures: list[FunctionSignature], *, seed: int = 0, timeout: float = 5.0, output_cap: int = 100_000
+    signatures: list[FunctionSignature],
+    *,
+    seed: int = 0,
+    timeout: float = 5.0,
+    output_cap: int = 100_000,
+    state_cap: int = 64 << 20,
 ) -> Environment:
     """Class-backed if every tool's kind has a class backend, else simulated. The environment's
     ``kind`` is that execution kind (kinds joined by '+' for a mix), or ``simulated``."""
@@ -144,7 +149,7 @@ def open_environment(
         factory = functools.partial(ClassToolkit, signatures, backends)
     else:
         kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
-    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap)
+    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
 
 
 def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:

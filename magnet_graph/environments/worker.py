@@ -12,9 +12,11 @@ import hashlib
 import json
 import multiprocessing
 import os
+import random
 import re
 import signal
 import sys
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -28,14 +30,18 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
     toolkit = factory()
     saved: list[dict[str, Any]] = []  # the toolkit's state at each open checkpoint, innermost last
+    version, read = 0, {}  # the state changes with every reset, call and rollback; groundings read per version
     while True:
         try:
             nonce, op, args = conn.recv()
         except EOFError:
             return
+        if op in ("reset", "call", "rollback"):
+            version += 1
         try:
             if op == "reset":
                 state, options = args
+                _seed_randomness(json.dumps(state, sort_keys=True, default=str))
                 value = toolkit.reset(state, **options)
             elif op == "call":
                 value = toolkit.invoke(*args)
@@ -45,16 +51,24 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                 text = json.dumps(toolkit.snapshot(), sort_keys=True, default=_json_default)
                 value = hashlib.sha256(text.encode()).hexdigest()
             elif op == "grounding":  # what the planner draws values from, bounded, not the whole state
-                snapshot = json.loads(json.dumps(toolkit.snapshot(), default=_json_default))
-                value = {
-                    "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
-                    "combos": record_combos(snapshot, list(args)),
-                }
-            elif op == "checkpoint":
-                saved.append(copy.deepcopy(toolkit.__dict__))
+                key = (version, tuple(args))
+                if key not in read:
+                    snapshot = toolkit.snapshot()
+                    read = {
+                        key: {
+                            "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
+                            "combos": record_combos(snapshot, list(args)),
+                        }
+                    }
+                value = read[key]
+            elif op == "checkpoint":  # the tools' state and where their random draws stand
+                saved.append((copy.deepcopy(toolkit.__dict__), random.getstate(), _IDS.getstate()))
                 value = None
             elif op == "rollback":  # back to the innermost checkpoint, which closes
-                toolkit.__dict__.update(saved.pop())
+                state, draws, ids = saved.pop()
+                toolkit.__dict__.update(state)
+                random.setstate(draws)
+                _IDS.setstate(ids)
                 value = None
             elif op == "release":  # close the innermost checkpoint, keeping what happened since
                 saved.pop()
@@ -71,6 +85,20 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
         except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
         conn.send((nonce, os.getpid(), *reply))
+
+
+_IDS = random.Random(0)  # what uuid.uuid4 draws from in the worker
+
+
+def _seed_randomness(key: str) -> None:
+    """Tools that draw from ``random`` or ``uuid.uuid4`` (a new bill's id) draw the same values again
+    from the same starting state, so a replayed conversation reaches the same state (a checkpoint
+    saves where the draws stand, a rollback puts them back). The worker is the tools' own process:
+    the patch touches nothing else."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    random.seed(digest)
+    _IDS.seed(digest[::-1])
+    uuid.uuid4 = lambda: uuid.UUID(int=_IDS.getrandbits(128), version=4)
 
 
 def _json_default(value: Any) -> Any:

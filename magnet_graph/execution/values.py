@@ -312,13 +312,20 @@ def record_combos(snapshot: dict[str, Any], params: list[str], limit: int = 50) 
             return
         if isinstance(obj, dict):
             keys = [k for k in obj if isinstance(k, str)]
-            combo = {}
+            combo, listed = {}, {}
             for p in params:
                 k = match(p, keys)
-                if k is not None and isinstance(obj[k], (str, int, float)) and not isinstance(obj[k], bool):
+                if k is None:
+                    continue
+                if _scalar_value(obj[k]):
                     combo[p] = obj[k]
-            if len(combo) >= 2:
-                found.append(combo)
+                elif isinstance(obj[k], list) and obj[k] and all(_scalar_value(v) for v in obj[k]):
+                    listed[p] = obj[k][:3]  # a customer's line_ids: each is that customer's line
+            if len(combo) + len(listed) >= 2 and combo:
+                for p, values in listed.items():
+                    found.extend({**combo, p: v} for v in values)
+                if not listed:
+                    found.append(combo)
             for v in list(obj.values())[:200]:
                 walk(v, depth + 1)
         elif isinstance(obj, (list, tuple)):
@@ -327,3 +334,7 @@ def record_combos(snapshot: dict[str, Any], params: list[str], limit: int = 50) 
 
     walk(snapshot, 0)
     return distinct(found)
+
+
+def _scalar_value(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SynthesisConfig
-from ..environments import Episode, initial_state
+from ..environments import Episode, initial_state, open_environment
 from ..errors import MagnetGraphError
 from ..integrations import RunCheck
 from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
@@ -130,7 +130,7 @@ def synthesize(
     started = time.time()
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
-    worker = _PathWorker(signatures, teacher, student, config.seed, options)
+    worker = _PathWorker(signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap))
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
@@ -215,9 +215,11 @@ class _PathWorker:
         student: Teacher | None,
         seed: int,
         options: PlanOptions | None = None,
+        caps: tuple[int, int] = (100_000, 64 << 20),
     ):
         self.signatures, self.teacher, self.student, self.seed = signatures, teacher, student, seed
         self.options = options or PlanOptions()
+        self.output_cap, self.state_cap = caps  # a tool answer's characters, the state's
         self.stats: Counter = Counter()
         self._lock = threading.Lock()
 
@@ -288,7 +290,8 @@ class _PathWorker:
             if state in tried:
                 break  # the toolkits start from one fixed state: another try changes nothing
             tried.append(state)
-            episode = Episode(sigs, state, seed=seed)
+            environment = open_environment(sigs, seed=seed, output_cap=self.output_cap, state_cap=self.state_cap)
+            episode = Episode(sigs, state, seed=seed, environment=environment)
             try:
                 translator = Translator(self.teacher, episode, {s.name: s for s in sigs}, self.options)
                 turns, cut = translator.translate(path, random.Random(seed))
