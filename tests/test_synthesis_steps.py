@@ -403,3 +403,51 @@ def test_a_call_that_needs_a_login_gets_the_login_planned_before_it(episode):
     (done,), cut = translator.translate(path, random.Random(0))
     assert cut == "" and "prerequisite" in done.ops
     assert [c.name for step in done.calls for c in step] == ["login", "view_history"]
+
+
+def test_structured_arguments_are_built_from_item_schemas_and_the_state():
+    """A required list of records gets records, each field from the state (the user's saved
+    passengers), never []; a record parameter gets its required fields; a list of listed members
+    gets some of them or all of them."""
+    from magnet_graph.execution.values import qualified_values
+    from magnet_graph.synthesis.grounding import Grounding
+
+    state = qualified_values(
+        {
+            "Airline": {
+                "users": {
+                    "mia_1": {"saved_passengers": [{"first_name": "Mia", "last_name": "Chen", "dob": "1990-04-01"}]}
+                }
+            }
+        }
+    )
+    grounding = Grounding([], state, random.Random(0))
+    passengers = {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": {
+                "first_name": {"type": "string"},
+                "last_name": {"type": "string"},
+                "dob": {"type": "string"},
+            },
+            "required": ["first_name", "last_name", "dob"],
+        },
+    }
+    options = [value for value, _ in grounding.options("passengers", passengers)]
+    assert options and all(isinstance(v, list) and v for v in options)  # never an empty list
+    first = options[0][0]
+    assert set(first) == {"first_name", "last_name", "dob"} and first["first_name"] == "Mia"
+    payment = {
+        "type": "object",
+        "properties": {"method": {"type": "string"}, "amount": {"type": "number"}},
+        "required": ["method"],
+    }
+    (record, *_) = [value for value, _ in grounding.options("payment", payment)]
+    assert set(record) >= {"method"} and isinstance(record["method"], str)
+    doors = {"type": "array", "items": {"type": "string", "enum": ["driver", "passenger", "rear_left"]}}
+    chosen = [value for value, _ in grounding.options("door", doors)]
+    assert ["driver", "passenger", "rear_left"] in chosen and all(
+        v and set(v) <= {"driver", "passenger", "rear_left"} for v in chosen
+    )

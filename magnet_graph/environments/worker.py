@@ -12,6 +12,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import random
 import re
 import signal
@@ -62,11 +63,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                     }
                 value = read[key]
             elif op == "checkpoint":  # the tools' state and where their random draws stand
-                saved.append((copy.deepcopy(toolkit.__dict__), random.getstate(), _IDS.getstate()))
+                saved.append((_frozen(toolkit.__dict__), random.getstate(), _IDS.getstate()))
                 value = None
             elif op == "rollback":  # back to the innermost checkpoint, which closes
                 state, draws, ids = saved.pop()
-                toolkit.__dict__.update(state)
+                toolkit.__dict__.update(_thawed(state))
                 random.setstate(draws)
                 _IDS.setstate(ids)
                 value = None
@@ -85,6 +86,19 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
         except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
         conn.send((nonce, os.getpid(), *reply))
+
+
+def _frozen(state: dict[str, Any]) -> Any:
+    """A copy of tool state to go back to: pickled (a few times faster than a deep copy of a
+    several-MB database), or a deep copy of what cannot be pickled."""
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a lock, a generator, a lambda in the state: copy it instead
+        return copy.deepcopy(state)
+
+
+def _thawed(frozen: Any) -> dict[str, Any]:
+    return pickle.loads(frozen) if isinstance(frozen, bytes) else frozen
 
 
 _IDS = random.Random(0)  # what uuid.uuid4 draws from in the worker
