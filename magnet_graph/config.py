@@ -80,6 +80,7 @@ class PathConfig:
     n: int = option(30, flag="-n", minimum=1, help="Multi-turn walks.")
     seed: int = option(0, help="Seed of every random draw (walks, operations, shapes, values).")
     max_steps: int = option(7, minimum=2, help="S: functions per walk, as in the paper.")
+    min_steps: int = option(3, minimum=2, help="Walks with fewer functions are not kept (2: any two-call path).")
     weighted: bool = option(False, help="Walk successors in proportion to edge score.")
     backtrack: int = option(
         3, minimum=0, help="At a dead end, step on from up to this many earlier functions (0: stop, as in the paper)."
@@ -104,6 +105,8 @@ class PathConfig:
             raise MagnetGraphError(f"-n: {self.n}: at least one walk")
         if self.max_steps < 2:
             raise MagnetGraphError(f"--max-steps: {self.max_steps}: a path needs at least 2 functions")
+        if not 2 <= self.min_steps <= self.max_steps:
+            raise MagnetGraphError(f"--min-steps: {self.min_steps}: between 2 and --max-steps ({self.max_steps})")
         unknown = sorted(set(self.ops) - set(OPERATIONS))
         if unknown:
             raise MagnetGraphError(f"--ops: unknown operation {unknown[0]!r}; choose from {', '.join(OPERATIONS)}")
@@ -125,6 +128,7 @@ class PathConfig:
             "n": self.n,
             "seed": self.seed,
             "max_steps": self.max_steps,
+            "min_steps": self.min_steps,
             "weighted": self.weighted,
             "backtrack": self.backtrack,
             "ops": list(self.ops),

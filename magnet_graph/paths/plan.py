@@ -13,7 +13,9 @@ from .walks import WalkConfig, random_walks
 
 def plan_paths(store: GraphStore, config: PathConfig) -> list[SignaturePath]:
     """Walks reshaped by the operations, then single-turn shapes; deterministic for a seed and graph."""
-    walking = WalkConfig(max_steps=config.max_steps, weighted=config.weighted, backtrack=config.backtrack)
+    walking = WalkConfig(
+        max_steps=config.max_steps, min_length=config.min_steps, weighted=config.weighted, backtrack=config.backtrack
+    )
     walks = random_walks(store, config.n, config.seed, walking)
     found = apply_operations(store, walks, config.seed, config.ops) if config.ops else walks
     shapes = {s: config.mix.get(s, 0) for s in SINGLE_TURN_SHAPES if config.mix.get(s, 0) > 0}
