@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import os
+import subprocess
+import sys
 import importlib
 from typing import Literal
 
@@ -82,3 +85,26 @@ def test_module_constants_annotations_and_error_messages_of_a_users_class():
     assert set(found.values["note"]) == {"gift", "plain"}  # the message names its parameter
     assert mine_literals(_Shop, "missing").values == {}
     assert "b" not in mine_literals(_Shop, "divide").values  # 0 is what divide refuses, not a value to offer
+
+
+def test_literals_come_in_the_same_order_whatever_the_hash_seed():
+    """A set literal (``valid_classes = {"economy", ...}``) iterates in an order that changes with
+    PYTHONHASHSEED; the values a run draws from must not, or a resumed run differs from a whole one."""
+    script = (
+        "import json; from magnet_graph.bfcl.catalog import load_bfcl; "
+        "from magnet_graph.environments import tool_literals; "
+        "print(json.dumps({s.name: [tool_literals(s).values, tool_literals(s).combos] "
+        "for s in load_bfcl('bfcl')}, sort_keys=True, default=repr))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert '"economy"' in runs[0]
+    assert runs[0] == runs[1] == runs[2]

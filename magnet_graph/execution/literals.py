@@ -72,7 +72,9 @@ def _constants(module: Any, cls: type) -> dict[str, Any]:
     found = {}
     for owner in (module, cls):
         for name, value in (vars(owner) if owner is not None else {}).items():
-            if isinstance(value, (dict, list, tuple, set, frozenset)) and not name.startswith("__"):
+            if isinstance(value, (set, frozenset)) and not name.startswith("__"):
+                found[name] = sorted(value, key=repr)  # a set's order changes with PYTHONHASHSEED; runs must not
+            elif isinstance(value, (dict, list, tuple)) and not name.startswith("__"):
                 found[name] = value
     return found
 
@@ -191,7 +193,9 @@ class _Miner:
             return self.containers[node.id]
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr in self.containers:
             return self.containers[node.attr]  # self.X or cls.X: a class constant
-        if isinstance(node, (ast.Dict, ast.List, ast.Set, ast.Tuple)):
+        if isinstance(node, ast.Set):  # in source order: a set's own order changes with PYTHONHASHSEED
+            node = ast.List(elts=node.elts, ctx=ast.Load())
+        if isinstance(node, (ast.Dict, ast.List, ast.Tuple)):
             try:
                 return ast.literal_eval(node)
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
