@@ -1,6 +1,6 @@
 # Set-up and the two commands the README opens with. Everything installs into .venv from the
 # project's own files; nothing is needed beyond Python 3.11 (and Java 17 + Maven for the real-Neo4j
-# half of the test suite).
+# half of the test suite, Node 20 + npm for the MCP servers in mcp_servers/).
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,7 +14,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install demo test lint quick app bench clean
 
-$(BIN)/.installed: pyproject.toml Makefile
+$(BIN)/.installed: pyproject.toml Makefile mcp_servers/package-lock.json
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -24,6 +24,8 @@ $(BIN)/.installed: pyproject.toml Makefile
 	@# the browser test drives Debian's chromium (never `playwright install`, which downloads one)
 	command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+	@# the official MCP servers the tests and examples/mcp run, pinned by the lock file (Node 20 + npm)
+	npm ci --prefix mcp_servers --no-audit --no-fund --silent
 	touch $@
 
 install: $(BIN)/.installed

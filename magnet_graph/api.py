@@ -228,9 +228,10 @@ def read_run(run_dir: str | Path) -> RunFiles:
     )
 
 
-def export(records: list[Record], out: str | Path) -> dict[str, int]:
-    """TRL SFT, per-turn DPO, multi-turn DPO and ShareGPT files of ``records`` in ``out``; rows per format."""
-    return write_exports(out, records)
+def export(records: list[Record], out: str | Path, *, allow_simulated: bool = False) -> dict[str, int]:
+    """TRL SFT, per-turn DPO, multi-turn DPO and ShareGPT files of ``records`` in ``out``; rows per
+    format. Records whose tool outputs were simulated are left out unless ``allow_simulated``."""
+    return write_exports(out, records, allow_simulated=allow_simulated)
 
 
 def data_report(run_dir: str | Path, *, store: GraphStore | None = None) -> dict[str, Any]:

@@ -151,6 +151,9 @@ class SynthesisConfig(PathConfig):
     state_cap: int = option(
         64 << 20, minimum=1, help="Characters of tool state the planner reads (a bigger state: no state values)."
     )
+    allow_simulated: bool = option(
+        False, help="Keep records whose tool outputs were simulated (made up) in the training files."
+    )
 
     def __post_init__(self):
         super().__post_init__()

@@ -6,6 +6,8 @@ An integration is an object registered under the entry-point group ``magnet_grap
 
 - ``load_catalog(source)``: claim catalog sources (``bfcl``, ``bfcl:TravelAPI``) and return their signatures;
 - ``class_backends``: run tools whose ``execution["kind"]`` it names (see ``ClassBackend``);
+- ``toolkit_backends``: run tools of a kind as a whole toolkit of its own, for tools that are not
+  methods of a class (MCP servers; see ``ToolkitBackend``);
 - ``check_run(out, records, signatures)``: write its own files for a finished run and score them;
 - ``check_contamination(records)``: say whether records copy its test data.
 
@@ -42,6 +44,18 @@ class ClassBackend(Protocol):
 
     def initial_state(self, key: str, rng: random.Random) -> dict[str, Any] | None:
         """A generated starting state for one trajectory, or None to start from the default."""
+
+
+class ToolkitBackend(Protocol):
+    """How to run tools that are not methods of a class (live MCP servers): the backend builds the
+    toolkit a worker process serves (``reset``, ``invoke``, ``snapshot``, and optionally
+    ``checkpoint``/``rollback``/``release``, ``process_groups`` and ``close``)."""
+
+    def toolkit(self, signatures: list[FunctionSignature], *, log_path: str | None = None) -> Any:
+        """A toolkit for ``signatures``; ``log_path``: where the tools' own diagnostics go."""
+
+    def initial_state(self, signatures: list[FunctionSignature], rng: random.Random) -> dict[str, Any]:
+        """A generated starting state for one trajectory, ``{state key: state}`` (may be empty)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ class Integration:
     source_help: str = ""  # the catalog sources it claims, for help texts
     packages: tuple[str, ...] = ()  # distributions whose versions a run's manifest records
     class_backends: dict[str, ClassBackend] = {}
+    toolkit_backends: dict[str, ToolkitBackend] = {}
 
     def load_catalog(self, source: str) -> list[FunctionSignature] | None:
         """The signatures of ``source`` if this integration claims it, else None."""
@@ -152,3 +167,8 @@ def installed() -> tuple[Integration, ...]:
 def class_backend(kind: str) -> ClassBackend | None:
     """The backend an integration provides for ``execution["kind"] == kind``, if any."""
     return next((i.class_backends[kind] for i in installed() if kind in i.class_backends), None)
+
+
+def toolkit_backend(kind: str) -> ToolkitBackend | None:
+    """The toolkit backend an integration provides for ``execution["kind"] == kind``, if any."""
+    return next((i.toolkit_backends[kind] for i in installed() if kind in i.toolkit_backends), None)

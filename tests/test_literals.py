@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
+import importlib
 import os
 import subprocess
 import sys
-import importlib
 from typing import Literal
 
 import pytest

@@ -22,7 +22,7 @@ def load_catalog_file(path: Path) -> list[FunctionSignature]:
     sigs = []
     for i, entry in enumerate(_entries(path, source)):
         is_mcp = isinstance(entry, dict) and ("inputSchema" in entry or "outputSchema" in entry)
-        sigs.append((_from_mcp if is_mcp else _from_openai)(entry, source, toolkit, i))
+        sigs.append((mcp_signature if is_mcp else _from_openai)(entry, source, toolkit, i))
     if not sigs:
         raise CatalogError(source, None, None, "no tools found")
     return dedupe(sigs, source)
@@ -91,7 +91,11 @@ def _from_openai(entry: Any, source: str, toolkit: str, i: int) -> FunctionSigna
     )
 
 
-def _from_mcp(entry: Any, source: str, toolkit: str, i: int) -> FunctionSignature:
+def mcp_signature(
+    entry: Any, source: str, toolkit: str, i: int, execution: dict[str, Any] | None = None
+) -> FunctionSignature:
+    """One MCP tool (a ``tools/list`` entry); ``execution``: how it runs (default: simulated, for a
+    saved listing with no server behind it)."""
     if not isinstance(entry, dict):
         raise CatalogError(source, f"#{i}", None, "tool entry must be a JSON object")
     annotations = entry.get("annotations")
@@ -104,6 +108,6 @@ def _from_mcp(entry: Any, source: str, toolkit: str, i: int) -> FunctionSignatur
         output=entry.get("outputSchema"),
         toolkit=toolkit,
         category=toolkit,
-        execution={"kind": "simulated"},
+        execution=execution or {"kind": "simulated"},
         position=i,
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import MagnetGraphError
 from ..execution.literals import NONE, Literals, mine_literals
-from ..integrations import ClassBackend, class_backend
+from ..integrations import ClassBackend, class_backend, toolkit_backend
 from ..signature import FunctionSignature
 from ..tokens import GENERIC, name_tokens
 
@@ -51,11 +51,12 @@ PYTHON = PythonClassBackend()
 
 
 def backend_for(kind: str | None) -> ClassBackend | None:
-    """The class backend of an execution kind; None for tools with no implementation (``simulated``).
-    A kind nobody provides is an error: its tools would otherwise run simulated without a word."""
+    """The class backend of an execution kind; None for tools with no implementation (``simulated``)
+    and for tools a toolkit backend runs (MCP servers: no class to read or instantiate). A kind
+    nobody provides is an error: its tools would otherwise run simulated without a word."""
     if kind == "python":
         return PYTHON
-    if kind in SIMULATED or kind is None:
+    if kind in SIMULATED or kind is None or toolkit_backend(kind) is not None:
         return None
     found = class_backend(kind)
     if found is None:

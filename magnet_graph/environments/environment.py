@@ -1,17 +1,20 @@
 """``Environment``: a set of tools and their state, run in a worker process (reset, call, snapshot, state hash).
 
 ``open_environment(signatures)`` picks the implementation from the signatures' ``execution``: kinds
-with a class backend (``python``, and those integrations add) run their classes, anything else is
-``simulated`` (outputs made up to the output schema and marked as such).
+with a class backend (``python``, and those integrations add) run their classes, a kind with a
+toolkit backend (``mcp``: live servers) runs its own toolkit, anything else is ``simulated``
+(outputs made up to the output schema and marked as such).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 from typing import Any
 
 from ..errors import MagnetGraphError
+from ..integrations import toolkit_backend
 from ..signature import FunctionSignature
 from .backends import backend_for
 from .toolkit import ClassToolkit, SimulatedToolkit
@@ -126,6 +129,10 @@ class Environment:
         return [(frozenset(tokens), v) for tokens, v in value["values"]], value["combos"]
 
     def close(self) -> None:
+        """Stop the worker; a toolkit with processes or files of its own is asked to clean up first."""
+        if self._worker.alive and not self._stopped:
+            with contextlib.suppress(WorkerTimeout, WorkerLost):
+                self._request("close", None)
         self._worker.kill()
 
     def _request(self, op: str, args: Any) -> tuple[bool, Any]:
@@ -139,10 +146,21 @@ def open_environment(
     timeout: float = 5.0,
     output_cap: int = 100_000,
     state_cap: int = 64 << 20,
+    log_path: str | None = None,
 ) -> Environment:
-    """Class-backed if every tool's kind has a class backend, else simulated. The environment's
-    ``kind`` is that execution kind (kinds joined by '+' for a mix), or ``simulated``."""
+    """Class-backed if every tool's kind has a class backend, a toolkit backend's own toolkit if
+    they are all of its kind, else simulated. The environment's ``kind`` is that execution kind
+    (kinds joined by '+' for a mix), or ``simulated``. ``log_path``: where live tools' diagnostics
+    (an MCP server's stderr) go."""
     kinds = sorted({s.execution.get("kind") or "" for s in signatures})
+    toolkits = {kind: toolkit_backend(kind) for kind in kinds if kind}
+    if any(toolkits.values()):
+        if len(kinds) > 1:
+            raise MagnetGraphError(f"tools of kinds {' and '.join(kinds)} cannot share one conversation")
+        backend = toolkits[kinds[0]]
+        factory = functools.partial(backend.toolkit, signatures, log_path=log_path)
+        timeout = max(timeout, getattr(backend, "request_timeout", timeout))  # it keeps its own per-call limits
+        return Environment(signatures, kinds[0], factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
     backends = {kind: backend_for(kind) for kind in kinds}
     if kinds and all(backends.values()):
         kind = "+".join(kinds)
@@ -155,14 +173,17 @@ def open_environment(
 def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:
     """A generated starting state for one trajectory, ``{state key: state}``, drawn from ``seed``:
     from each class backend that generates states, in key order; classes without one start from
-    their own default."""
+    their own default; a toolkit backend's tools get what it generates."""
     rng = random.Random(seed)
-    keys = {}
+    keys, state = {}, {}
+    for kind in sorted({s.execution.get("kind") or "" for s in signatures}):
+        toolkits = toolkit_backend(kind) if kind else None
+        if toolkits is not None:
+            state.update(toolkits.initial_state([s for s in signatures if s.execution.get("kind") == kind], rng))
     for sig in signatures:
         backend = backend_for(sig.execution.get("kind"))
         if backend is not None:
             keys[backend.state_key(sig.execution)] = backend
-    state = {}
     for key in sorted(keys):
         generated = keys[key].initial_state(key, rng)
         if generated is not None:

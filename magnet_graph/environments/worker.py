@@ -7,6 +7,7 @@ the toolkit's state is gone: the environment reports the failure and must be res
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -35,7 +36,8 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
     while True:
         try:
             nonce, op, args = conn.recv()
-        except EOFError:
+        except EOFError:  # the parent is gone: so are the toolkit's own processes (live servers)
+            getattr(toolkit, "close", lambda: None)()
             return
         if op in ("reset", "call", "rollback"):
             version += 1
@@ -46,6 +48,9 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                 value = toolkit.reset(state, **options)
             elif op == "call":
                 value = toolkit.invoke(*args)
+            elif op == "close":  # the toolkit's own processes and files
+                getattr(toolkit, "close", lambda: None)()
+                value = None
             elif op == "snapshot":
                 value = toolkit.snapshot()
             elif op == "hash":  # the whole state is read here; only its hash crosses the pipe
@@ -63,16 +68,19 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                     }
                 value = read[key]
             elif op == "checkpoint":  # the tools' state and where their random draws stand
-                saved.append((_frozen(toolkit.__dict__), random.getstate(), _IDS.getstate()))
+                own = hasattr(toolkit, "checkpoint")  # a toolkit whose state lives outside (a server's files)
+                toolkit.checkpoint() if own else None
+                saved.append((None if own else _frozen(toolkit.__dict__), random.getstate(), _IDS.getstate()))
                 value = None
             elif op == "rollback":  # back to the innermost checkpoint, which closes
                 state, draws, ids = saved.pop()
-                toolkit.__dict__.update(_thawed(state))
+                toolkit.rollback() if state is None else toolkit.__dict__.update(_thawed(state))
                 random.setstate(draws)
                 _IDS.setstate(ids)
                 value = None
             elif op == "release":  # close the innermost checkpoint, keeping what happened since
-                saved.pop()
+                if saved.pop()[0] is None:
+                    toolkit.release()
                 value = None
             else:
                 raise ValueError(f"unknown request {op!r}")
@@ -85,7 +93,8 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
             )
         except Exception as exc:  # the tool's failure (or unserialisable output) is an observation
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
-        conn.send((nonce, os.getpid(), *reply))
+        groups = getattr(toolkit, "process_groups", list)()  # processes in sessions of their own
+        conn.send((nonce, os.getpid(), *reply, groups))
 
 
 def _frozen(state: dict[str, Any]) -> Any:
@@ -141,6 +150,7 @@ class Worker:
         self._factory, self._output_cap, self._state_cap = factory, output_cap, state_cap
         self._proc = self._conn = None
         self._nonce = 0
+        self._groups: list[int] = []  # the toolkit's processes that left the worker's group
 
     @property
     def alive(self) -> bool:
@@ -156,7 +166,7 @@ class Worker:
             if not self._conn.poll(timeout):
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g}s")
-            nonce, pid, status, payload = self._conn.recv()
+            nonce, pid, status, payload, self._groups = self._conn.recv()
         except (EOFError, OSError, ValueError):  # the child died: a hard crash inside the tool
             self.kill()
             raise WorkerLost("the tool crashed its process") from None
@@ -181,7 +191,11 @@ class Worker:
                 self._proc.kill()
             self._proc.join(5)
             self._conn.close()
+        for group in self._groups:  # a live server the toolkit started in a session of its own
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
         self._proc = self._conn = None
+        self._groups = []
 
     def __del__(self):
         self.kill()

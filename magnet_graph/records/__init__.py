@@ -7,7 +7,7 @@ read them back through this package (never through synthesis).
 from . import metrics
 from .codec import RecordError, Serializable
 from .export import FILES as EXPORT_FILES
-from .export import dpo_row, export_rows, mdpo_row, sft_row, sharegpt_row, write_exports
+from .export import dpo_row, export_rows, is_simulated, mdpo_row, sft_row, sharegpt_row, write_exports
 from .io import (
     DROPPED,
     TRAJECTORIES,
@@ -64,6 +64,7 @@ __all__ = [
     "divergence",
     "dpo_row",
     "export_rows",
+    "is_simulated",
     "iter_jsonl",
     "mdpo_row",
     "read_drops",

@@ -110,11 +110,19 @@ def export_rows(records: list[Record]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def write_exports(out: str | Path, records: list[Record]) -> dict[str, int]:
-    """``sft.jsonl``, ``sharegpt.jsonl``, ``dpo.jsonl`` and ``mdpo.jsonl`` in ``out``; rows written per format."""
+def is_simulated(record: Record) -> bool:
+    """Whether the record's tool outputs were made up (tools with no implementation behind them)."""
+    return "simulated" in record.lineage.environment.split("+")
+
+
+def write_exports(out: str | Path, records: list[Record], *, allow_simulated: bool = False) -> dict[str, int]:
+    """``sft.jsonl``, ``sharegpt.jsonl``, ``dpo.jsonl`` and ``mdpo.jsonl`` in ``out``; rows written per
+    format. Records with simulated tool outputs are left out (a model would learn invented answers)
+    unless ``allow_simulated``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
+    records = [r for r in records if allow_simulated or not is_simulated(r)]
     for fmt, rows in export_rows(records).items():
         write_jsonl(out / FILES[fmt], rows)
         counts[fmt] = len(rows)

@@ -49,6 +49,7 @@ from .translate import Translator
 from .writer import write_outputs
 
 FORMAT_VERSION = 1  # of the run directory (run.json, paths.jsonl); records carry their own schema_version
+SERVER_LOG = "servers.stderr.log"  # what live tool servers (MCP) wrote to stderr during the run
 
 Progress = Callable[[str, int, int], None]
 
@@ -131,6 +132,7 @@ def synthesize(
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
     worker = _PathWorker(signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap))
+    worker.log_path = str(out / SERVER_LOG)
     finished = len(paths) - len(todo)
     if progress:
         progress("trajectories", finished, len(paths))
@@ -156,6 +158,7 @@ def synthesize(
         worker.stats,
         teacher.usage(),
         {"seconds_this_session": round(seconds, 2), "resumed": resume},
+        config.allow_simulated,
     )
     if progress:
         progress("export", 1, 1)
@@ -221,6 +224,7 @@ class _PathWorker:
         self.options = options or PlanOptions()
         self.output_cap, self.state_cap = caps  # a tool answer's characters, the state's
         self.stats: Counter = Counter()
+        self.log_path: str | None = None  # where live tools' diagnostics go (an MCP server's stderr)
         self._lock = threading.Lock()
 
     def __call__(self, path: SignaturePath) -> Record | Drop:
@@ -290,7 +294,9 @@ class _PathWorker:
             if state in tried:
                 break  # the toolkits start from one fixed state: another try changes nothing
             tried.append(state)
-            environment = open_environment(sigs, seed=seed, output_cap=self.output_cap, state_cap=self.state_cap)
+            environment = open_environment(
+                sigs, seed=seed, output_cap=self.output_cap, state_cap=self.state_cap, log_path=self.log_path
+            )
             episode = Episode(sigs, state, seed=seed, environment=environment)
             try:
                 translator = Translator(self.teacher, episode, {s.name: s for s in sigs}, self.options)

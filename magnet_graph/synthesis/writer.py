@@ -15,7 +15,7 @@ from typing import Any
 
 from ..integrations import RunCheck, installed
 from ..paths import SignaturePath
-from ..records import DROPPED, TRAJECTORIES, Drop, Record, metrics, read_typed, write_exports, write_jsonl
+from ..records import DROPPED, TRAJECTORIES, Drop, Record, is_simulated, metrics, read_typed, write_exports, write_jsonl
 from ..roles import classify
 from ..signature import FunctionSignature
 from .role_check import role_mismatches
@@ -30,16 +30,18 @@ def write_outputs(
     session_stats: Counter,
     teacher_usage: dict[str, Any],
     timing: dict[str, Any],
+    allow_simulated: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Rewrite the run's files in path order and write everything made from them; (manifest, report)."""
+    """Rewrite the run's files in path order and write everything made from them (training files
+    without simulated records unless ``allow_simulated``); (manifest, report)."""
     order = {p.id: i for i, p in enumerate(paths)}
     records = sorted({r.id: r for r in read_typed(out / TRAJECTORIES, Record)}.values(), key=lambda r: order[r.id])
     dropped = sorted({d.id: d for d in read_typed(out / DROPPED, Drop)}.values(), key=lambda d: order[d.id])
     write_jsonl(out / TRAJECTORIES, records)
     write_jsonl(out / DROPPED, dropped)
-    write_exports(out, records)
+    write_exports(out, records, allow_simulated=allow_simulated)
     checks = {i.name: check for i in installed() if (check := i.check_run(out, records, signatures)) is not None}
-    report = run_report(paths, records, dropped, signatures, checks, teacher_usage)
+    report = run_report(paths, records, dropped, signatures, checks, teacher_usage, allow_simulated)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
     manifest = {
         **identity,
@@ -63,9 +65,11 @@ def run_report(
     signatures: dict[str, FunctionSignature],
     checks: dict[str, RunCheck],
     teacher_usage: dict[str, Any],
+    allow_simulated: bool = False,
 ) -> dict[str, Any]:
     """report.json: what the run made, what it dropped and why, and the figures ``records.metrics`` defines."""
     negatives = [n for r in records for n in r.negatives]
+    simulated = sum(1 for r in records if is_simulated(r))
     return {
         "counts": {
             "paths": len(paths),
@@ -75,6 +79,8 @@ def run_report(
             "cut_short": sum(1 for r in records if r.lineage.cut),
             "negatives": len(negatives),
             "dpo_pairs": len(negatives),
+            "simulated_records": simulated,
+            "simulated_left_out_of_training": 0 if allow_simulated else simulated,
         },
         "drops": dict(sorted(Counter(f"{d.stage}:{(cut_reasons(d.reason) or [''])[0]}" for d in dropped).items())),
         "cuts": dict(sorted(Counter(reason for r in records for reason in cut_reasons(r.lineage.cut)).items())),
@@ -92,7 +98,7 @@ def run_report(
         "role_mismatches": [m.__dict__ for m in role_mismatches(records, signatures)],
         "teacher": teacher_usage,
         "checks": {name: check.to_dict() for name, check in sorted(checks.items())},
-        "warnings": _warnings(paths, records),
+        "warnings": _warnings(paths, records, 0 if allow_simulated else simulated),
         "failure": failure(paths, records, dropped),
     }
 
@@ -131,10 +137,17 @@ def failure(paths: list[SignaturePath], records: list[Record], dropped: list[Dro
     return f"error: {len(dropped)} of {len(paths)} paths were dropped; top reasons: {top}"
 
 
-def _warnings(paths: list[SignaturePath], records: list[Record]) -> list[str]:
+def _warnings(paths: list[SignaturePath], records: list[Record], left_out: int = 0) -> list[str]:
     """What a user must hear about this run's output (printed by the CLI)."""
+    found = []
+    if left_out:
+        found.append(
+            f"warning: {left_out} of {len(records)} records have simulated tool outputs (tools with nothing "
+            "behind them) and are left out of sft/dpo/mdpo/sharegpt; make the tools executable (a Python "
+            "class, a live MCP server) or pass --allow-simulated"
+        )
     if not records or any(r.kind == "multi_turn" for r in records):
-        return []
+        return found
     walks = sum(1 for p in paths if len(p.turns) > 1)
     why = (
         f"all {walks} multi-turn paths were dropped (see drops)"
@@ -142,7 +155,7 @@ def _warnings(paths: list[SignaturePath], records: list[Record]) -> list[str]:
         else "no path had a second turn because the graph has no dependency edges (tools whose outputs are "
         "unknown feed nothing: add output schemas or make them executable; see `magnet-graph edges`)"
     )
-    return [f"warning: wrote no multi-turn conversations, only single-turn rows: {why}"]
+    return [*found, f"warning: wrote no multi-turn conversations, only single-turn rows: {why}"]
 
 
 def _versions() -> dict[str, str]:
