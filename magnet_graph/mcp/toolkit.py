@@ -90,11 +90,13 @@ class McpToolkit:
                 out[name] = {"calls": self.transcripts[name]}
                 continue
             files = _read_files(self.boxes[name])
-            dirs = sorted({str(Path(rel).parent) for rel in files if str(Path(rel).parent) != "."})
+            dirs = {str(d) for rel in files for d in Path(rel.rstrip("/")).parents if str(d) != "."}
+            dirs |= {rel.rstrip("/") for rel in files if rel.endswith("/")}
             view: dict[str, Any] = {
                 "files": files,
                 "file_paths": [rel for rel, v in files.items() if not rel.endswith("/")],
-                "directory_paths": sorted({*dirs, *(rel.rstrip("/") for rel in files if rel.endswith("/"))}),
+                # the sandbox's root is a directory too, even when it is empty
+                "directory_paths": [".", *sorted(dirs)],
             }
             for rel, text in files.items():
                 view.update(_records(Path(rel).stem, text))
