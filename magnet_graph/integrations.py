@@ -51,6 +51,8 @@ class ToolkitBackend(Protocol):
     toolkit a worker process serves (``reset``, ``invoke``, ``snapshot``, and optionally
     ``checkpoint``/``rollback``/``release``, ``process_groups`` and ``close``)."""
 
+    request_timeout: float  # seconds a worker request may take (a reset may start servers)
+
     def toolkit(self, signatures: list[FunctionSignature], *, log_path: str | None = None) -> Any:
         """A toolkit for ``signatures``; ``log_path``: where the tools' own diagnostics go."""
 

@@ -70,15 +70,7 @@ class Environment:
         return False, f"{self._stopped}; the environment was stopped"
 
     def snapshot(self) -> dict[str, Any]:
-        if self._stopped:
-            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
-        try:
-            ok, value = self._request("snapshot", None)
-        except (WorkerTimeout, WorkerLost) as exc:
-            raise MagnetGraphError(f"environment snapshot failed: {exc}") from None
-        if not ok:
-            raise MagnetGraphError(f"environment snapshot failed: {value}")
-        return value
+        return self._must("snapshot")
 
     def checkpoint(self) -> None:
         """Remember the current state; ``rollback`` returns to it (for trying a call without keeping
@@ -93,27 +85,22 @@ class Environment:
         """Close the innermost open ``checkpoint``, keeping the state as it is."""
         self._must("release")
 
-    def _must(self, op: str) -> None:
+    def _must(self, op: str, what: str | None = None) -> Any:
+        """The worker's answer to ``op``, or a MagnetGraphError saying why there is none."""
+        what = what or op
         if self._stopped:
             raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
         try:
             ok, value = self._request(op, None)
         except (WorkerTimeout, WorkerLost) as exc:
-            raise MagnetGraphError(f"environment {op} failed: {exc}") from None
+            raise MagnetGraphError(f"environment {what} failed: {exc}") from None
         if not ok:
-            raise MagnetGraphError(f"environment {op} failed: {value}")
+            raise MagnetGraphError(f"environment {what} failed: {value}")
+        return value
 
     def state_hash(self) -> str:
         """sha256 of the state's canonical JSON, computed in the worker (a large state never crosses the pipe)."""
-        if self._stopped:
-            raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
-        try:
-            ok, value = self._request("hash", None)
-        except (WorkerTimeout, WorkerLost) as exc:
-            raise MagnetGraphError(f"environment state hash failed: {exc}") from None
-        if not ok:
-            raise MagnetGraphError(f"environment state hash failed: {value}")
-        return value
+        return self._must("hash", "state hash")
 
     def grounding(self, params: list[str]) -> tuple[list[tuple[frozenset[str], Any]], list[dict[str, Any]]]:
         """What a call's values may be drawn from in the current state, computed in the worker:
@@ -159,7 +146,7 @@ def open_environment(
             raise MagnetGraphError(f"tools of kinds {' and '.join(kinds)} cannot share one conversation")
         backend = toolkits[kinds[0]]
         factory = functools.partial(backend.toolkit, signatures, log_path=log_path)
-        timeout = max(timeout, getattr(backend, "request_timeout", timeout))  # it keeps its own per-call limits
+        timeout = max(timeout, backend.request_timeout)  # it keeps its own per-call limits
         return Environment(signatures, kinds[0], factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
     backends = {kind: backend_for(kind) for kind in kinds}
     if kinds and all(backends.values()):

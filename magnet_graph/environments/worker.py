@@ -69,12 +69,16 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                 value = read[key]
             elif op == "checkpoint":  # the tools' state and where their random draws stand
                 own = hasattr(toolkit, "checkpoint")  # a toolkit whose state lives outside (a server's files)
-                toolkit.checkpoint() if own else None
+                if own:
+                    toolkit.checkpoint()
                 saved.append((None if own else _frozen(toolkit.__dict__), random.getstate(), _IDS.getstate()))
                 value = None
             elif op == "rollback":  # back to the innermost checkpoint, which closes
                 state, draws, ids = saved.pop()
-                toolkit.rollback() if state is None else toolkit.__dict__.update(_thawed(state))
+                if state is None:
+                    toolkit.rollback()
+                else:
+                    toolkit.__dict__.update(_thawed(state))
                 random.setstate(draws)
                 _IDS.setstate(ids)
                 value = None

@@ -42,9 +42,11 @@ class McpClient:
         try:
             with _STARTING:
                 before = _children()
-                self._wait(self._start(), start_timeout, "start")
-                spawned = _children() - before
-            self.pid = spawned.pop() if len(spawned) == 1 else None
+                try:
+                    self._wait(self._start(), start_timeout, "start")
+                finally:  # known even when the start failed, so close() can kill what it spawned
+                    spawned = _children() - before
+                    self.pid = spawned.pop() if len(spawned) == 1 else None
         except BaseException:
             self.close()
             raise
@@ -52,10 +54,12 @@ class McpClient:
     def tools(self, timeout: float = 30.0) -> list[dict[str, Any]]:
         """The server's tools (every page of ``tools/list``), as JSON objects."""
 
+        from mcp.types import PaginatedRequestParams
+
         async def listing():
             tools, cursor = [], None
             while True:
-                page = await self._session.list_tools(cursor=cursor) if cursor else await self._session.list_tools()
+                page = await self._session.list_tools(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
                 tools += [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in page.tools]
                 cursor = page.next_cursor
                 if not cursor:
@@ -108,7 +112,7 @@ class McpClient:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _wait(self, coro, timeout: float, what: str) -> Any:
-        if self._task is not None and self._task.done() and what != "start":
+        if self._task is not None and self._task.done():
             raise McpError(f"{self.spec.name}: the server is gone ({self._ended()})")
         future = self._submit(coro)
         try:

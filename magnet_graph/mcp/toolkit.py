@@ -53,7 +53,7 @@ class McpToolkit:
 
     def reset(self, state: dict[str, Any] | None, **options: Any) -> None:
         """Every server restarted on its part of ``state`` (see ``initial_state``)."""
-        self._stop()
+        self.close()
         self._saved = []
         for name, spec in sorted(self.specs.items()):
             part = (state or {}).get(name) or {}
@@ -130,15 +130,12 @@ class McpToolkit:
 
     def close(self) -> None:
         """Stop the servers and remove their sandboxes."""
-        self._stop()
-        for box in self.boxes.values():
-            shutil.rmtree(box.parent, ignore_errors=True)
-        self.boxes = {}
-
-    def _stop(self) -> None:
         for client in self.clients.values():
             client.close()
         self.clients = {}
+        for box in self.boxes.values():
+            shutil.rmtree(box.parent, ignore_errors=True)
+        self.boxes = {}
 
     # -- servers ---------------------------------------------------------------------------------
 

@@ -112,7 +112,7 @@ def export_rows(records: list[Record]) -> dict[str, list[dict[str, Any]]]:
 
 def is_simulated(record: Record) -> bool:
     """Whether the record's tool outputs were made up (tools with no implementation behind them)."""
-    return "simulated" in record.lineage.environment.split("+")
+    return record.lineage.environment == "simulated"
 
 
 def write_exports(out: str | Path, records: list[Record], *, allow_simulated: bool = False) -> dict[str, int]:
