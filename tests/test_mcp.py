@@ -4,9 +4,11 @@ stdio, with the official SDK's client."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -168,3 +170,52 @@ def test_simulated_records_stay_out_of_training_files_unless_allowed(store, tmp_
     assert "--allow-simulated" in result.stdout + result.stderr
     cli("synthesize", "--out", str(tmp_path / "b"), *args, "--allow-simulated")
     assert len((tmp_path / "b" / "sft.jsonl").read_text().splitlines()) == report["counts"]["records"]
+
+
+def test_a_server_killed_mid_run_costs_one_conversation_and_a_killed_run_resumes_exactly_once(store, tmp_path):
+    """kill -9 of a live server during synthesize, then kill -9 of synthesize itself, then --resume:
+    every path ends once, and every conversation but the one that lost its call is byte-identical
+    to an uninterrupted run's."""
+    args = ["--catalog", f"mcp:{SERVERS}", "-n", "3", "--seed", "0", "--store", store, "--concurrency", "2"]
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    cli("synthesize", "--out", str(whole), *args)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "magnet_graph.cli", "synthesize", "--out", str(cut), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def written() -> int:
+        path = cut / "trajectories.jsonl"
+        return len(path.read_text().splitlines()) if path.exists() else 0
+
+    deadline = time.time() + 120
+    servers = []
+    while time.time() < deadline and not servers:
+        servers = [p for p in _pids_with("/magnet-graph-mcp/files-") if p != os.getpid()]  # a filesystem server
+        time.sleep(0.02)
+    assert servers
+    os.kill(servers[0], signal.SIGKILL)
+    while time.time() < deadline and written() < 2:
+        time.sleep(0.05)
+    for pid in [proc.pid, *(p for p in _pids_with(str(cut)) if p != os.getpid())]:  # the CLI and its workers
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+    assert written() >= 2 and not (cut / "manifest.json").exists()
+    cli("synthesize", "--out", str(cut), "--resume", *args)
+
+    def by_id(run: Path, name: str) -> dict[str, str]:
+        path = run / name
+        lines = path.read_text().splitlines() if path.exists() else []
+        ids = [json.loads(line)["id"] for line in lines]
+        assert len(ids) == len(set(ids)), f"{name}: duplicates"
+        return dict(zip(ids, lines, strict=True))
+
+    paths = len((whole / "paths.jsonl").read_text().splitlines())
+    ended = {**by_id(cut, "trajectories.jsonl"), **by_id(cut, "dropped.jsonl")}
+    reference = {**by_id(whole, "trajectories.jsonl"), **by_id(whole, "dropped.jsonl")}
+    assert len(ended) == len(reference) == paths  # every path ended exactly once
+    differing = [i for i in reference if ended[i] != reference[i]]
+    assert len(differing) <= 1, differing
