@@ -126,27 +126,31 @@ class ExecutionVerifier:
         for members in toolkits.values():
             for state in self.sandbox.varied_states(members[0]):
                 base = self.sandbox.fresh(members[0], state)
+                base_values = state_of(base)  # read once: every B and the first call of every chain start here
                 unblocked: dict[str, tuple] = {}  # B -> the calls that made it work in this state
                 for _ in range(2):  # a second pass may run chains found in the first
+                    before = len(unblocked)
                     for b in members:
                         if b.name not in unblocked:
-                            self._unblock(members, base, b, unblocked, found)
+                            self._unblock(members, base, base_values, b, unblocked, found)
+                    if len(unblocked) == before:
+                        break  # nothing new to run: the pass would repeat itself
         return found
 
-    def _unblock(self, members, base, b, unblocked: dict[str, tuple], found: dict) -> None:
+    def _unblock(self, members, base, base_values, b, unblocked: dict[str, tuple], found: dict) -> None:
         box = self.sandbox
-        args = sample_args(b, state_of(base))
+        args = sample_args(b, base_values)
         ok, failure = box.run(copy.deepcopy(base), b, args)
         if ok:
             return  # B works here without help
-        frontier = [(base, failure, ())]
+        frontier = [(base, base_values, failure, ())]
         for _ in range(MAX_CHAIN):
             progressed, solved = [], False
-            for instance, failure, chain in frontier:
+            for instance, values, failure, chain in frontier:
                 for a in members:
                     if a.name == b.name or any(step.name == a.name for step, _, _ in chain):
                         continue
-                    moved = self._move(instance, a, b, args, failure, unblocked)
+                    moved = self._move(instance, values, a, b, args, failure, unblocked)
                     if moved is None:
                         continue
                     after, result, steps, ok = moved
@@ -158,18 +162,17 @@ class ExecutionVerifier:
                             if effective:
                                 found.setdefault((step.name, b.name), _evidence(steps, b))
                     elif len(progressed) < FRONTIER:
-                        progressed.append((after, result, steps))  # B's failure moved on: one condition met
+                        progressed.append((after, state_of(after), result, steps))  # B's failure moved on
             if solved:
                 return
             frontier = progressed
 
-    def _move(self, instance, a, b, b_args, failure, unblocked: dict[str, tuple]):
+    def _move(self, instance, values, a, b, b_args, failure, unblocked: dict[str, tuple]):
         """Run A on a copy of ``instance`` (after the calls that unblocked A, if A fails alone) and
-        see what B does after each call. Returns (instance after, B's result, steps, B succeeded),
+        see what B does after each call (``values``: what ``instance``'s state holds). Returns (instance after, B's result, steps, B succeeded),
         each step (tool, arguments, whether it changed B's result), or None when A cannot run or
         made no difference to B."""
         box = self.sandbox
-        values = state_of(instance)
         draws = distinct(sample_args(a, values, pick=pick) for pick in range(A_PICKS))  # lock or unlock...
         plans = [[(a, args)] for args in draws]
         if a.name in unblocked:

@@ -66,7 +66,12 @@ def call(
 
 def _is_error(result: Any) -> bool:
     """An ``error`` key, a success flag that is false (``{"login_status": False, ...}``), or the
-    answer is an error message alone (``"Error: ..."``, ``["Error: not authenticated"]``)."""
+    answer is an error message alone (``"Error: ..."``, ``["Error: not authenticated"]``).
+
+    Stricter than ``execution.executor.failure_of``, on purpose: the sandbox calls tools with
+    made-up arguments, and a lone False flag (``{"authentication_status": False}`` for junk
+    credentials) is the tool refusing the junk, not a tool blocked by its state; searching for
+    what "unblocks" it finds spurious prerequisites (5 more on BFCL, precision 0.913 -> 0.907)."""
     if isinstance(result, dict):
         flags = [v for k, v in result.items() if isinstance(v, bool) and set(name_tokens(str(k))) & _SUCCESS_WORDS]
         return "error" in result or (len(flags) == 1 and flags[0] is False and len(result) > 1)

@@ -42,8 +42,7 @@ class PythonClassBackend:
                 setattr(instance, attr, value)
 
     def initial_state(self, key: str, rng: random.Random) -> dict[str, Any] | None:
-        module, _, name = key.partition(":")
-        factory = getattr(getattr(importlib.import_module(module), name), "magnet_state", None)
+        factory = getattr(self.tool_class({"target": key}), "magnet_state", None)
         return factory(rng) if callable(factory) else None
 
 

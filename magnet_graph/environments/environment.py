@@ -107,9 +107,12 @@ class Environment:
         the state's named values (``execution.values.qualified_values``, bounded) and the joint
         values of ``params`` its records hold (``record_combos``). A state too big to read costs
         the planner its state values (it goes on without them), not the path."""
+        if self._stopped:
+            return [], []
         try:
-            ok, value = self._request("grounding", list(params)) if not self._stopped else (False, self._stopped)
-        except (WorkerTimeout, WorkerLost):
+            ok, value = self._request("grounding", list(params))
+        except (WorkerTimeout, WorkerLost) as exc:  # the worker was killed: its state is gone, as after a call
+            self._stopped = f"grounding: {exc}"
             return [], []
         if not ok:
             return [], []

@@ -32,15 +32,12 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
     toolkit = factory()
     saved: list[dict[str, Any]] = []  # the toolkit's state at each open checkpoint, innermost last
-    version, read = 0, {}  # the state changes with every reset, call and rollback; groundings read per version
     while True:
         try:
             nonce, op, args = conn.recv()
         except EOFError:  # the parent is gone: so are the toolkit's own processes (live servers)
             getattr(toolkit, "close", lambda: None)()
             return
-        if op in ("reset", "call", "rollback"):
-            version += 1
         try:
             if op == "reset":
                 state, options = args
@@ -57,16 +54,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                 text = json.dumps(toolkit.snapshot(), sort_keys=True, default=_json_default)
                 value = hashlib.sha256(text.encode()).hexdigest()
             elif op == "grounding":  # what the planner draws values from, bounded, not the whole state
-                key = (version, tuple(args))
-                if key not in read:
-                    snapshot = toolkit.snapshot()
-                    read = {
-                        key: {
-                            "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
-                            "combos": record_combos(snapshot, list(args)),
-                        }
-                    }
-                value = read[key]
+                snapshot = toolkit.snapshot()
+                value = {
+                    "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
+                    "combos": record_combos(snapshot, list(args)),
+                }
             elif op == "checkpoint":  # the tools' state and where their random draws stand
                 own = hasattr(toolkit, "checkpoint")  # a toolkit whose state lives outside (a server's files)
                 if own:

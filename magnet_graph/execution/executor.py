@@ -7,12 +7,14 @@ reason, which is what a model should see next.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import jsonschema
 
+from ..tokens import name_tokens
 from .call_parser import CallRejected, ToolCall, parse_call, structured_call
 
 
@@ -60,10 +62,8 @@ class Executor:
         if problem:
             return Observation(parsed.name, parsed.arguments, False, None, problem, time.perf_counter() - start)
         ok, value = self.env.call(parsed.name, parsed.arguments)
-        if ok and isinstance(value, dict) and "error" in value:
-            ok, error = False, str(value["error"])  # tools may report failures as {"error": ...} (BFCL's classes do)
-        else:
-            error = "" if ok else str(value)
+        error = failure_of(value) if ok else str(value)
+        ok = not error
         return Observation(
             parsed.name,
             parsed.arguments,
@@ -100,4 +100,25 @@ def _name_of(call: Any) -> str:
         function = call.get("function")
         name = call.get("name") or (function.get("name") if isinstance(function, dict) else None)
         return name if isinstance(name, str) else ""
+    return ""
+
+
+_SUCCESS_WORDS = frozenset({"status", "success", "ok", "succeeded", "successful"})
+
+
+def failure_of(output: Any) -> str:
+    """Why a tool's answer says it failed, '' if it does not. Tools report failures in their
+    answers as well as by raising: an ``{"error": ...}`` record, a success flag
+    that is False (``{"authentication_status": False}``, ``{"login_status": False, "message": ...}``),
+    or an error message alone (``"Error: ..."``, ``["Error: not authenticated"]``)."""
+    if isinstance(output, dict):
+        if "error" in output:
+            return str(output["error"])
+        if any(v is False and set(name_tokens(str(k))) & _SUCCESS_WORDS for k, v in output.items()):
+            return json.dumps(output, sort_keys=True, default=str)[:300]
+        return ""
+    if isinstance(output, list) and len(output) == 1:
+        return failure_of(output[0])
+    if isinstance(output, str) and output.lstrip().lower().startswith("error"):
+        return output
     return ""

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..edges.ports import json_type as schema_type
 from ..execution.literals import NONE, Literals
 from ..execution.values import (
     described_values,
@@ -70,10 +71,10 @@ class Grounding:
     ) -> list[tuple[Any, dict | None]]:
         """Candidate values of ``param``, best first (at most MAX_CANDIDATES). ``dependency`` is the
         path's edge into it: (source function, source field)."""
-        json_type = _type(schema)
+        json_type = schema_type(schema)
         found: list[tuple[Any, dict | None]] = []
         if dependency is not None:
-            found += self._shuffled(self._from_source(*dependency, json_type))
+            found += self._draw(self._from_source(*dependency, json_type))
         for out in self.outputs:
             if isinstance(out.value, dict):
                 for key in named_fields(param, schema, out.value, out.function):
@@ -121,24 +122,24 @@ class Grounding:
     def made_up(self, param: str, schema: dict[str, Any], literals: Literals = NONE, depth: int = 0) -> list[Any]:
         """Values for something new: a record built field by field, a list of such items (at least
         ``minItems``, one or two otherwise), or a literal of the type."""
-        json_type = _type(schema)
+        json_type = schema_type(schema)
         if json_type == "object" and isinstance(schema.get("properties"), dict) and depth < MAX_DEPTH:
             return [r for r in (self._record(schema, depth, k) for k in range(2)) if r is not None]
         if json_type == "array":
             item = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
             least = max(1, int(schema.get("minItems", 1) or 1))
-            if _type(item) == "object" and isinstance(item.get("properties"), dict) and depth < MAX_DEPTH:
+            if schema_type(item) == "object" and isinstance(item.get("properties"), dict) and depth < MAX_DEPTH:
                 records = [r for r in (self._record(item, depth, k) for k in range(max(2, least))) if r is not None]
                 return [records[:least], records[: max(least, 2)]] if records else []
-            if _type(item) in ("string", "integer", "number", "boolean"):
+            if schema_type(item) in ("string", "integer", "number", "boolean"):
                 listed = list(item.get("enum") or []) + described_values(schema.get("description", ""))
                 listed += list(literals.for_param(param))
-                listed = [v for v in distinct(listed) if fits(v, _type(item))]
+                listed = [v for v in distinct(listed) if fits(v, schema_type(item))]
                 if listed:  # the members it takes are listed: some of them, and all of them
                     drawn = self._draw(listed)
                     return [drawn[: max(least, 1)], drawn[: max(least, 2)], listed]
-                pool = [v for tier in ranked_tiers(param, _type(item), self.state) for v in tier]
-                pool = [v for v in distinct(pool) if fits(v, _type(item))]
+                pool = [v for tier in ranked_tiers(param, schema_type(item), self.state) for v in tier]
+                pool = [v for v in distinct(pool) if fits(v, schema_type(item))]
                 if pool:
                     drawn = self._draw(pool)
                     return [drawn[:least], drawn[: max(least, 2)]]
@@ -156,9 +157,9 @@ class Grounding:
         for name, sub in schema["properties"].items():
             if not isinstance(sub, dict):
                 continue
-            if name not in required and not ranked_tiers(name, _type(sub), self.state):
+            if name not in required and not ranked_tiers(name, schema_type(sub), self.state):
                 continue
-            options = [v for v, _ in self.options(name, sub)] if _type(sub) not in ("object", "array") else []
+            options = [v for v, _ in self.options(name, sub)] if schema_type(sub) not in ("object", "array") else []
             options = options or self.made_up(name, sub, NONE, depth + 1)
             if not options:
                 if name in required:
@@ -199,11 +200,6 @@ class Grounding:
         self.rng.shuffle(drawn)
         return drawn
 
-    def _shuffled(self, options: list[tuple[Any, dict]]) -> list[tuple[Any, dict]]:
-        drawn = list(options)
-        self.rng.shuffle(drawn)
-        return drawn
-
 
 def _numbered(origin: dict, values: list[Any], whole: Any) -> list[tuple[Any, dict]]:
     """Options from one field: where the field is a list, each value's origin says which element
@@ -217,7 +213,7 @@ def _numbered(origin: dict, values: list[Any], whole: Any) -> list[tuple[Any, di
 def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], function: str = "") -> list[str]:
     """Top-level fields of an output whose name matches the parameter, hold a value of its type,
     and whose role may feed the parameter's (a ``user_id`` never fills a ``user_first_name``)."""
-    json_type = _type(schema)
+    json_type = schema_type(schema)
     target = classify(param, schema.get("description", ""), json_type)
     return [
         k
@@ -230,13 +226,6 @@ def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], fun
 def _bulk(role, value: Any) -> bool:
     """A file's text where a name, path or id is wanted (the state names both after the file)."""
     return role.kind not in ("text", "query") and isinstance(value, str) and ("\n" in value or len(value) > 200)
-
-
-def _type(schema: dict[str, Any]) -> str:
-    t = schema.get("type", "string")
-    if isinstance(t, list):
-        t = next((x for x in t if x != "null"), "string")
-    return t if isinstance(t, str) else "string"
 
 
 def _type_of(value: Any) -> str:

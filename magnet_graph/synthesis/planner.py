@@ -23,7 +23,6 @@ from ..paths import PathTurn
 from ..records import ToolCall
 from ..signature import FunctionSignature
 from ..store import FeedsEdge
-from ..tokens import name_tokens
 from .grounding import Grounding, Output
 
 MAX_TRIES = 16
@@ -236,7 +235,7 @@ def _plan_call(executor, sig, turn, position, planned, history, rng, failure=Non
         observation = executor.execute({"name": sig.name, "arguments": arguments})
         if _repeats(sig.name, arguments, observation.output, planned, history):
             continue  # the same call with the same answer says nothing new (and no negative could miss it)
-        if not observation.ok or declined(observation.output):
+        if not observation.ok:
             if failure is not None:
                 failure.error = observation.error or json.dumps(observation.output, sort_keys=True, default=str)[:300]
             continue
@@ -297,17 +296,6 @@ def _repeats(name: str, arguments: dict, output: Any, planned: list[PlannedCall]
     return any(n == name and a == arguments and o == output for n, a, o in earlier)
 
 
-_SUCCESS = frozenset({"status", "success", "ok", "succeeded", "successful"})
-
-
-def declined(output: Any) -> bool:
-    """A result that says the call did nothing: a success flag that is False
-    (``{"authentication_status": False}``, ``{"login_status": False, "message": ...}``)."""
-    return isinstance(output, dict) and any(
-        v is False and set(name_tokens(str(k))) & _SUCCESS for k, v in output.items()
-    )
-
-
 def _choices(units: list, options: dict[Any, list]) -> list[tuple[int, ...]]:
     """First candidates everywhere, then each unit's second candidate in turn, then each one's
     third... (one unit moved at a time, MAX_TRIES in all): every parameter gets a second chance
@@ -319,14 +307,3 @@ def _choices(units: list, options: dict[Any, list]) -> list[tuple[int, ...]]:
     if len(tries) < MAX_TRIES:  # small spaces: every combination
         tries += [c for c in itertools.product(*(range(len(options[u])) for u in units)) if c not in tries]
     return [t for t in tries if all(options[u] for u in units)][:MAX_TRIES]
-
-
-def _latest(name: str, turn: int, planned: list[PlannedCall], history: list[Executed]) -> tuple[Any, bool] | None:
-    """The latest output of ``name``: from this turn's planned calls, else the conversation so far."""
-    for c in reversed(planned):
-        if c.name == name:
-            return c.output, True
-    for h in reversed(history):
-        if h.name == name:
-            return h.output, False
-    return None

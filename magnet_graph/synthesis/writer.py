@@ -82,7 +82,7 @@ def run_report(
             "simulated_records": simulated,
             "simulated_left_out_of_training": 0 if allow_simulated else simulated,
         },
-        "drops": dict(sorted(Counter(f"{d.stage}:{(cut_reasons(d.reason) or [''])[0]}" for d in dropped).items())),
+        "drops": dict(sorted(Counter(drop_key(d) for d in dropped).items())),
         "cuts": dict(sorted(Counter(reason for r in records for reason in cut_reasons(r.lineage.cut)).items())),
         "executability": {
             **metrics.executability(records),
@@ -122,6 +122,18 @@ def _distinct_values(records: list[Record], signatures: dict[str, FunctionSignat
     }
 
 
+def drop_key(drop: Drop) -> str:
+    """What a drop is counted under: its stage and the kind of its reason (a translation's first
+    cut reason, not a whole error message or the id of the record it duplicates)."""
+    if drop.stage == "translate":
+        reason = (cut_reasons(drop.reason) or [""])[0]
+    elif drop.stage == "duplicate":
+        reason = "same conversation"
+    else:
+        reason = drop.reason.split(":")[0]
+    return f"{drop.stage}:{reason}"
+
+
 MOSTLY = 0.5  # a run that drops more than this share of its paths failed
 
 
@@ -130,7 +142,7 @@ def failure(paths: list[SignaturePath], records: list[Record], dropped: list[Dro
     counts (the CLI prints it and exits 1): nothing written, or most paths dropped."""
     if records and len(dropped) <= MOSTLY * len(paths):
         return ""
-    reasons = Counter(f"{d.stage}:{(cut_reasons(d.reason) or [''])[0]}" for d in dropped).most_common(3)
+    reasons = Counter(drop_key(d) for d in dropped).most_common(3)
     top = "; ".join(f"{reason} ({count})" for reason, count in reasons) or "no paths to translate"
     if not records:
         return f"error: wrote no trajectories from {len(paths)} paths; top reasons: {top}"
