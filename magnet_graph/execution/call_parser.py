@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import MagnetGraphError
 from ..records import ToolCall
+from . import pyast
 
 MAX_CALL_CHARS = 20_000
 MAX_NESTING = 32
@@ -73,7 +74,7 @@ def parse_calls(text: str, allowed: Collection[str]) -> list[ToolCall]:
     if _max_nesting(text) > MAX_NESTING:
         raise CallRejected(f"brackets nested deeper than {MAX_NESTING}")
     try:
-        body = ast.parse(text.strip(), mode="eval").body
+        body = pyast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise CallRejected(f"not a Python call expression: {str(getattr(exc, 'msg', exc))[:200]}") from None
     nodes = body.elts if isinstance(body, (ast.List, ast.Tuple)) else [body]

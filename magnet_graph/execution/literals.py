@@ -27,6 +27,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import pyast
 from .values import described_values
 
 MAX_VALUES = 200  # per parameter
@@ -58,7 +59,7 @@ def mine_literals(cls: type, method: str) -> Literals:
         return NONE
     try:
         source = textwrap.dedent(inspect.getsource(function))
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except (OSError, TypeError, SyntaxError, IndentationError):
         return NONE
     node = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
