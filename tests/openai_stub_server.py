@@ -95,3 +95,17 @@ def delayed(seconds: float, step: Reply) -> Callable[[dict], Reply]:
         return step
 
     return reply
+
+
+def offline_teacher_reply(request: dict) -> Reply:
+    """An OpenAI-compatible endpoint answering with the offline templates, chosen by system prompt."""
+    from magnet_graph.synthesis import offline_templates, prompts
+
+    by_instructions = {
+        prompts.BACK_INSTRUCTIONS: offline_templates.back,
+        prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
+        prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant,
+        prompts.JUDGE_INSTRUCTIONS: offline_templates.judge,
+    }
+    template = by_instructions[request["messages"][0]["content"]]
+    return 200, chat_completion(template(request["messages"]))

@@ -19,7 +19,7 @@ from magnet_graph.store import open_store
 from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.teachers import OpenAICompatibleTeacher
 from tests.helpers import cli, rows
-from tests.openai_stub_server import ScriptedChatServer, chat_completion
+from tests.openai_stub_server import ScriptedChatServer, chat_completion, offline_teacher_reply
 
 pytestmark = pytest.mark.slow  # the whole module: synthesize runs on the BFCL graph
 
@@ -173,21 +173,9 @@ def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_
         assert all(m["content"] not in text for m in row["messages"] if m["role"] == "user")
 
 
-def _offline_over_http(request: dict):
-    """An OpenAI-compatible endpoint answering with the offline templates, chosen by system prompt."""
-    by_instructions = {
-        prompts.BACK_INSTRUCTIONS: offline_templates.back,
-        prompts.FORTH_INSTRUCTIONS: offline_templates.forth,
-        prompts.ASSIST_INSTRUCTIONS: offline_templates.assistant,
-        prompts.JUDGE_INSTRUCTIONS: offline_templates.judge,
-    }
-    template = by_instructions[request["messages"][0]["content"]]
-    return 200, chat_completion(template(request["messages"]))
-
-
 def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
     config = mg.SynthesisConfig(n=4, seed=5, mix={"multi_turn": 1, "single": 0.5, "irrelevance": 0.5}, concurrency=2)
-    server = ScriptedChatServer(_offline_over_http)
+    server = ScriptedChatServer(offline_teacher_reply)
     student = ScriptedChatServer(lambda request: (200, chat_completion('{"content": "All done."}')))
     try:
         with open_store(bfcl_store, "default") as store:
@@ -213,7 +201,7 @@ def test_same_run_with_a_teacher_and_student_over_http(bfcl_store, tmp_path):
 
 
 def test_killed_run_resumes_with_nothing_lost_or_duplicated(bfcl_store, tmp_path):
-    server = ScriptedChatServer(lambda request: (time.sleep(0.02), _offline_over_http(request))[1])
+    server = ScriptedChatServer(lambda request: (time.sleep(0.02), offline_teacher_reply(request))[1])
     args = [
         "-n",
         "6",

@@ -64,7 +64,10 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx, debug):
     """magnet-graph: Magnet multi-turn tool-use data synthesis on a graph database."""
+    from ..records.io import stop_on_signals
+
     ctx.obj = {"debug": debug}
+    stop_on_signals()  # SIGTERM (timeout, docker stop, Slurm) ends a command as Ctrl-C does
     # The driver logs connection failures itself; the one-line error below already says it.
     logging.getLogger("neo4j").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 

@@ -17,20 +17,28 @@ import pickle
 import random
 import re
 import signal
-import sys
+import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ..execution.values import qualified_values, record_combos
+from ..records import strict
 
 _CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported catalog modules
 
 
-def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) -> None:
+PARENT_POLL = 0.2  # seconds between a worker's checks that the process that started it is alive
+
+
+def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, parent: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker; a flood floods nothing
-    toolkit = factory()
+    _let_go_of_parent_files(conn)
+    held: dict[str, Any] = {}  # the toolkit, once made, for the watchdog
+    threading.Thread(target=_die_with_parent, args=(parent, held), daemon=True).start()
+    toolkit = held["toolkit"] = factory()
     saved: list[dict[str, Any]] = []  # the toolkit's state at each open checkpoint, innermost last
     while True:
         try:
@@ -80,7 +88,7 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
                 value = None
             else:
                 raise ValueError(f"unknown request {op!r}")
-            text = json.dumps(value, default=_json_default, sort_keys=True)
+            text = _standard_json(value)
             cap = output_cap if op == "call" else state_cap  # a tool's answer, or the tool state itself
             reply = (
                 ("ok", text)
@@ -91,6 +99,60 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int) ->
             reply = ("error", f"{type(exc).__name__}: {exc}"[:2000])
         groups = getattr(toolkit, "process_groups", list)()  # processes in sessions of their own
         conn.send((nonce, os.getpid(), *reply, groups))
+
+
+def _let_go_of_parent_files(conn) -> None:
+    """Release what the fork copied from the parent that would keep its pipes open: the terminal or
+    pipe on fds 0-2 (a reader of the CLI's output would wait for this worker too; a flood floods
+    nothing) and the parent's ends of its other workers' pipes (so those workers see EOF when the
+    parent goes). Each is replaced by /dev/null rather than closed, so the fd number stays taken and
+    a copied object that closes it later closes nothing of ours."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    for other in list(_LIVE):
+        for fd in other._parent_fds():
+            if fd != conn.fileno():
+                with contextlib.suppress(OSError):
+                    os.dup2(null, fd)
+    os.close(null)
+
+
+def _die_with_parent(parent: int, held: dict[str, Any]) -> None:
+    """The watchdog: when the process that started this worker is gone (killed with SIGKILL, so
+    nothing closed the pipe in time), close the toolkit's live servers and end this process group
+    within a second or so. A parent-death signal (prctl) is not used: Linux sends it when the
+    forking *thread* ends, and synthesis forks from pool threads that end before their workers."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    toolkit = held.get("toolkit")
+    groups: list[int] = []
+    with contextlib.suppress(Exception):
+        groups = list(getattr(toolkit, "process_groups", list)())
+    closing = threading.Thread(target=getattr(toolkit, "close", lambda: None), daemon=True)
+    closing.start()
+    closing.join(2)  # a server that cleans up its files quickly does; one that hangs is killed
+    for group in [*groups, os.getpgid(0)]:
+        with contextlib.suppress(OSError):
+            os.killpg(group, signal.SIGKILL)
+    os._exit(1)
+
+
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # this process's workers, for a new child to let go of
+_STOPPING = threading.Event()
+
+
+def stop_workers(stop: bool = True) -> None:
+    """Kill every worker of this process and start no new one until ``stop_workers(False)`` (the
+    program is being interrupted): paths running in other threads fail at once instead of
+    finishing work nobody will write."""
+    if not stop:
+        _STOPPING.clear()
+        return
+    _STOPPING.set()
+    for worker in list(_LIVE):
+        with contextlib.suppress(Exception):
+            worker.kill()
 
 
 def _frozen(state: dict[str, Any]) -> Any:
@@ -120,6 +182,15 @@ def _seed_randomness(key: str) -> None:
     uuid.uuid4 = lambda: uuid.UUID(int=_IDS.getrandbits(128), version=4)
 
 
+def _standard_json(value: Any) -> str:
+    """What crosses the pipe: standard JSON, a tool's NaN or Infinity written as the string it is."""
+    try:
+        return json.dumps(value, default=_json_default, sort_keys=True, allow_nan=False)
+    except ValueError:  # rare: re-read, then replace the non-finite numbers
+        plain = json.loads(json.dumps(value, default=_json_default, sort_keys=True))
+        return json.dumps(strict.finite(plain)[0], sort_keys=True, allow_nan=False)
+
+
 def _json_default(value: Any) -> Any:
     """Numbers of other kinds (mpmath's mpf, Decimal) stay numbers, with the digits their repr shows
     (``mpf('1.3027')`` -> 1.3027, as BFCL prints it, not the binary value); anything else is text."""
@@ -147,6 +218,7 @@ class Worker:
         self._proc = self._conn = None
         self._nonce = 0
         self._groups: list[int] = []  # the toolkit's processes that left the worker's group
+        _LIVE.add(self)
 
     @property
     def alive(self) -> bool:
@@ -172,12 +244,24 @@ class Worker:
         return (True, json.loads(payload)) if status == "ok" else (False, payload)
 
     def _start(self) -> None:
+        if _STOPPING.is_set():
+            raise WorkerLost("the program is stopping")
         self._conn, child = _CONTEXT.Pipe()
-        self._proc = _CONTEXT.Process(
-            target=_serve, args=(child, self._factory, self._output_cap, self._state_cap), daemon=True
-        )
+        args = (child, self._factory, self._output_cap, self._state_cap, os.getpid())
+        self._proc = _CONTEXT.Process(target=_serve, args=args, daemon=True)
         self._proc.start()
         child.close()
+
+    def _parent_fds(self) -> list[int]:
+        """The parent's ends of this worker's pipes (request pipe, exit sentinel)."""
+        fds = []
+        with contextlib.suppress(Exception):  # a worker being started or killed in another thread
+            if self._conn is not None and not self._conn.closed:
+                fds.append(self._conn.fileno())
+            popen = getattr(self._proc, "_popen", None)
+            if popen is not None:
+                fds.append(popen.sentinel)
+        return fds
 
     def kill(self) -> None:
         if self._proc is not None:

@@ -4,7 +4,7 @@ The bottom of the data path: synthesis writes ``Record``s; training, evaluation 
 read them back through this package (never through synthesis).
 """
 
-from . import metrics
+from . import metrics, strict
 from .codec import RecordError, Serializable
 from .export import FILES as EXPORT_FILES
 from .export import dpo_row, export_rows, is_simulated, mdpo_row, sft_row, sharegpt_row, write_exports
@@ -13,12 +13,14 @@ from .io import (
     TRAJECTORIES,
     JsonlAppender,
     atomic_write,
+    check_row,
     iter_jsonl,
     read_drops,
     read_jsonl,
     read_records,
     read_typed,
     recover_jsonl,
+    stop_on_signals,
     write_jsonl,
 )
 from .model import (
@@ -59,6 +61,7 @@ __all__ = [
     "ToolSpec",
     "Turn",
     "atomic_write",
+    "check_row",
     "metrics",
     "canonical",
     "divergence",
@@ -75,6 +78,8 @@ __all__ = [
     "same_calls",
     "sft_row",
     "sharegpt_row",
+    "stop_on_signals",
+    "strict",
     "turn_numbers",
     "user",
     "write_exports",

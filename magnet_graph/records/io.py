@@ -7,14 +7,18 @@ work it recorded is done again (``recover_jsonl``). Errors name ``file:line``.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import signal
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import MagnetGraphError
+from . import strict
 from .codec import RecordError, Serializable
 from .model import Drop, Record
 
@@ -53,7 +57,30 @@ def recover_jsonl(path: Path) -> list[Any]:
 
 def _line(row: Any) -> str:
     value = row.to_dict() if isinstance(row, Serializable) else row
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n"
+    try:
+        return strict.dumps(value, sort_keys=True) + "\n"
+    except ValueError as exc:
+        what = f"row {value.get('id')!r}" if isinstance(value, dict) and "id" in value else "a row"
+        raise RecordError(f"{what} is not standard JSON: {exc}") from None
+
+
+def check_row(row: Any) -> str:
+    """'' if ``row`` can be written as a JSONL line, else why not (so a caller can drop it instead)."""
+    try:
+        _line(row)
+    except RecordError as exc:
+        return str(exc)
+    return ""
+
+
+@contextlib.contextmanager
+def _named(path: Path):
+    """An OSError while writing ``path`` (a full disk, a read-only folder) as one line naming it."""
+    try:
+        yield
+    except OSError as exc:
+        hint = "; free some space and run again (a run resumes with --resume)" if exc.errno == errno.ENOSPC else ""
+        raise MagnetGraphError(f"cannot write {path}: {exc.strerror or exc}{hint}") from None
 
 
 class JsonlAppender:
@@ -63,17 +90,61 @@ class JsonlAppender:
         self._lock = threading.Lock()
 
     def append(self, path: Path, row: Any) -> None:
-        with self._lock, open(path, "a", encoding="utf-8") as f:
-            f.write(_line(row))
+        line = _line(row)
+        with self._lock, _finishing_write(), _named(path), open(path, "a", encoding="utf-8") as f:
+            f.write(line)
             f.flush()
             os.fsync(f.fileno())
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash leaves the old file or the new one."""
+    """Write via a temporary file and rename, so a crash leaves the old file or the new one (and a
+    failed write, such as a full disk, leaves no temporary file behind)."""
+    path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with _finishing_write(), _named(path):
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+# SIGINT and SIGTERM in the middle of a write: the main thread finishes the line or file it is
+# writing, then stops as Ctrl-C does (KeyboardInterrupt). Writes from other threads are not
+# interrupted at all: Python runs signal handlers in the main thread only.
+_writes = {"open": 0, "pending": None}
+
+
+@contextlib.contextmanager
+def _finishing_write():
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        _writes["open"] += 1
+    try:
+        yield
+    finally:
+        if main:
+            _writes["open"] -= 1
+            if not _writes["open"] and _writes["pending"] is not None:
+                _writes["pending"] = None
+                raise KeyboardInterrupt
+
+
+def interrupt(signum: int, frame: Any = None) -> None:
+    """A signal handler (SIGINT, SIGTERM) that stops the program like Ctrl-C, after the current write."""
+    if _writes["open"]:
+        _writes["pending"] = signum
+    else:
+        raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """SIGTERM (``timeout``, docker stop, Slurm) and SIGINT both end the program as Ctrl-C does,
+    never in the middle of a line of a run file."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
 
 
 def write_jsonl(path: Path, rows: Iterable[Any]) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SynthesisConfig
-from ..environments import Episode, initial_state, open_environment
+from ..environments import Episode, initial_state, open_environment, stop_workers
 from ..errors import MagnetGraphError
 from ..integrations import RunCheck
 from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
@@ -137,7 +137,9 @@ def synthesize(
     if progress:
         progress("trajectories", finished, len(paths))
     written = {_conversation(r): r.id for r in read_typed(out / TRAJECTORIES, Record)} if done else {}
-    with ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth") as pool:
+    stop_workers(False)  # an interrupted run earlier in this process stopped them
+    pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth")
+    try:
         for outcome in pool.map(worker, todo):
             if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation
                 same = written.setdefault(_conversation(outcome), outcome.id)
@@ -147,6 +149,11 @@ def synthesize(
             finished += 1
             if progress:
                 progress("trajectories", finished, len(paths))
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: what is written stays; running paths stop now
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers()
+        raise
+    pool.shutdown()
     seconds = time.time() - started
     if progress:
         progress("export", 0, 1)
