@@ -9,9 +9,20 @@ constructor recursion depth mismatch``. Parsing is short; serialising it costs n
 from __future__ import annotations
 
 import ast
+import os
 import threading
 
 _LOCK = threading.Lock()
+
+
+def _fresh_lock() -> None:
+    """A tool worker is forked from a process whose other threads may be parsing: the child's copy
+    of a held lock would never be released, and its first parse would hang."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock)
 
 
 def parse(source: str, mode: str = "exec") -> ast.AST:

@@ -182,6 +182,15 @@ def _children() -> set[int]:
 _STARTING = threading.Lock()  # one start at a time, so the one new child is the server
 
 
+def _fresh_start_lock() -> None:
+    """A tool worker forked while another thread starts a server must not inherit the held lock."""
+    global _STARTING
+    _STARTING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_start_lock)
+
+
 def _devnull() -> IO[str]:
     return open(os.devnull, "w")  # noqa: SIM115 - the server's stderr for as long as it runs
 
