@@ -226,10 +226,16 @@ def test_every_cypher_file_is_exercised(store):
         "path/split_turns": {},
     }.items():
         assert store.run(name, **params)
+    assert "never inferred" in store.edges_stale()
+    store.mark_edges_inferred(store.functions(), 2)
+    assert store.edges_stale() == ""
+    store.load_functions(load_catalog(str(FIXTURES / "mcp_tools_list.json")))
+    assert "changed since" in store.edges_stale()
     store.stats()
     store.edges()
     store.graphs()
     store.clear()
+    assert "never inferred" in store.edges_stale()
     assert store.stats()["functions"] == 0
     assert set(store.executed) == set(query_names())
 

@@ -55,6 +55,7 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
     learned = store.save_learned_fields(
         {name: [(path, schema) for path, schema in fields(schema)] for name, schema in shapes.schemas.items()}
     )
+    store.mark_edges_inferred(signatures, len(result.edges))  # last: a link cut short leaves the marker stale
     notes = []
     if verifier:
         notes.append(f"{verifier.verified} feeds verified by execution")

@@ -219,6 +219,21 @@ class GraphStore:
         results = self.run_many([("field/clear_learned", {}), ("field/learn", {"rows": rows})])
         return results[1][0]["fields"] if results[1] else 0
 
+    def mark_edges_inferred(self, signatures: list[FunctionSignature], edges: int) -> None:
+        """Record that the graph's edges were inferred from exactly ``signatures`` (``edges_stale``
+        compares it with what the graph holds)."""
+        self.run("graph/mark_edges", functions_hash=catalog_hash(signatures), functions=len(signatures), edges=edges)
+
+    def edges_stale(self) -> str:
+        """'' when the graph's edges were inferred from the functions it holds now; else why not
+        (never inferred, a load cut short before inference finished, functions changed since)."""
+        marker = self.run("graph/edges_marker")
+        if not marker:
+            return "its edges were never inferred, or an inference was cut short"
+        if marker[0]["functions_hash"] != self.content_hash():
+            return f"its edges were inferred from {marker[0]['functions']} functions that have changed since"
+        return ""
+
     def fields(self) -> list[dict[str, Any]]:
         """Output fields by function: ``{function, name (a field path), type, evidence, observations}``."""
         return self.run("field/list")

@@ -1,0 +1,4 @@
+// Record which functions a graph's FEEDS edges were inferred from (written after the edges).
+MERGE (m:EdgeInference {graph: $graph})
+SET m.functions_hash = $functions_hash, m.functions = $functions, m.edges = $edges
+RETURN m.functions_hash AS functions_hash
