@@ -150,20 +150,36 @@ def sample_paths(store: GraphStore, config: PathConfig = PathConfig(), *, save: 
     return paths
 
 
-def open_teacher(spec: str = "offline", *, base_url: str | None = None, cache_dir: str | Path | None = None) -> Teacher:
-    """``offline`` (synthesis's templates, no network) or ``openai:MODEL`` at ``base_url``."""
+def open_teacher(
+    spec: str = "offline", *, base_url: str | None = None, cache_dir: str | Path | None = None, max_retries: int = 4
+) -> Teacher:
+    """``offline`` (synthesis's templates, no network) or ``openai:MODEL`` at ``base_url`` (a failed
+    request retried up to ``max_retries`` times, with backoff)."""
     return teachers.open_teacher(
-        spec, base_url=base_url, cache_dir=Path(cache_dir) if cache_dir else None, templates=TEMPLATES
+        spec,
+        base_url=base_url,
+        cache_dir=Path(cache_dir) if cache_dir else None,
+        templates=TEMPLATES,
+        max_retries=max_retries,
     )
 
 
-def _prepare(store: GraphStore, catalogs: Iterable[str]) -> None:
-    """Load ``catalogs`` (idempotent); infer edges when new functions arrived or the graph has none."""
+def _prepare(store: GraphStore, catalogs: Iterable[str], notify: Callable[[str], None] | None = None) -> None:
+    """Load ``catalogs`` (idempotent); infer edges when the graph's edges were not inferred from
+    exactly the functions it now holds (new functions, a load killed before inference finished),
+    telling ``notify`` why; without catalogs, stale edges are only reported."""
     sources = list(catalogs)
     if sources:
-        loaded = store.load_functions(load_catalogs(sources))
-        if loaded.new_functions or not store.stats()["edges"]:
-            link(store, LinkConfig())
+        store.load_functions(load_catalogs(sources))
+    stale = store.edges_stale()
+    if stale and sources:
+        if notify:
+            notify(f"inferring edges of graph {store.graph!r}: {stale}")
+        link(store, LinkConfig())
+    elif stale and notify:
+        notify(
+            f"warning: the edges of graph {store.graph!r} are stale ({stale}); `magnet-graph edges --infer` or --catalog re-infers them"
+        )
 
 
 def synthesize(
@@ -176,11 +192,15 @@ def synthesize(
     catalogs: Iterable[str] = (),
     resume: bool = False,
     progress: Progress | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Run:
     """Paths -> executed conversations -> positive and negative trajectories -> datasets in ``out``
-    (docs/synthesis.md). ``catalogs`` are loaded first (edges inferred if they are new); the teacher
-    defaults to the offline one; ``resume`` finishes a killed run with the same config."""
-    _prepare(store, catalogs)
+    (docs/synthesis.md). ``catalogs`` are loaded first (edges inferred unless they were inferred
+    from exactly the graph's functions; ``notify`` is told why); the teacher defaults to the
+    offline one; ``resume`` finishes a killed run with the same config."""
+    if not str(out).strip():  # Path("") is the current directory: a run would overwrite files there
+        raise MagnetGraphError("--out: an empty path; name a new or empty directory for the run")
+    _prepare(store, catalogs, notify)
     return _synthesize(
         store, config, Path(out), teacher or offline_teacher(), student=student, resume=resume, progress=progress
     )
@@ -192,9 +212,11 @@ def estimate(
     *,
     catalogs: Iterable[str] = (),
     student: bool = False,
+    notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Teacher calls and tokens ``synthesize`` would spend on this graph; nothing is written but the catalogs."""
-    _prepare(store, catalogs)
+    """Teacher calls and tokens ``synthesize`` would spend on this graph; nothing is written but the
+    catalogs (and their edges, as ``synthesize`` would)."""
+    _prepare(store, catalogs, notify)
     return _estimate(plan_paths(store, config), {s.name: s for s in store.functions()}, student)
 
 

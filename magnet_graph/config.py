@@ -103,6 +103,8 @@ class PathConfig:
     def __post_init__(self):
         if self.n < 1:
             raise MagnetGraphError(f"-n: {self.n}: at least one walk")
+        if not -(2**63) <= self.seed < 2**63:
+            raise MagnetGraphError(f"--seed: {self.seed}: a 64-bit integer (seeds are stored in the graph)")
         if self.max_steps < 2:
             raise MagnetGraphError(f"--max-steps: {self.max_steps}: a path needs at least 2 functions")
         if not 2 <= self.min_steps <= self.max_steps:

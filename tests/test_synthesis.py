@@ -16,7 +16,7 @@ import magnet_graph as mg
 from magnet_graph.environments import Episode, initial_state, open_environment
 from magnet_graph.records import read_records
 from magnet_graph.store import open_store
-from magnet_graph.synthesis import offline_templates, prompts
+from magnet_graph.synthesis import prompts
 from magnet_graph.teachers import OpenAICompatibleTeacher
 from tests.helpers import cli, rows
 from tests.openai_stub_server import ScriptedChatServer, chat_completion, offline_teacher_reply

@@ -37,7 +37,7 @@ from bfcl_eval.constants.default_prompts import (
 )
 
 from ..environments import open_environment
-from ..errors import MagnetGraphError
+from ..errors import MagnetGraphError, redact
 from ..execution import CallRejected, structured_call
 from ..records import JsonlAppender, ToolSpec, read_jsonl, recover_jsonl, write_jsonl
 from .catalog import load_bfcl
@@ -245,7 +245,7 @@ def _run_or_record(entry: dict[str, Any], model: ChatModel, long_context: bool) 
         return run_entry(entry, model, long_context)
     except Exception as exc:  # noqa: BLE001 - one entry's failure is that entry's score, not the run's
         reason = str(exc) if isinstance(exc, MagnetGraphError) else f"{type(exc).__name__}: {exc}"
-        return EntryResult(entry["id"], [], True, 0, [], error=reason)
+        return EntryResult(entry["id"], [], True, 0, [], error=redact(reason))
 
 
 def _claim(out: Path, model: ChatModel) -> None:

@@ -14,8 +14,8 @@ import sys
 import click
 
 from ..config import LinkConfig, PathConfig, SynthesisConfig
-from ..errors import MagnetGraphError
-from .options import config_options, make
+from ..errors import MagnetGraphError, redact
+from .options import FiniteFloat, config_options, integer, make
 
 STORE_OPTION = click.option(
     "--store",
@@ -53,7 +53,7 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            message = str(exc) if isinstance(exc, MagnetGraphError) else f"{type(exc).__name__}: {exc}"
+            message = redact(str(exc) if isinstance(exc, MagnetGraphError) else f"{type(exc).__name__}: {exc}")
             click.echo(f"error: {message.splitlines()[0] if message else type(exc).__name__}", err=True)
             sys.exit(1)
 
@@ -76,6 +76,11 @@ def _open(store_uri, graph):
     from .. import api
 
     return api.open_store(store_uri, graph or os.environ.get("MAGNET_GRAPH_GRAPH") or api.DEFAULT_GRAPH)
+
+
+def _say(message):
+    """A note for the user on stderr (stdout stays the command's result)."""
+    click.echo(message, err=True)
 
 
 def _progress_bars():
@@ -141,7 +146,9 @@ def load(sources, store_uri, graph, batch_size, with_edges, **link):
 @STORE_OPTION
 @GRAPH_OPTION
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
-@click.option("--min-score", type=float, default=0.0, show_default=True, help="Only edges scoring at least this.")
+@click.option(
+    "--min-score", type=FiniteFloat(), default=0.0, show_default=True, help="Only edges scoring at least this."
+)
 @click.option("--infer", is_flag=True, help="Re-infer the graph's edges first (idempotent).")
 @config_options(LinkConfig)
 def edges(store_uri, graph, fmt, min_score, infer, **link):
@@ -158,6 +165,8 @@ def edges(store_uri, graph, fmt, min_score, infer, **link):
             click.echo(linked.summary())
             for warning in linked.warnings:
                 click.echo(warning, err=True)
+        elif stale := store.edges_stale():
+            _say(f"warning: the edges of graph {store.graph!r} are stale ({stale}); run with --infer")
         rows = [e for e in store.edges() if e.score >= min_score]
     if fmt == "jsonl":
         for e in rows:
@@ -224,6 +233,13 @@ def paths(store_uri, graph, fmt, save, **options):
     default=None,
     help="Teacher response cache (default ./.magnet-graph/teacher-cache).",
 )
+@click.option(
+    "--teacher-retries",
+    default=4,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="Retries of a failed teacher request (timeouts, 429, 5xx, connection errors), with backoff.",
+)
 @click.option("--resume", is_flag=True, help="Finish a killed run in --out (same config required).")
 @click.option("--dry-run", is_flag=True, help="Estimate teacher calls and tokens; write nothing.")
 @STORE_OPTION
@@ -236,6 +252,7 @@ def synthesize(
     student,
     student_base_url,
     cache_dir,
+    teacher_retries,
     resume,
     dry_run,
     store_uri,
@@ -247,11 +264,12 @@ def synthesize(
     from .. import api
 
     config = make(SynthesisConfig, options)
-    the_teacher = api.open_teacher(teacher, base_url=base_url, cache_dir=cache_dir)
-    the_student = api.open_teacher(student, base_url=student_base_url, cache_dir=cache_dir) if student else None
+    tries = {"cache_dir": cache_dir, "max_retries": teacher_retries}
+    the_teacher = api.open_teacher(teacher, base_url=base_url, **tries)
+    the_student = api.open_teacher(student, base_url=student_base_url, **tries) if student else None
     with _open(store_uri, graph) as store:
         if dry_run:
-            found = api.estimate(store, config, catalogs=catalogs, student=bool(student))
+            found = api.estimate(store, config, catalogs=catalogs, student=bool(student), notify=_say)
             click.echo(json.dumps(found, sort_keys=True))
             return
         run = api.synthesize(
@@ -263,6 +281,7 @@ def synthesize(
             catalogs=catalogs,
             resume=resume,
             progress=_progress_bars(),
+            notify=_say,
         )
     counts = run.manifest["counts"]
     click.echo(
@@ -334,7 +353,7 @@ _train_command("mdpo", "Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assi
     type=click.Path(file_okay=False),
     help="Learn the tokenizer from this run's conversations.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=integer(), default=0, show_default=True)
 def tiny_model(out_dir, data_dir, seed):
     """Build a ~1M-parameter Qwen2-shaped model and tokenizer locally (no hub), for smoke runs."""
     from .. import api

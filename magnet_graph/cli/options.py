@@ -10,6 +10,7 @@ Supported fields: ``bool`` (a flag, or ``--x/--no-x`` when the default is True),
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from typing import Any
@@ -32,6 +33,40 @@ def _default(f: dataclasses.Field) -> Any:
     raise TypeError(f"option {f.name!r} needs a default")
 
 
+INT64 = (-(2**63), 2**63 - 1)  # what a Cypher parameter (and so every stored seed or count) can hold
+
+
+class FiniteFloat(click.ParamType):
+    """A float that is a number: 'nan' and 'inf' are refused with the option's name (Python's
+    float() accepts both, and either would reach the files a run writes)."""
+
+    name = "float"
+
+    def __init__(self, minimum: float | None = None):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.minimum is not None and number < self.minimum:
+            self.fail(f"{value!r} is below the minimum {self.minimum:g}", param, ctx)
+        return number
+
+    def get_metavar(self, param, ctx=None):
+        return "FLOAT" if self.minimum is None else f"FLOAT>={self.minimum:g}"
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> click.IntRange:
+    """An int option bounded by ``minimum``/``maximum`` and never beyond 64 bits."""
+    low = INT64[0] if minimum is None else max(minimum, INT64[0])
+    high = INT64[1] if maximum is None else min(maximum, INT64[1])
+    return click.IntRange(low, high)
+
+
 def _option(config: type, f: dataclasses.Field):
     meta, default = f.metadata, _default(f)
     flag = meta["flag"] or "--" + f.name.replace("_", "-")
@@ -46,8 +81,10 @@ def _option(config: type, f: dataclasses.Field):
         return click.option(flag, f.name, is_flag=True, help=meta["help"])
     if kind not in (int, float, str):
         raise TypeError(f"option {f.name!r}: a {kind!r} field needs a parse function")
-    if kind in (int, float) and meta["minimum"] is not None:
-        kind = click.IntRange(min=int(meta["minimum"])) if kind is int else click.FloatRange(min=meta["minimum"])
+    if kind is int:
+        kind = integer(None if meta["minimum"] is None else int(meta["minimum"]))
+    elif kind is float:
+        kind = FiniteFloat(meta["minimum"])
     return click.option(
         flag,
         f.name,

@@ -1,7 +1,7 @@
 """Signature paths: seeded Cypher random walks, node operations, single-turn shapes, and the plan of a run."""
 
 from ..config import OPERATIONS, PAPER_SFT_MIX, SINGLE_TURN_SHAPES, PathConfig
-from .model import Dependency, PathTurn, SignaturePath, read_paths, write_paths
+from .model import PATHS_FILE, Dependency, PathTurn, SignaturePath, read_paths, write_paths
 from .operations import OperationConfig, apply_operations
 from .plan import plan_paths
 from .shapes import single_turn_paths
@@ -10,6 +10,7 @@ from .walks import WalkConfig, random_walks, walk_sequences
 __all__ = [
     "OPERATIONS",
     "PAPER_SFT_MIX",
+    "PATHS_FILE",
     "SINGLE_TURN_SHAPES",
     "Dependency",
     "OperationConfig",

@@ -10,6 +10,7 @@ from .export import FILES as EXPORT_FILES
 from .export import dpo_row, export_rows, is_simulated, mdpo_row, sft_row, sharegpt_row, write_exports
 from .io import (
     DROPPED,
+    ERRORS,
     TRAJECTORIES,
     JsonlAppender,
     atomic_write,
@@ -44,6 +45,7 @@ from .model import (
 
 __all__ = [
     "DROPPED",
+    "ERRORS",
     "EXPORT_FILES",
     "SCHEMA_VERSION",
     "TRAJECTORIES",

@@ -24,6 +24,7 @@ from .model import Drop, Record
 
 TRAJECTORIES = "trajectories.jsonl"
 DROPPED = "dropped.jsonl"
+ERRORS = "errors.jsonl"  # every teacher or environment failure of a path, one line per try (kept across resumes)
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:

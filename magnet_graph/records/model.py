@@ -27,7 +27,7 @@ Role = Literal["system", "user", "assistant", "tool"]
 Reply = Literal["summary", "unavailable", "ask"]
 MissingKind = Literal["miss_func", "miss_param", "irrelevance"]
 NegativeSource = Literal["graph", "student"]
-DropStage = Literal["translate", "distill", "error", "duplicate"]
+DropStage = Literal["translate", "distill", "error", "duplicate", "invalid"]
 
 
 def canonical(value: Any) -> str:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import StoreError, without_secrets
 
 DEFAULT_ROOT = Path(".magnet-graph")
 
@@ -75,6 +75,7 @@ def _spawn(root: Path) -> subprocess.Popen:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=without_secrets(dict(os.environ)),  # the graph server outlives the command; it needs no API key
         )
 
 

@@ -23,11 +23,12 @@ from typing import Any
 
 from ..config import SynthesisConfig
 from ..environments import Episode, initial_state, open_environment, stop_workers
-from ..errors import MagnetGraphError
+from ..errors import MagnetGraphError, redact
 from ..integrations import RunCheck
-from ..paths import SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
+from ..paths import PATHS_FILE, SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
 from ..records import (
     DROPPED,
+    ERRORS,
     TRAJECTORIES,
     Drop,
     JsonlAppender,
@@ -35,6 +36,7 @@ from ..records import (
     Record,
     ToolSpec,
     atomic_write,
+    check_row,
     read_typed,
     recover_jsonl,
 )
@@ -46,7 +48,7 @@ from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
 from .planner import PlanOptions, prerequisite_map
 from .translate import Translator
-from .writer import write_outputs
+from .writer import ERROR_TRIES, write_outputs
 
 FORMAT_VERSION = 1  # of the run directory (run.json, paths.jsonl); records carry their own schema_version
 SERVER_LOG = "servers.stderr.log"  # what live tool servers (MCP) wrote to stderr during the run
@@ -129,6 +131,7 @@ def synthesize(
     done = _finished_ids(out)
     todo = [p for p in paths if p.id not in done]
     started = time.time()
+    usage = _UsageLedger(out, teacher, student)
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
     worker = _PathWorker(signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap))
@@ -138,6 +141,7 @@ def synthesize(
         progress("trajectories", finished, len(paths))
     written = {_conversation(r): r.id for r in read_typed(out / TRAJECTORIES, Record)} if done else {}
     stop_workers(False)  # an interrupted run earlier in this process stopped them
+    streak, stopped = 0, ""  # error drops since the last record; why the run stopped early
     pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth")
     try:
         for outcome in pool.map(worker, todo):
@@ -145,15 +149,28 @@ def synthesize(
                 same = written.setdefault(_conversation(outcome), outcome.id)
                 if same != outcome.id:
                     outcome = Drop(outcome.id, "duplicate", f"the same conversation as record {same}")
+            if isinstance(outcome, Drop) and outcome.stage == "error":
+                writer.append(out / ERRORS, outcome)
+                streak += 1
+            elif isinstance(outcome, Record):  # a path dropped on its own merits proves nothing about the teacher
+                streak = 0
             writer.append(out / (TRAJECTORIES if isinstance(outcome, Record) else DROPPED), outcome)
+            usage.save()
             finished += 1
             if progress:
                 progress("trajectories", finished, len(paths))
+            if streak >= GIVE_UP_AFTER:
+                stopped = (
+                    f"stopped after {streak} paths failed on errors with none made in between (last: {outcome.reason})"
+                )
+                break
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: what is written stays; running paths stop now
         pool.shutdown(wait=False, cancel_futures=True)
         stop_workers()
         raise
-    pool.shutdown()
+    pool.shutdown(wait=not stopped, cancel_futures=True)
+    if stopped:
+        stop_workers()
     seconds = time.time() - started
     if progress:
         progress("export", 0, 1)
@@ -163,9 +180,10 @@ def synthesize(
         signatures,
         identity,
         worker.stats,
-        teacher.usage(),
+        usage.save(),
         {"seconds_this_session": round(seconds, 2), "resumed": resume},
         config.allow_simulated,
+        stopped,
     )
     if progress:
         progress("export", 1, 1)
@@ -173,11 +191,22 @@ def synthesize(
 
 
 def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> list[SignaturePath]:
+    """The run's paths: those of the run in ``out`` (``resume``, same identity), or new ones
+    written there when ``out`` is absent or empty (or holds only a start cut short)."""
     start = out / "run.json"
+    if out.exists() and not out.is_dir():
+        raise MagnetGraphError(f"--out {out}: a file, not a directory; name a new or empty directory for the run")
     if start.exists():
         if not resume:
             raise MagnetGraphError(f"{out} already holds a run; pass --resume to finish it or choose another --out")
-        previous = json.loads(start.read_text())
+        try:
+            previous = json.loads(start.read_text(encoding="utf-8"))
+            if not isinstance(previous, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MagnetGraphError(
+                f"cannot resume {out}: {start.name} is damaged ({exc}); start the run again in a new --out"
+            ) from None
         for key, value in identity.items():
             before = previous.get(key)
             if before != value:
@@ -187,7 +216,16 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
                     for part in key.split("."):
                         before, value = before.get(part), value.get(part)
                 raise MagnetGraphError(f"cannot resume {out}: run.json has {key} = {before!r}, this run {value!r}")
+        if not (out / PATHS_FILE).exists():
+            raise MagnetGraphError(f"cannot resume {out}: {PATHS_FILE} is missing; start the run again in a new --out")
         return read_paths(out)
+    others = sorted(p.name for p in out.iterdir() if p.name not in _CUT_SHORT_START) if out.is_dir() else []
+    if others:
+        listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise MagnetGraphError(
+            f"--out {out}: holds {listed} but no run.json; a run writes only into a new or empty directory "
+            "(or one holding a run, with --resume)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     paths = make_paths()
     write_paths(out, paths)
@@ -195,14 +233,67 @@ def _open_run(out: Path, identity: dict[str, Any], resume: bool, make_paths) -> 
     return paths
 
 
+_CUT_SHORT_START = {PATHS_FILE, PATHS_FILE + ".tmp", "run.json.tmp"}  # written before run.json: a start killed early
+
+
+USAGE = "usage.json"  # what the teacher (and student) spent in each session of the run
+
+
+class _UsageLedger:
+    """The teacher's and student's spending per session of a run, saved after every path so a
+    killed session's calls still count; ``save`` returns the run's totals with the sessions."""
+
+    def __init__(self, out: Path, teacher: Teacher, student: Teacher | None):
+        self.path, self.teacher, self.student = out / USAGE, teacher, student
+        try:
+            self.sessions = json.loads(self.path.read_text(encoding="utf-8"))["sessions"] if self.path.exists() else []
+        except (ValueError, KeyError, TypeError):
+            raise MagnetGraphError(f"{self.path}: not a usage file (delete it to restart the count)") from None
+        self.sessions.append({"started": round(time.time(), 3), "teacher": teacher.usage()})
+
+    def save(self) -> dict[str, Any]:
+        session = self.sessions[-1]
+        session["teacher"] = self.teacher.usage()
+        if self.student is not None:
+            session["student"] = self.student.usage()
+        atomic_write(self.path, json.dumps({"sessions": self.sessions}, indent=1, sort_keys=True))
+        total = {**session["teacher"], **_summed(s["teacher"] for s in self.sessions)}
+        return {**total, "sessions": len(self.sessions), "by_session": [s["teacher"] for s in self.sessions]}
+
+
+def _summed(usages) -> dict[str, Any]:
+    """Calls, cache hits, retries, failures and tokens added over sessions."""
+    total: dict[str, Any] = {"calls": 0, "cached": 0, "retries": 0, "failures": 0, "tokens": Counter()}
+    for usage in usages:
+        for key in ("calls", "cached", "retries", "failures"):
+            total[key] += int(usage.get(key, 0))
+        total["tokens"].update(usage.get("tokens", {}))
+    total["tokens"] = dict(sorted(total["tokens"].items()))
+    return total
+
+
 def _conversation(record: Record) -> str:
     """What a trainer sees of a record: its messages."""
     return hashlib.sha256(json.dumps([m.to_dict() for m in record.messages], sort_keys=True).encode()).hexdigest()
 
 
+GIVE_UP_AFTER = 8  # error drops with no record between them that stop a run (an endpoint that is down fails every path)
+
+
+def error_tries(out: Path) -> Counter:
+    """Path id -> how many times it failed on a teacher or environment error (errors.jsonl)."""
+    return Counter(row["id"] for row in recover_jsonl(out / ERRORS))
+
+
 def _finished_ids(out: Path) -> set[str]:
-    """Ids of paths already written; a line cut by a crash is dropped, so that path is done again."""
-    return {row["id"] for name in (TRAJECTORIES, DROPPED) for row in recover_jsonl(out / name)}
+    """Ids of paths already written; a line cut by a crash is dropped, so that path is done again,
+    and so is a path that failed on an error, until it has failed ERROR_TRIES times."""
+    tries = error_tries(out)
+    done = {row["id"] for row in recover_jsonl(out / TRAJECTORIES)}
+    for row in recover_jsonl(out / DROPPED):
+        if row.get("stage") != "error" or tries[row.get("id")] >= ERROR_TRIES:
+            done.add(row["id"])
+    return done
 
 
 STATE_TRIES = 3  # starting states a path is translated from before its cut turns are accepted
@@ -236,9 +327,11 @@ class _PathWorker:
 
     def __call__(self, path: SignaturePath) -> Record | Drop:
         try:
-            return self._run(path)
+            outcome = self._run(path)
         except MagnetGraphError as exc:  # a teacher or environment failure costs this path only
-            return Drop(path.id, "error", str(exc).splitlines()[0][:300])
+            return Drop(path.id, "error", redact(str(exc).splitlines()[0])[:300])
+        broken = check_row(outcome)  # a NaN or a lone surrogate that came through would break the file
+        return Drop(path.id, "invalid", broken[:300]) if broken else outcome
 
     def _run(self, path: SignaturePath) -> Record | Drop:
         toolkits = {self.signatures[f].toolkit for f in path.functions} | {

@@ -15,7 +15,18 @@ from typing import Any
 
 from ..integrations import RunCheck, installed
 from ..paths import SignaturePath
-from ..records import DROPPED, TRAJECTORIES, Drop, Record, is_simulated, metrics, read_typed, write_exports, write_jsonl
+from ..records import (
+    DROPPED,
+    ERRORS,
+    TRAJECTORIES,
+    Drop,
+    Record,
+    is_simulated,
+    metrics,
+    read_typed,
+    write_exports,
+    write_jsonl,
+)
 from ..roles import classify
 from ..signature import FunctionSignature
 from .role_check import role_mismatches
@@ -31,17 +42,23 @@ def write_outputs(
     teacher_usage: dict[str, Any],
     timing: dict[str, Any],
     allow_simulated: bool = False,
+    stopped: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Rewrite the run's files in path order and write everything made from them (training files
-    without simulated records unless ``allow_simulated``); (manifest, report)."""
+    without simulated records unless ``allow_simulated``); (manifest, report). ``stopped`` says
+    why the run ended before every path was tried."""
     order = {p.id: i for i, p in enumerate(paths)}
     records = sorted({r.id: r for r in read_typed(out / TRAJECTORIES, Record)}.values(), key=lambda r: order[r.id])
-    dropped = sorted({d.id: d for d in read_typed(out / DROPPED, Drop)}.values(), key=lambda d: order[d.id])
+    made = {r.id for r in records}  # a path that failed on an error and then succeeded on a resume
+    dropped = sorted(
+        {d.id: d for d in read_typed(out / DROPPED, Drop) if d.id not in made}.values(), key=lambda d: order[d.id]
+    )
     write_jsonl(out / TRAJECTORIES, records)
     write_jsonl(out / DROPPED, dropped)
     write_exports(out, records, allow_simulated=allow_simulated)
     checks = {i.name: check for i in installed() if (check := i.check_run(out, records, signatures)) is not None}
-    report = run_report(paths, records, dropped, signatures, checks, teacher_usage, allow_simulated)
+    tries = Counter(d.id for d in read_typed(out / ERRORS, Drop))
+    report = run_report(paths, records, dropped, signatures, checks, teacher_usage, allow_simulated, tries, stopped)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
     manifest = {
         **identity,
@@ -66,8 +83,12 @@ def run_report(
     checks: dict[str, RunCheck],
     teacher_usage: dict[str, Any],
     allow_simulated: bool = False,
+    tries: Counter | None = None,
+    stopped: str = "",
 ) -> dict[str, Any]:
-    """report.json: what the run made, what it dropped and why, and the figures ``records.metrics`` defines."""
+    """report.json: what the run made, what it dropped and why, and the figures ``records.metrics``
+    defines; ``tries`` counts each path's teacher or environment failures (errors.jsonl)."""
+    tries = tries if tries is not None else Counter()
     negatives = [n for r in records for n in r.negatives]
     simulated = sum(1 for r in records if is_simulated(r))
     return {
@@ -99,7 +120,13 @@ def run_report(
         "teacher": teacher_usage,
         "checks": {name: check.to_dict() for name, check in sorted(checks.items())},
         "warnings": _warnings(paths, records, 0 if allow_simulated else simulated),
-        "failure": failure(paths, records, dropped),
+        "errors": {
+            "paths_failed": len(tries),
+            "tries": sum(tries.values()),
+            "retryable": sum(1 for d in dropped if d.stage == "error" and tries[d.id] < ERROR_TRIES),
+            "given_up": sum(1 for d in dropped if d.stage == "error" and tries[d.id] >= ERROR_TRIES),
+        },
+        "failure": failure(paths, records, dropped, tries, stopped),
     }
 
 
@@ -135,18 +162,41 @@ def drop_key(drop: Drop) -> str:
 
 
 MOSTLY = 0.5  # a run that drops more than this share of its paths failed
+ERROR_TRIES = 3  # tries of a path that fails on a teacher or environment error, over all sessions
 
 
-def failure(paths: list[SignaturePath], records: list[Record], dropped: list[Drop]) -> str:
+def failure(
+    paths: list[SignaturePath],
+    records: list[Record],
+    dropped: list[Drop],
+    tries: Counter | None = None,
+    stopped: str = "",
+) -> str:
     """'' for a run that made what it should; else why not, with the top three reasons and their
-    counts (the CLI prints it and exits 1): nothing written, or most paths dropped."""
-    if records and len(dropped) <= MOSTLY * len(paths):
+    counts (the CLI prints it and exits 1): nothing written, most paths dropped, or paths that
+    failed on teacher or environment errors and will be tried again by ``--resume``."""
+    tries = tries if tries is not None else Counter()
+    retry = [d for d in dropped if d.stage == "error" and tries[d.id] < ERROR_TRIES]
+    untried = len(paths) - len(records) - len(dropped)
+    if records and len(dropped) <= MOSTLY * len(paths) and not retry and not untried:
         return ""
     reasons = Counter(drop_key(d) for d in dropped).most_common(3)
     top = "; ".join(f"{reason} ({count})" for reason, count in reasons) or "no paths to translate"
     if not records:
-        return f"error: wrote no trajectories from {len(paths)} paths; top reasons: {top}"
-    return f"error: {len(dropped)} of {len(paths)} paths were dropped; top reasons: {top}"
+        head = f"error: wrote no trajectories from {len(paths)} paths"
+    elif len(dropped) > MOSTLY * len(paths):
+        head = f"error: {len(dropped)} of {len(paths)} paths were dropped"
+    else:
+        head = f"error: {len(retry) + untried} of {len(paths)} paths are not finished"
+    later = []
+    if stopped:
+        later.append(f"{stopped}; {untried} paths not tried")
+    if retry or untried:
+        later.append(
+            f"{len(retry)} failed on teacher or environment errors; run again with --resume to retry them "
+            f"(each path up to {ERROR_TRIES} times)"
+        )
+    return "; ".join([f"{head}; top reasons: {top}", *later])
 
 
 def _warnings(paths: list[SignaturePath], records: list[Record], left_out: int = 0) -> list[str]:

@@ -35,12 +35,14 @@ def open_teacher(
     base_url: str | None = None,
     cache_dir: Path | None = None,
     templates: Mapping[str, Template] | None = None,
+    max_retries: int = 4,
 ) -> Teacher:
-    """``openai:MODEL`` -> a teacher on ``base_url`` (default: OpenAI's API); ``offline`` -> the
-    template teacher answering from ``templates`` (synthesis's: ``magnet_graph.open_teacher``)."""
+    """``openai:MODEL`` -> a teacher on ``base_url`` (default: OpenAI's API), retrying a failed
+    request up to ``max_retries`` times; ``offline`` -> the template teacher answering from
+    ``templates`` (synthesis's: ``magnet_graph.open_teacher``)."""
     if spec == "offline":
         return OfflineTeacher(templates or {})
     kind, _, model = spec.partition(":")
     if kind != "openai" or not model:
         raise MagnetGraphError(f"unknown teacher {spec!r}; expected openai:MODEL or offline")
-    return OpenAICompatibleTeacher(model, base_url, cache_dir or DEFAULT_CACHE)
+    return OpenAICompatibleTeacher(model, base_url, cache_dir or DEFAULT_CACHE, max_retries=max_retries)

@@ -6,6 +6,7 @@ cache first, counts what was spent, refuses truncated replies and never caches a
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import MagnetGraphError
+from ..records import strict
 from .cache import ResponseCache
 
 DEFAULT_CACHE = Path(".magnet-graph") / "teacher-cache"
@@ -166,8 +168,18 @@ class BaseTeacher:
                 f"teacher {self.name} stopped at max_tokens={max_tokens} (finish_reason "
                 f"'length'); raise max_tokens or shorten the prompt ({prompt_version})"
             )
+        value = {"content": reply.text, "model": self.name, "tool_calls": reply.tool_calls}
+        try:
+            strict.dumps(value)  # what cannot be stored as standard JSON cannot go into a record either
+            _strict_arguments(reply.tool_calls or [])
+        except ValueError as exc:
+            self._count("failures")
+            raise MagnetGraphError(f"teacher {self.name} sent a reply that is not standard JSON text: {exc}") from None
         if self._cache:
-            self._cache.put(key, {"content": reply.text, "model": self.name, "tool_calls": reply.tool_calls})
+            try:
+                self._cache.put(key, value)
+            except OSError as exc:
+                raise MagnetGraphError(f"teacher cache {self._cache.directory}: cannot write: {exc.strerror}") from None
         return _message(reply.text, reply.tool_calls)
 
     def chat_many(self, requests: Iterable[ChatRequest | Mapping[str, Any]], *, max_workers: int = 4) -> list[str]:
@@ -209,3 +221,15 @@ def _message(content: str, tool_calls: list[dict[str, Any]] | None) -> dict[str,
     if tool_calls:
         message["tool_calls"] = tool_calls
     return message
+
+
+def _strict_arguments(tool_calls: list[dict[str, Any]]) -> None:
+    """ValueError when a call's arguments are JSON only to Python (``{"a": NaN}``); arguments that
+    are not JSON at all are left for the caller, which treats them as a malformed call."""
+    for call in tool_calls:
+        arguments = call["function"]["arguments"]
+        try:
+            json.loads(arguments)
+        except ValueError:
+            continue
+        strict.loads(arguments)
