@@ -34,6 +34,8 @@ def load_catalog(source: str) -> list[FunctionSignature]:
     path = Path(source)
     if path.is_dir():
         raise CatalogError(source, None, None, "is a directory; name the catalog file")
+    if path.exists() and not path.is_file():  # /dev/zero, a FIFO: reading it would never end
+        raise CatalogError(source, None, None, "not a regular file; name a catalog file")
     if not path.is_file():
         raise CatalogError(source, None, None, f"no such file, and not one of: {source_help()}")
     return load_catalog_file(path)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import CatalogError
 from ..names import sanitize_name
+from ..records import strict
 from ..schema_normalize import SchemaProblem, clean_text, normalize_schema
 from ..signature import FunctionSignature
 
@@ -44,6 +45,13 @@ def make_signature(
         output_description = _text(output_description, "output_description")
     except SchemaProblem as exc:
         raise CatalogError(source, label, exc.field, exc.reason) from None
+    # Python's json reads NaN and Infinity; no standard parser, trainer or checker does, and in a
+    # schema (a default, a bound, an enum member) they mean nothing: left out, with a note each
+    params, gone = strict.without_non_finite(params, "parameters")
+    if out is not None:
+        out, gone_out = strict.without_non_finite(out, "output")
+        gone += gone_out
+    notes.extend(f"{where}: NaN or Infinity left out (not a JSON number)" for where in gone)
     if out is not None and not output_description:
         output_description = out.get("description", "")
     name = sanitize_name(original_name)

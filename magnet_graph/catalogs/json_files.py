@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,9 @@ def _parse(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         whole = exc
+    except ValueError:  # an integer of more digits than int() converts
+        limit = sys.get_int_max_str_digits()
+        raise CatalogError(source, None, None, f"invalid JSON: an integer of more than {limit} digits") from None
     rows = []
     for lineno, line in enumerate(text.split("\n"), start=1):  # as JSON counts lines (not U+2028...)
         if line.strip():

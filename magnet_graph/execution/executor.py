@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from ..records import strict
 from ..tokens import name_tokens
 from .call_parser import CallRejected, ToolCall, parse_call, structured_call
 
@@ -58,7 +59,7 @@ class Executor:
             parsed = self._parse(call)
         except CallRejected as exc:
             return Observation(_name_of(call), {}, False, None, str(exc), time.perf_counter() - start)
-        problem = self.check(parsed) if self.validate else ""
+        problem = _not_finite(parsed) or (self.check(parsed) if self.validate else "")
         if problem:
             return Observation(parsed.name, parsed.arguments, False, None, problem, time.perf_counter() - start)
         ok, value = self.env.call(parsed.name, parsed.arguments)
@@ -79,6 +80,8 @@ class Executor:
             parsed = self._parse(call)
         except CallRejected as exc:
             return str(exc)
+        if problem := _not_finite(parsed):
+            return problem
         errors = sorted(self._validators[parsed.name].iter_errors(parsed.arguments), key=lambda e: list(e.path))
         if not errors:
             return ""
@@ -91,6 +94,12 @@ class Executor:
         if isinstance(call, str):
             return parse_call(call, self._order)
         return structured_call(call, self._validators)
+
+
+def _not_finite(call: ToolCall) -> str:
+    """1e999 or NaN among the arguments: no JSON file, trainer or BFCL checker can hold them."""
+    where = strict.non_finite_path(call.arguments)
+    return f"invalid arguments: {where}: not a finite number" if where else ""
 
 
 def _name_of(call: Any) -> str:

@@ -61,3 +61,34 @@ def non_finite_path(value: Any, where: str = "") -> str:
         if found:
             return found.lstrip(".")
     return ""
+
+
+def without_non_finite(value: Any, where: str = "") -> tuple[Any, list[str]]:
+    """(``value`` with every NaN/Infinity float left out of its dicts and lists, where each was):
+    for schemas, where such a number (a default, a bound, an enum member) means nothing."""
+    found: list[str] = []
+
+    def bad(v: Any) -> bool:
+        return isinstance(v, float) and not math.isfinite(v)
+
+    def walk(v: Any, at: str) -> Any:
+        if isinstance(v, dict):
+            kept = {}
+            for k, x in v.items():
+                here = f"{at}.{k}" if at else str(k)
+                if bad(x):
+                    found.append(here)
+                else:
+                    kept[k] = walk(x, here)
+            return kept
+        if isinstance(v, (list, tuple)):
+            kept_items = []
+            for i, x in enumerate(v):
+                if bad(x):
+                    found.append(f"{at}[{i}]")
+                else:
+                    kept_items.append(walk(x, f"{at}[{i}]"))
+            return kept_items
+        return v
+
+    return walk(value, where), found
