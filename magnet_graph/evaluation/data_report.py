@@ -13,9 +13,32 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..errors import MagnetGraphError
 from ..integrations import RunCheck, installed
 from ..paths import read_paths
 from ..records import atomic_write, metrics, read_drops, read_records
+
+
+def _synthesis_report(path: Path) -> tuple[dict[str, Any], int | None, dict[str, RunCheck]]:
+    """(teacher usage, functions in the graph, checker results) from synthesize's report.json;
+    a damaged one is an error naming it (``synthesize --resume`` writes it again)."""
+    if not path.exists():
+        return {}, None, {}
+    try:
+        synthesis = json.loads(path.read_text(encoding="utf-8"))
+        teacher = synthesis.get("teacher", {})
+        calls, tokens = teacher.get("calls", 0), teacher.get("tokens", {})
+        if not isinstance(calls, int) or not isinstance(tokens, dict):
+            raise TypeError("teacher.calls is not a count or teacher.tokens not an object")
+        functions = synthesis.get("coverage", {}).get("functions_in_graph")
+        if functions is not None and not isinstance(functions, int):
+            raise TypeError("coverage.functions_in_graph is not a count")
+        checks = {name: RunCheck.from_dict(check) for name, check in synthesis.get("checks", {}).items()}
+    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError) as exc:
+        raise MagnetGraphError(
+            f"{path}: damaged ({type(exc).__name__}: {exc}); `magnet-graph synthesize --resume` writes it again"
+        ) from None
+    return teacher, functions, checks
 
 
 def data_report(run_dir: str | Path, edges_in_graph: int | None = None) -> dict[str, Any]:
@@ -24,12 +47,9 @@ def data_report(run_dir: str | Path, edges_in_graph: int | None = None) -> dict[
     records = read_records(run)
     paths = read_paths(run)
     dropped = read_drops(run)
-    synthesis = json.loads((run / "report.json").read_text()) if (run / "report.json").exists() else {}
-    teacher = synthesis.get("teacher", {})
-    functions_in_graph = synthesis.get("coverage", {}).get("functions_in_graph")
+    teacher, functions_in_graph, checks = _synthesis_report(run / "report.json")
     used = metrics.functions_used(records)
     edges_used = {(d.source, d.target) for p in paths for t in p.turns for d in t.depends_on}
-    checks = {name: RunCheck.from_dict(check) for name, check in synthesis.get("checks", {}).items()}
     return {
         "run": str(run),
         "records": len(records),

@@ -29,7 +29,11 @@ ERRORS = "errors.jsonl"  # every teacher or environment failure of a path, one l
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, row)`` for every non-blank line; a line that is not JSON is an error naming file:line."""
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MagnetGraphError(f"{path}: not UTF-8 text (byte {exc.start}); the file is damaged") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
                 yield number, json.loads(line)

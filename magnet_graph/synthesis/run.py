@@ -282,18 +282,27 @@ GIVE_UP_AFTER = 8  # error drops with no record between them that stop a run (an
 
 def error_tries(out: Path) -> Counter:
     """Path id -> how many times it failed on a teacher or environment error (errors.jsonl)."""
-    return Counter(row["id"] for row in recover_jsonl(out / ERRORS))
+    return Counter(row["id"] for row in _rows_with_ids(out / ERRORS))
 
 
 def _finished_ids(out: Path) -> set[str]:
     """Ids of paths already written; a line cut by a crash is dropped, so that path is done again,
     and so is a path that failed on an error, until it has failed ERROR_TRIES times."""
     tries = error_tries(out)
-    done = {row["id"] for row in recover_jsonl(out / TRAJECTORIES)}
-    for row in recover_jsonl(out / DROPPED):
-        if row.get("stage") != "error" or tries[row.get("id")] >= ERROR_TRIES:
+    done = {row["id"] for row in _rows_with_ids(out / TRAJECTORIES)}
+    for row in _rows_with_ids(out / DROPPED):
+        if row.get("stage") != "error" or tries[row["id"]] >= ERROR_TRIES:
             done.add(row["id"])
     return done
+
+
+def _rows_with_ids(path: Path) -> list[dict[str, Any]]:
+    """``recover_jsonl``'s rows, each an object with an id, or an error naming the file."""
+    rows = recover_jsonl(path)
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            raise MagnetGraphError(f"{path}: row {number} has no id; the file is damaged (restore it or start again)")
+    return rows
 
 
 STATE_TRIES = 3  # starting states a path is translated from before its cut turns are accepted
