@@ -42,6 +42,8 @@ def load_python_class(source: str) -> list[FunctionSignature]:
         sys.path.insert(0, os.getcwd())  # as `python -m` does: the user's own modules, from where they run
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
+    except MemoryError:  # not a broken module: the machine is out of memory, and the CLI says so
+        raise
     except Exception as exc:  # the module's own code runs here: any error means "cannot import"
         raise CatalogError(source, None, None, f"cannot import: {type(exc).__name__}: {exc}") from None
     if not inspect.isclass(cls):

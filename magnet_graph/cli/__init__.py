@@ -50,6 +50,17 @@ class _Group(click.Group):
         except BrokenPipeError:  # the reader (head, less) went away: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            command = " ".join(["magnet-graph", *filter(None, [ctx.invoked_subcommand])])
+            click.echo(
+                f"error: ran out of memory in `{command}`; edge inference grows with the square of a toolkit's "
+                "size (one catalog file is one toolkit): split big catalog files, load with --no-edges, or use a "
+                "machine with more memory (docs/reliability.md)",
+                err=True,
+            )
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if ctx.obj and ctx.obj.get("debug"):
                 raise

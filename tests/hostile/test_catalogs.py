@@ -33,6 +33,7 @@ def test_nan_and_infinity_in_a_schema_are_left_out_with_a_note():
     [
         (str(CATALOGS / "huge_int.json"), "huge_int.json: invalid JSON: an integer of more than 4300 digits"),
         ("/dev/zero", "catalog rejected: /dev/zero: not a regular file"),
+        ("python:tests.hostile.catalogs.greedy_tools:Greedy", "error: ran out of memory in `magnet-graph load`"),
     ],
 )
 def test_an_unreadable_catalog_is_one_line_naming_the_file(source, message):
