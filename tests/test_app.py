@@ -66,6 +66,29 @@ def test_graph_page_filters_and_describes_a_function(world):
     assert not app.exception
 
 
+def test_graph_page_draws_a_5000_function_graph(world, monkeypatch):
+    """The paper's pool size on the real store: the page draws every function (clustered layout,
+    WebGL points) with no SciPy installed; bench/explore.py times it."""
+    import streamlit as st
+
+    from tests.catalog_factory import synthetic_catalog, synthetic_edges
+
+    functions = synthetic_catalog(5000, toolkits=49)
+    with open_store(world["store"], "pool-5k") as store:
+        store.load_functions(functions)
+        store.load_edges(synthetic_edges(functions, per_function=2))
+    monkeypatch.setenv("MAGNET_GRAPH_GRAPH", "pool-5k")
+    st.cache_data.clear()  # the page's store and graph are cached per process; the other tests read BFCL
+    st.cache_resource.clear()
+    try:
+        app = page("graph")
+        assert app.caption[0].value == "5000 functions, 10000 edges"
+        assert len(app.selectbox(key="function").options) == 5000
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
 def test_path_lab_walks_then_applies_each_operation_and_shows_the_cypher(world):
     app = page("path_lab")
     app.button(key="walk").click().run()

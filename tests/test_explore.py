@@ -107,3 +107,24 @@ def test_recording_store_notes_queries_without_touching_the_store():
     assert [q["name"] for q in first.queries] == ["walk/step"] and "$walkers" in first.queries[0]["cypher"]
     assert [q["name"] for q in second.queries] == ["path/split_params", "walk/step"]
     assert first.graph == "g" and "run" not in vars(store)
+
+
+def test_a_5000_function_graph_is_laid_out_clustered_without_scipy():
+    """The paper's pool size: every function placed, toolkits apart, the same picture twice, and no
+    SciPy (networkx needs it for a force-directed layout above 500 nodes; the app extra has none)."""
+    import sys
+
+    from tests.catalog_factory import synthetic_catalog, synthetic_edges
+
+    functions = synthetic_catalog(5000, toolkits=49)
+    view = filter_graph(functions, synthetic_edges(functions, per_function=2))
+    positions = layout(view)
+    assert set(positions) == {f.name for f in functions} and "scipy" not in sys.modules
+    assert positions == layout(filter_graph(list(reversed(functions)), list(reversed(view.edges))))
+    centre = {}
+    for f in functions:
+        centre.setdefault(f.toolkit, []).append(positions[f.name])
+    middles = [(sum(x for x, _ in p) / len(p), sum(y for _, y in p) / len(p)) for p in centre.values()]
+    assert len({(round(x, 3), round(y, 3)) for x, y in middles}) == 49  # each toolkit its own place
+    figure = network_figure(view, positions)
+    assert sum(len(t.customdata or ()) for t in figure.data) == 5000

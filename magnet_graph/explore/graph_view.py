@@ -41,35 +41,85 @@ def filter_graph(
     return GraphSlice(kept, chosen)
 
 
+SPRING_LIMIT = 400  # functions up to which the force-directed layout runs (networkx's dense, NumPy-only
+# version is below 500 nodes; above, it needs SciPy and takes tens of seconds at 5,000)
+
+
 def layout(view: GraphSlice) -> dict[str, tuple[float, float]]:
-    """Force-directed positions (networkx spring layout) from fixed starting points, toolkits in their
-    own sectors: the same graph gets the same picture in every process. Memoised, since the app
-    redraws the page on every click."""
+    """Positions for every function, the same for the same graph in every process; memoised, since
+    the app redraws the page on every click. Up to SPRING_LIMIT functions: force-directed (networkx
+    spring layout) from fixed starting points, toolkits in their own sectors. Larger graphs are
+    clustered: toolkits laid out by the edges between them, each toolkit's functions on a
+    sunflower spiral around it (linear in the graph's size: 5,000 functions in well under a second)."""
     nodes = tuple(sorted((f.name, f.toolkit) for f in view.functions))
     links = tuple(sorted({(e.source, e.target) for e in view.edges}))
+    if len(nodes) > SPRING_LIMIT:
+        return dict(_clustered(nodes, links))
     return dict(_positions(nodes, links))
+
+
+def _start(name: str, group: str, groups: list[str]) -> tuple[float, float]:
+    """A fixed starting point: the group's sector on the unit circle, jittered by the name."""
+    import math
+    import zlib
+
+    angle = 2 * math.pi * groups.index(group) / len(groups)
+    jitter = zlib.crc32(name.encode()) % 1000 / 1e4  # stable across processes, unlike hash()
+    return (math.cos(angle) + jitter, math.sin(angle) - jitter)
+
+
+def _spring(names: list[str], links, start: dict[str, tuple[float, float]], weights=None):
+    import math
+
+    import networkx as nx
+
+    graph = nx.Graph() if weights else nx.DiGraph()
+    graph.add_nodes_from(names)
+    for i, (a, b) in enumerate(links):
+        graph.add_edge(a, b, weight=weights[i] if weights else 1.0)
+    return nx.spring_layout(graph, pos=start, k=1.5 / math.sqrt(len(graph)), iterations=60, seed=0)
 
 
 @functools.lru_cache(maxsize=32)
 def _positions(nodes: tuple[tuple[str, str], ...], links: tuple[tuple[str, str], ...]):
-    import math
-    import zlib
-
-    import networkx as nx
-
     if not nodes:
         return ()
-    graph = nx.DiGraph()
-    graph.add_nodes_from(name for name, _ in nodes)
-    graph.add_edges_from(links)
     toolkits = sorted({toolkit for _, toolkit in nodes})
-    start = {}
-    for name, toolkit in nodes:
-        angle = 2 * math.pi * toolkits.index(toolkit) / len(toolkits)
-        jitter = zlib.crc32(name.encode()) % 1000 / 1e4  # stable across processes, unlike hash()
-        start[name] = (math.cos(angle) + jitter, math.sin(angle) - jitter)
-    positions = nx.spring_layout(graph, pos=start, k=1.5 / math.sqrt(len(graph)), iterations=60)
+    start = {name: _start(name, toolkit, toolkits) for name, toolkit in nodes}
+    positions = _spring([name for name, _ in nodes], links, start)
     return tuple((name, (float(x), float(y))) for name, (x, y) in positions.items())
+
+
+@functools.lru_cache(maxsize=8)
+def _clustered(nodes: tuple[tuple[str, str], ...], links: tuple[tuple[str, str], ...]):
+    import math
+    from collections import Counter
+
+    members: dict[str, list[str]] = {}
+    for name, toolkit in nodes:
+        members.setdefault(toolkit, []).append(name)
+    toolkits = sorted(members)
+    home = dict(nodes)
+    between = Counter(tuple(sorted((home[a], home[b]))) for a, b in links if home[a] != home[b])
+    if len(toolkits) <= SPRING_LIMIT:
+        start = {t: _start(t, t, toolkits) for t in toolkits}
+        pairs = sorted(between)
+        centres = _spring(toolkits, pairs, start, [float(between[p]) for p in pairs])
+    else:  # thousands of toolkits: a circle
+        centres = {t: _start(t, t, toolkits) for t in toolkits}
+    spread = math.sqrt(len(nodes))
+    golden = math.pi * (3 - math.sqrt(5))
+    positions = []
+    for toolkit in toolkits:
+        cx, cy = centres[toolkit]
+        size = len(members[toolkit])
+        radius = 0.35 * math.sqrt(size) / spread  # a toolkit's disc grows with its share of the graph
+        for i, name in enumerate(members[toolkit]):  # already sorted: the same spiral every time
+            r = radius * math.sqrt((i + 0.5) / size)
+            positions.append(
+                (name, (float(cx) * 2 + r * math.cos(i * golden), float(cy) * 2 + r * math.sin(i * golden)))
+            )
+    return tuple(positions)
 
 
 def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], selected: str | None = None):
@@ -77,6 +127,7 @@ def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], 
     each point carries its function name (``customdata``) so a click selects it."""
     import plotly.graph_objects as go
 
+    scatter = go.Scattergl if len(view.functions) > SPRING_LIMIT else go.Scatter  # WebGL: thousands of points
     figure = go.Figure()
     for kind in sorted({e.kind for e in view.edges}):
         xs, ys = [], []
@@ -85,14 +136,12 @@ def network_figure(view: GraphSlice, positions: dict[str, tuple[float, float]], 
             xs += [x0, x1, None]
             ys += [y0, y1, None]
         figure.add_trace(
-            go.Scatter(
-                x=xs, y=ys, mode="lines", name=f"edge: {kind}", hoverinfo="skip", line={"width": 0.7}, opacity=0.5
-            )
+            scatter(x=xs, y=ys, mode="lines", name=f"edge: {kind}", hoverinfo="skip", line={"width": 0.7}, opacity=0.5)
         )
     for toolkit in sorted({f.toolkit for f in view.functions}):
         members = [f for f in view.functions if f.toolkit == toolkit]
         figure.add_trace(
-            go.Scatter(
+            scatter(
                 x=[positions[f.name][0] for f in members],
                 y=[positions[f.name][1] for f in members],
                 mode="markers",
