@@ -60,6 +60,11 @@ def test_an_unreachable_teacher_fails_the_run_and_resume_against_a_working_one_f
     report = json.loads((cut / "report.json").read_text())
     assert report["errors"] == {"paths_failed": 8, "tries": 8, "retryable": 0, "given_up": 0}
     assert report["failure"] == ""
+    paid, whole_paid = report["teacher"], json.loads((whole / "report.json").read_text())["teacher"]
+    assert paid["sessions"] == 2 and paid["calls"] == whole_paid["calls"] > 0  # the resumed session's calls count
+    assert paid["failures"] >= 8 and [s["failures"] > 0 for s in paid["by_session"]] == [True, False]
+    cli("eval", "data", str(cut))
+    assert json.loads((cut / "eval" / "eval_data.json").read_text())["teacher"]["calls"] == whole_paid["calls"]
 
 
 def test_resume_retries_an_error_path_at_most_three_times_then_reports_it(small_store, tmp_path):
