@@ -20,9 +20,12 @@ from .backends import backend_for
 from .toolkit import ClassToolkit, SimulatedToolkit
 from .worker import Worker, WorkerLost, WorkerTimeout
 
+RESET_TIMEOUT = 60.0  # a fresh worker (fork, imports, a big state loaded) on a busy machine
+
 
 class Environment:
-    """A set of tools and their state, run in a worker process."""
+    """A set of tools and their state, run in a worker process. ``timeout`` bounds one tool call
+    (a hung tool); a reset, which may start the worker and load a big state, gets RESET_TIMEOUT."""
 
     def __init__(
         self,
@@ -50,7 +53,7 @@ class Environment:
         class backend's ``load_state`` (BFCL's long-context scenario, for one)."""
         self._stopped = ""
         try:
-            ok, error = self._request("reset", [state, options])
+            ok, error = self._request("reset", [state, options], max(self.timeout, RESET_TIMEOUT))
         except (WorkerTimeout, WorkerLost) as exc:
             raise MagnetGraphError(f"environment reset failed: {exc}") from None
         if not ok:
@@ -125,8 +128,8 @@ class Environment:
                 self._request("close", None)
         self._worker.kill()
 
-    def _request(self, op: str, args: Any) -> tuple[bool, Any]:
-        return self._worker.request(op, args, self.timeout)
+    def _request(self, op: str, args: Any, timeout: float | None = None) -> tuple[bool, Any]:
+        return self._worker.request(op, args, timeout or self.timeout)
 
 
 def open_environment(
