@@ -101,6 +101,7 @@ _FEEDS: dict[str, frozenset[str]] = {
     "flag": frozenset(),
     "status": frozenset(),
 }
+_SOURCES = {t: frozenset(s for s, targets in _FEEDS.items() if t in targets) for t in set().union(*_FEEDS.values())}
 # Kinds that name one entity: they feed only a role about the same entity.
 _ENTITY_BOUND = frozenset({"identifier", "name", "enum", "other", "datetime"})
 # When a name holds several kind words the more specific one decides: ``file_name`` is a path,
@@ -327,6 +328,11 @@ def units_in(text: str) -> frozenset[str]:
 def convertible(description: str) -> bool:
     """Whether a description states a unit that has a counterpart in another system (km, psi)."""
     return bool(units_in(description) & _CONVERTIBLE)
+
+
+def source_kinds(target_kind: str) -> frozenset[str]:
+    """The role kinds whose values may feed a value of ``target_kind`` (``feeds``' first test)."""
+    return _SOURCES.get(target_kind, frozenset())
 
 
 def crosses_toolkits(role: Role) -> bool:

@@ -135,3 +135,200 @@ def entity_catalog(n: int, seed: int = 0, per_toolkit: int = 20) -> list[Functio
                 )
             )
     return sigs
+
+
+_POOL_NOUNS = [
+    "order",
+    "customer",
+    "invoice",
+    "booking",
+    "product",
+    "account",
+    "device",
+    "ticket",
+    "shipment",
+    "user",
+    "project",
+    "task",
+    "flight",
+    "hotel",
+    "room",
+    "reservation",
+    "payment",
+    "refund",
+    "card",
+    "loan",
+    "policy",
+    "claim",
+    "patient",
+    "appointment",
+    "doctor",
+    "prescription",
+    "course",
+    "student",
+    "lesson",
+    "grade",
+    "vehicle",
+    "trip",
+    "driver",
+    "route",
+    "parcel",
+    "warehouse",
+    "supplier",
+    "contract",
+    "employee",
+    "payroll",
+    "candidate",
+    "interview",
+    "campaign",
+    "lead",
+    "deal",
+    "subscription",
+    "plan",
+    "meter",
+    "reading",
+    "sensor",
+    "alert",
+    "incident",
+    "repository",
+    "commit",
+    "build",
+    "release",
+    "playlist",
+    "track",
+    "album",
+    "artist",
+    "recipe",
+    "ingredient",
+    "menu",
+    "table",
+    "event",
+    "venue",
+    "seat",
+    "listing",
+    "property",
+    "lease",
+    "tenant",
+    "survey",
+    "response",
+    "document",
+    "folder",
+    "note",
+    "comment",
+    "review",
+    "message",
+    "channel",
+    "team",
+    "meeting",
+    "calendar",
+    "asset",
+    "portfolio",
+    "trade",
+    "quote",
+    "watchlist",
+    "budget",
+    "expense",
+    "receipt",
+    "donation",
+    "volunteer",
+    "shelter",
+    "pet",
+]
+_POOL_CATEGORIES = 49  # the Magnet paper's pool: 5,011 functions in 49 categories
+_VERBS = ("create", "get", "list", "update", "delete", "search", "cancel", "summarize", "count", "export")
+_MEASURES = (
+    ("distance_km", "number", "Distance in kilometers."),
+    ("weight_kg", "number", "Weight in kilograms."),
+    ("duration_minutes", "integer", "Duration in minutes."),
+    ("temperature_celsius", "number", "Temperature in degrees Celsius."),
+)
+
+
+def pool_catalog(
+    n: int, seed: int = 0, categories: int = _POOL_CATEGORIES, toolkit_size: int | None = None
+) -> list[FunctionSignature]:
+    """``n`` functions shaped like a public API pool (RapidAPI/ToolBench, the Magnet paper's 5,011
+    in 49 categories): toolkits of 3-200 tools (log-normal, median ~12), each managing a few of a
+    category's entities through typed CRUD-style calls. Entity fields (``customer_id``, ``amount``,
+    ``created_at``) recur across toolkits and categories; outputs are typed records, nested lists
+    of records included; every parameter and field carries a description. ``toolkit_size`` fixes
+    every toolkit's size instead (one big OpenAPI file is one toolkit of thousands)."""
+    rng = random.Random(seed)
+    category_entities = [rng.sample(_POOL_NOUNS, 12) for _ in range(categories)]
+    sigs: list[FunctionSignature] = []
+    t = 0
+    while len(sigs) < n:
+        c = t % categories
+        size = toolkit_size or max(3, min(200, round(rng.lognormvariate(2.5, 0.8))))
+        entities = rng.sample(category_entities[c], rng.randint(2, 6))
+        toolkit = f"cat{c}_{entities[0]}_service_{t}"
+        for i in range(size):
+            if len(sigs) >= n:
+                break
+            entity = entities[i % len(entities)]
+            verb = _VERBS[(i // len(entities) + t) % len(_VERBS)]
+            sigs.append(_pool_function(rng, toolkit, f"category_{c}", entity, entities, verb, f"{t}_{i}"))
+        t += 1
+    return sigs
+
+
+def _pool_function(rng, toolkit, category, entity, entities, verb, suffix) -> FunctionSignature:
+    other = rng.choice([e for e in entities if e != entity])
+    ident = {"type": "string", "description": f"Unique identifier of the {entity}."}
+    record: dict = {
+        f"{entity}_id": ident,
+        "name": {"type": "string", "description": f"Display name of the {entity}."},
+        f"{other}_id": {"type": "string", "description": f"Identifier of the {other} this {entity} belongs to."},
+        "created_at": {"type": "string", "format": "date-time", "description": "Creation date and time."},
+        "status": {"type": "string", "enum": ["active", "closed", "pending"], "description": "Current state."},
+    }
+    if rng.random() < 0.6:
+        record["amount"] = {"type": "number", "description": f"Total amount of the {entity} in US dollars."}
+    if rng.random() < 0.3:
+        field, kind, text = rng.choice(_MEASURES)
+        record[field] = {"type": kind, "description": text}
+    if rng.random() < 0.3:
+        record["description"] = {"type": "string", "description": f"Long free-text description of the {entity}."}
+    params: dict = {f"{entity}_id": ident}
+    if verb in ("create", "search"):
+        params = {
+            "name": {"type": "string", "description": f"Name of the new {entity}."},
+            f"{other}_id": {"type": "string", "description": f"Identifier of the {other} it belongs to."},
+        }
+        if "amount" in record:
+            params["amount"] = {"type": "number", "description": "Amount in US dollars."}
+    elif verb == "list":
+        params = {
+            f"{other}_id": {"type": "string", "description": f"Identifier of the {other} to list {entity}s of."},
+            "limit": {"type": "integer", "description": "Maximum number of results."},
+        }
+    elif verb == "update":
+        params["status"] = {"type": "string", "enum": ["active", "closed", "pending"], "description": "New state."}
+    if verb in ("list", "search", "export"):
+        output = {
+            "type": "object",
+            "properties": {
+                f"{entity}s": {"type": "array", "items": {"type": "object", "properties": record}},
+                "total_count": {"type": "integer", "description": f"Number of {entity}s found."},
+            },
+        }
+    elif verb in ("count", "summarize"):
+        output = {
+            "type": "object",
+            "properties": {
+                "total_count": {"type": "integer", "description": f"Number of {entity}s."},
+                "summary": {"type": "string", "description": f"Text summary of the {entity}s."},
+            },
+        }
+    else:
+        output = {"type": "object", "properties": record}
+    return make_signature(
+        source="synthetic",
+        original_name=f"{verb}_{entity}_{suffix}",
+        description=f"{verb.title()} a {entity} in {toolkit.replace('_', ' ')}.",
+        parameters={"type": "object", "properties": params, "required": sorted(params)[:1]},
+        output=output,
+        toolkit=toolkit,
+        category=category,
+        execution={"kind": "simulated"},
+    )

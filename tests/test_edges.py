@@ -18,7 +18,7 @@ from magnet_graph.edges.sandbox import Sandbox
 from magnet_graph.edges.shapes import fields, learn_shapes
 from magnet_graph.teachers import open_teacher
 
-from .catalog_factory import entity_catalog
+from .catalog_factory import entity_catalog, pool_catalog
 from .conftest import FIXTURES
 from .openai_stub_server import ScriptedChatServer, chat_completion
 
@@ -310,3 +310,31 @@ def test_a_judge_names_the_outputs_of_tools_that_neither_declare_nor_run(tmp_pat
         assert evidence(edge, "llm_judge")[0]["score"] == 1.0
     finally:
         server.close()
+
+
+def test_a_big_toolkit_gets_a_bounded_number_of_candidates_per_parameter():
+    """One file of 1,500 tools is one toolkit: each parameter is paired with the fields sharing
+    the most words with it, not with every field of the toolkit (that was 200k pairs at 500
+    tools and 3M at 2,000). Pairs grow with the parameters, and the shared-entity edges stay."""
+    from magnet_graph.edges.candidates import MAX_SHARING
+
+    counts = {}
+    for n in (500, 1500):
+        sigs = pool_catalog(n, seed=3, toolkit_size=n)
+        result = infer(sigs)
+        params = sum(len(s.parameter_fields()) for s in sigs)
+        counts[n] = result.candidates
+        assert result.candidates <= 2 * MAX_SHARING * params
+        by_target = {(e.target, e.target_param) for e in result.edges}
+        # every id parameter is fed by some function returning that entity's id
+        ids = {(s.name, p["name"]) for s in sigs for p in s.parameter_fields() if p["name"].endswith("_id")}
+        assert len(ids & by_target) >= 0.95 * len(ids)
+    assert counts[1500] / counts[500] < 3 * 1.3  # 3x the tools: about 3x the pairs, not 9x
+
+
+def test_a_pool_shuffled_gives_the_same_edges_with_large_buckets():
+    """Seeded posting windows depend on the parameter, not on the catalog's order."""
+    sigs = pool_catalog(400, seed=4, toolkit_size=200)
+    shuffled = list(sigs)
+    random.Random(6).shuffle(shuffled)
+    assert infer_edges(shuffled) == infer_edges(sigs)

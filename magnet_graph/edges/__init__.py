@@ -44,15 +44,37 @@ class EdgeConfig:
     keep_refuted: bool = False  # keep edges execution refuted (marked by their evidence)
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
+    """A scored (output field, parameter) pair. Its schema and text evidence is kept as numbers
+    and built into dicts only for the edges kept (a pool has millions of candidates); a judge or
+    execution appends its own evidence to ``extra``."""
+
     out: Port
     param: Port
     kind: str
     score: float
     same_toolkit: bool
-    evidence: list[dict] = field(default_factory=list)
+    schema_score: float = 0.0
+    text_score: float = 0.0
+    sink: bool = False
+    detail: str = ""
+    extra: list[dict] = field(default_factory=list)
     refuted: bool = False
+
+    @property
+    def evidence(self) -> list[dict]:
+        return [
+            {
+                "kind": "schema",
+                "score": round(self.schema_score, 4),
+                "types": f"{_type(self.out)} -> {_type(self.param)}",
+                "roles": f"{self.out.role} -> {self.param.role}" + (" (any such value fits)" if self.sink else ""),
+                "detail": self.detail or "types and roles fit, names do not",
+            },
+            {"kind": "text", "score": round(self.text_score, 4), "model": "tfidf-word-char4"},
+            *self.extra,
+        ]
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -102,17 +124,7 @@ def score_candidates(
             score = max(score, config.sink_score + 0.2 * sim)  # the words still rank such sources
         if not same:
             score *= config.cross_toolkit_factor
-        evidence = [
-            {
-                "kind": "schema",
-                "score": round(t_score * n_score, 4),
-                "types": f"{_type(out)} -> {_type(param)}",
-                "roles": f"{out.role} -> {param.role}" + (" (any such value fits)" if sink else ""),
-                "detail": why or "types and roles fit, names do not",
-            },
-            {"kind": "text", "score": round(sim, 4), "model": "tfidf-word-char4"},
-        ]
-        scored.append(Candidate(out, param, kind, score, same, evidence))
+        scored.append(Candidate(out, param, kind, score, same, t_score * n_score, sim, bool(sink), why))
     return scored
 
 
@@ -172,7 +184,7 @@ def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candid
     generic = [
         c
         for c in candidates
-        if not c.same_toolkit and generic_sink(c.out.role, c.param.role) and c.evidence[0]["score"] < 0.5
+        if not c.same_toolkit and generic_sink(c.out.role, c.param.role) and round(c.schema_score, 4) < 0.5
     ]
     drop = set()
     per_param: dict[tuple[str, str], int] = defaultdict(int)
@@ -182,7 +194,7 @@ def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candid
         # what a tool is for (estimate_distance's distance) before a side field; into a converter,
         # a measure stated in a unit worth converting first
         unit = c.param.role.kind == "measure" and not convertible(c.out.description)
-        return (unit, not looked_up(c.out), -c.evidence[1]["score"], _stable(c.key))
+        return (unit, not looked_up(c.out), -round(c.text_score, 4), _stable(c.key))
 
     for c in sorted(generic, key=rank):
         p, o = (c.param.function, c.param.path), (c.out.function, c.out.path)

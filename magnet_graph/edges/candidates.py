@@ -1,44 +1,49 @@
 """Candidate (output field, parameter) pairs, blocked by role and type before any pairing.
 
-Within a toolkit every pair whose types fit and whose roles may flow is a candidate (toolkits are
-small). Across toolkits only roles that mean the same everywhere (text, numbers, amounts,
-quantities, dates: ``roles.crosses_toolkits``) pair up, bucketed by role kind; a parameter takes
-every field of a small bucket, or of a large one only the fields sharing a word with it, at most
-``MAX_CROSS`` of them. So the work grows with the catalog, not with its square.
+Output fields are bucketed by toolkit and role kind; a parameter looks only at the buckets whose
+kind may feed its own (``roles.source_kinds``). Within a toolkit a small bucket is paired whole,
+so on toolkits of everyday size every pair whose types fit and whose roles may flow is a
+candidate. Across toolkits only roles that mean the same everywhere (text, numbers, amounts,
+quantities, dates: ``roles.crosses_toolkits``) pair up. A large bucket (a 5,000-tool OpenAPI file,
+or the numbers of a whole pool) gives a parameter only the fields sharing the most words with it,
+at most ``MAX_SHARING``, found through a word index whose long postings are read from a point
+seeded by the parameter. So the work grows with the catalog, not with its square.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 
-from ..roles import crosses_toolkits, feeds, generic_sink, shares_text
+from ..roles import crosses_toolkits, feeds, generic_sink, shares_text, source_kinds
 from ..signature import FunctionSignature
 from ..tokens import key_tokens, name_tokens, singular, text_tokens
 from .ports import Port, inputs
 from .prerequisites import is_opener
 from .schema_evidence import type_fit
 
-SMALL_BUCKET = 128  # a cross-toolkit bucket this small is paired whole
-MAX_CROSS = 64  # cross-toolkit fields considered per parameter from a large bucket
+SMALL_BUCKET = 128  # a bucket this small is paired whole
+MAX_SHARING = 64  # fields a parameter considers from a large bucket
+MAX_POSTINGS = 4 * MAX_SHARING  # fields read per shared word of a large bucket
 
 
 def candidate_pairs(
     signatures: list[FunctionSignature], ports_out: dict[str, list[Port]], ports_in: dict[str, list[Port]]
 ) -> Iterator[tuple[Port, Port, bool]]:
     """Yield (output, parameter, same_toolkit) whose types and roles fit, each pair once."""
-    outs_by_toolkit: dict[str, list[Port]] = defaultdict(list)
+    own: dict[tuple[str, str], list[Port]] = defaultdict(list)
     cross: dict[str, list[Port]] = defaultdict(list)
     for sig in signatures:
         for out in ports_out[sig.name]:
-            outs_by_toolkit[sig.toolkit].append(out)
+            own[(sig.toolkit, out.role.kind)].append(out)
             if crosses_toolkits(out.role):
                 cross[out.role.kind].append(out)
-    for outs in cross.values():
-        outs.sort(key=lambda p: (p.function, p.path))  # the same candidates whatever the catalog's order
-    index = {kind: _token_index(outs) for kind, outs in cross.items() if len(outs) > SMALL_BUCKET}
+    own_buckets = {key: _Bucket(outs) for key, outs in own.items()}
+    cross_buckets = {kind: _Bucket(outs) for kind, outs in sorted(cross.items())}
     creates = {sig.name: created_entities(sig, ports_out[sig.name]) for sig in signatures}
     about = {sig.name: records_about(ports_out[sig.name]) for sig in signatures}
+    plain = {sig.name: (_plain(ports_in[sig.name]), _plain(ports_out[sig.name])) for sig in signatures}
     for sig in signatures:
         params = ports_in[sig.name]
         if any(p.role.kind == "secret" for p in params):
@@ -47,23 +52,75 @@ def candidate_pairs(
         for param in params:
             if names_new_thing(sig, param):
                 continue  # the name of what a tool creates is the user's to choose
-            for out in outs_by_toolkit[sig.toolkit]:
+            key = _Key(param)
+            kinds = sorted(source_kinds(param.role.kind))
+            for out in _merged([own_buckets[(sig.toolkit, k)].near(key) for k in kinds if (sig.toolkit, k) in own]):
                 if (
                     out.function != sig.name
                     and (not opener or looked_up(out))  # who logs in is the user's to state, or to look up
                     and _fits(out, param, True)
                     and not _copies(out, creates[sig.name], about[out.function])
                     and not no_op(out, param, sig)
-                    and not _inverse(ports_in[out.function], ports_out[out.function], params, ports_out[sig.name])
+                    and not _inverse(plain[out.function], plain[sig.name])
                 ):
                     yield out, param, True
             if not crosses_toolkits(param.role):
                 continue
-            for kind, outs in sorted(cross.items()):
-                pool = outs if kind not in index else _sharing(param, index[kind], outs)
-                for out in pool:
+            for bucket in cross_buckets.values():
+                for out in bucket.near(key):
                     if out.toolkit != sig.toolkit and _fits(out, param, False) and _plain_across(out, param):
                         yield out, param, False
+
+
+class _Key:
+    """A parameter's words and seed, computed once for every bucket it looks into."""
+
+    def __init__(self, param: Port):
+        self._param = param
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = _words(self._param)
+        return self._words
+
+    @property
+    def seed(self) -> int:
+        return zlib.crc32(f"{self._param.function}\0{self._param.path}".encode())
+
+
+class _Bucket:
+    """Output fields of one toolkit and kind, or of one kind across toolkits, in a fixed order
+    (the same candidates whatever the catalog's order), with a word index once it is large."""
+
+    def __init__(self, outs: list[Port]):
+        self.outs = sorted(outs, key=lambda p: (p.function, p.path))
+        self.index: dict[str, list[int]] | None = None
+        if len(self.outs) > SMALL_BUCKET:
+            self.index = defaultdict(list)
+            for i, out in enumerate(self.outs):
+                for w in _words(out):
+                    self.index[w].append(i)
+
+    def near(self, param: _Key) -> list[Port]:
+        """Every field of a small bucket; of a large one, those sharing the most words with ``param``."""
+        if self.index is None:
+            return self.outs
+        hits: dict[int, int] = defaultdict(int)
+        for w in param.words:
+            postings = self.index.get(w, ())
+            if len(postings) > MAX_POSTINGS:  # a common word: a window seeded by the parameter
+                start = param.seed % len(postings)
+                postings = (postings[start:] + postings[:start])[:MAX_POSTINGS]
+            for i in postings:
+                hits[i] += 1
+        best = sorted(hits, key=lambda i: (-hits[i], i))[:MAX_SHARING]
+        return [self.outs[i] for i in sorted(best)]
+
+
+def _merged(groups: list[list[Port]]) -> list[Port]:
+    return [p for group in groups for p in group] if len(groups) != 1 else groups[0]
 
 
 def _fits(out: Port, param: Port, same_toolkit: bool) -> bool:
@@ -136,14 +193,15 @@ def no_op(out: Port, param: Port, target: FunctionSignature) -> bool:
     )
 
 
-def _plain(ports: list[Port]) -> set[tuple[str, ...]]:
-    return {tuple(name_tokens(p.name)) for p in ports if "." not in p.path and "[" not in p.path}
+def _plain(ports: list[Port]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(name_tokens(p.name)) for p in ports if "." not in p.path and "[" not in p.path)
 
 
-def _inverse(a_in: list[Port], a_out: list[Port], b_in: list[Port], b_out: list[Port]) -> bool:
+def _inverse(a: tuple[frozenset, frozenset], b: tuple[frozenset, frozenset]) -> bool:
     """B undoes A (``gallon_to_liter`` then ``liter_to_gallon``): what A takes B returns and what A
-    returns B takes. Feeding A's result into B only gives back A's input."""
-    a_takes, a_gives, b_takes, b_gives = _plain(a_in), _plain(a_out), _plain(b_in), _plain(b_out)
+    returns B takes. Feeding A's result into B only gives back A's input. ``a`` and ``b`` are each
+    function's plain (takes, gives) names."""
+    (a_takes, a_gives), (b_takes, b_gives) = a, b
     return bool(a_takes) and bool(a_gives) and a_takes <= b_gives and a_gives <= b_takes and a_takes != a_gives
 
 
@@ -170,20 +228,3 @@ def _copies(out: Port, created: set[str], about: dict[str, set[str]]) -> bool:
 
 def _words(port: Port) -> set[str]:
     return key_tokens(port.name) | key_tokens(port.container) | set(text_tokens(port.description)[:8])
-
-
-def _token_index(outs: list[Port]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, out in enumerate(outs):
-        for w in _words(out):
-            index[w].append(i)
-    return index
-
-
-def _sharing(param: Port, index: dict[str, list[int]], outs: list[Port]) -> list[Port]:
-    hits: dict[int, int] = defaultdict(int)
-    for w in _words(param):
-        for i in index.get(w, ())[: MAX_CROSS * 4]:
-            hits[i] += 1
-    best = sorted(hits, key=lambda i: (-hits[i], i))[:MAX_CROSS]
-    return [outs[i] for i in sorted(best)]

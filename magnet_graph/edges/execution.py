@@ -59,7 +59,7 @@ class ExecutionVerifier:
             evidence = self._check_feed(a, b, c.out.path, c.param.path, c.param.type, c.out.role)
             if evidence is None:
                 continue
-            c.evidence.append(evidence)
+            c.extra.append(evidence)
             if evidence["score"] == 1.0:
                 self.verified += 1
                 c.score = max(c.score, self.config.verified_floor)

@@ -65,7 +65,7 @@ class LLMJudge:
                 if c.param.function not in targets:
                     continue
                 yes = (c.param.function, c.out.path, c.param.path) in verdicts
-                c.evidence.append(
+                c.extra.append(
                     {
                         "kind": "llm_judge",
                         "score": 1.0 if yes else 0.0,
