@@ -161,3 +161,14 @@ def test_a_server_whose_store_folder_is_deleted_stops(tmp_path):
         assert time.monotonic() < deadline, "server outlived its store folder"
         time.sleep(0.2)
     assert "READY" in log
+
+
+def test_the_heap_follows_the_machine_unless_set(monkeypatch):
+    """A quarter of the memory, 1-16 GiB (ArcadeDB's query budget is half of it); the setting wins."""
+    from magnet_graph.store.embedded_server import HEAP_SETTING, heap_size
+
+    monkeypatch.delenv(HEAP_SETTING, raising=False)
+    quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**30
+    assert heap_size() == f"{min(max(quarter, 1), 16)}g"
+    monkeypatch.setenv(HEAP_SETTING, "3g")
+    assert heap_size() == "3g"

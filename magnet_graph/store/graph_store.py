@@ -28,6 +28,10 @@ _WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b", re.IGNORECASE)
 # retrying the idempotent batch is the right answer, as it is for Neo4j's transient errors.
 _RETRYABLE_MESSAGES = ("duplicated key", "concurrentmodification", "concurrent modification")
 MAX_ATTEMPTS = 8
+_HEAP_HINT = (
+    " (the embedded server's query memory is half its JVM heap: set MAGNET_GRAPH_EMBEDDED_HEAP, e.g. 8g,"
+    " then `magnet-graph store stop`; a Neo4j server takes dbms.memory.heap.max_size)"
+)
 
 
 class _NameTaken(Exception):
@@ -103,7 +107,8 @@ class GraphStore:
                 retryable = any(m in str(exc).lower() for m in _RETRYABLE_MESSAGES)
                 if not retryable or attempt == MAX_ATTEMPTS:
                     names = ", ".join(q.name for q, _ in prepared)
-                    raise StoreError(f"query {names} failed on {self.uri}: {exc.message or exc}") from None
+                    hint = _HEAP_HINT if "heap budget" in str(exc).lower() else ""
+                    raise StoreError(f"query {names} failed on {self.uri}: {exc.message or exc}{hint}") from None
                 time.sleep(min(0.05 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
 
@@ -190,13 +195,24 @@ class GraphStore:
         return len(rows)
 
     def replace_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
-        """Make this graph's FEEDS edges exactly ``edges``, in one transaction (re-inference)."""
-        rows = [e.to_row() for e in edges]
-        steps = [("edge/clear", {})] + [
-            ("edge/upsert", {"rows": rows[i : i + batch_size]}) for i in range(0, len(rows), batch_size)
-        ]
-        self.run_many(steps)
-        return len(rows)
+        """Make this graph's FEEDS edges exactly ``edges`` (re-inference). The old edges and the
+        inference marker go first, then the new edges in batches of ``batch_size``, each its own
+        transaction, so a big graph never needs one huge transaction; until ``mark_edges_inferred``
+        runs, ``edges_stale`` says the inference was cut short."""
+        self.run_many([("graph/unmark_edges", {}), ("edge/clear", {})])
+        return self.add_edges(edges, batch_size)
+
+    def add_edges(self, edges: Iterable[FeedsEdge], batch_size: int = 5000) -> int:
+        """Write new FEEDS edges (none of them stored yet) in batches, each its own transaction."""
+        written, batch = 0, []
+        for edge in edges:
+            batch.append(edge.to_row())
+            if len(batch) >= batch_size:
+                self.run("edge/create", rows=batch)
+                written, batch = written + len(batch), []
+        if batch:
+            self.run("edge/create", rows=batch)
+        return written + len(batch)
 
     def save_learned_fields(self, learned: dict[str, list[tuple[str, dict[str, Any]]]]) -> int:
         """Replace the output fields earlier links learned: ``{function: [(path, schema), ...]}``,
@@ -283,7 +299,10 @@ class GraphStore:
         return [FunctionSignature.from_record(r["function"]) for r in self.run("function/list")]
 
     def edges(self) -> list[FeedsEdge]:
-        return [FeedsEdge.from_row(row) for row in self.run("edge/list")]
+        """Every FEEDS edge, sorted here: the server streams them instead of sorting with evidence."""
+        rows = self.run("edge/list")
+        rows.sort(key=lambda r: (r["source"], r["target"], r["source_field"], r["target_param"]))
+        return [FeedsEdge.from_row(row) for row in rows]
 
     def stats(self) -> dict[str, Any]:
         """Counts, functions per toolkit and the content hash of this graph."""

@@ -1,0 +1,3 @@
+// Forget which functions the graph's edges were inferred from (before edges are rewritten).
+MATCH (m:EdgeInference {graph: $graph})
+DELETE m
