@@ -92,6 +92,26 @@ def test_same_seed_same_paths_and_duplicates_dropped(store):
     assert (dep.turn, dep.source, dep.source_field, dep.target, dep.target_param) == (1, "a", "y", "b", "x")
 
 
+def test_walkers_follow_the_request_and_cover_every_start_first(store):
+    """A ring of 60 functions: asking for 10 paths walks from 10 + 2 + 8 starts, not 60; asking
+    for 60 starts every walk at another function before any starts twice."""
+    ring = {(f"r{i:02d}", f"r{(i + 1) % 60:02d}"): 1.0 for i in range(60)}
+    load_toy_graph(store, ring)
+    walkers, run = [], store.run
+
+    def counting(name, **params):  # the real query, with the walkers each hop sends counted
+        walkers.extend([len(params["walkers"])] if name == "walk/step" else [])
+        return run(name, **params)
+
+    store.run = counting
+    few = random_walks(store, 10, seed=3, config=WalkConfig(max_steps=3))
+    store.run = run
+    assert len(few) == 10 and len({p.functions[0] for p in few}) == 10
+    assert walkers == [20, 20]  # one round, two hops, 10 + 10 // 4 + 8 walkers
+    every = random_walks(store, 60, seed=3, config=WalkConfig(max_steps=3))
+    assert sorted(p.functions[0] for p in every) == sorted(f"r{i:02d}" for i in range(60))
+
+
 def test_paths_are_identical_on_both_stores(arcadedb_uri, neo4j_uri):
     graph = f"test-{uuid.uuid4().hex[:12]}"
     outputs = []

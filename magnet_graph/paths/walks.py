@@ -76,17 +76,27 @@ def walk_trees(
 def random_walks(
     store: GraphStore, n: int, seed: int, config: WalkConfig = WalkConfig(), starts: list[str] | None = None
 ) -> list[SignaturePath]:
-    """Up to ``n`` distinct paths from walks starting at every function (or ``starts``), seeded."""
+    """Up to ``n`` distinct paths, seeded. Each round walks from as many start functions as the
+    paths still wanted (a quarter more, for repeats), taken in a seeded order that uses every
+    start function (every function with an outgoing edge, or ``starts``) once before any again:
+    the work follows ``n``, not the graph's size, and coverage comes first."""
     starts = starts if starts is not None else [r["name"] for r in store.run("walk/starts", min_score=config.min_score)]
     rng = random.Random(seed)
+    order = list(starts)
+    rng.shuffle(order)
+    cursor = 0
     seen: set[tuple] = set()
     walks: list[tuple[list[str], list[int]]] = []
     barren = 0
     for _ in range(config.max_rounds):
-        if len(walks) >= n or not starts:
+        if len(walks) >= n or not order:
             break
+        need = n - len(walks)
+        want = min(len(order), need + need // 4 + 8)
+        chosen = [order[(cursor + k) % len(order)] for k in range(want)]
+        cursor = (cursor + want) % len(order)
         new = 0
-        batch = [s for s in starts for _ in range(config.walks_per_start)]
+        batch = [s for s in chosen for _ in range(config.walks_per_start)]
         for names, parents in walk_trees(store, batch, rng.randrange(2**32), config):
             key = (tuple(names), tuple(parents))
             if len(names) >= config.min_length and key not in seen:
