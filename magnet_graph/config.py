@@ -156,6 +156,12 @@ class SynthesisConfig(PathConfig):
     allow_simulated: bool = option(
         False, help="Keep records whose tool outputs were simulated (made up) in the training files."
     )
+    max_tools: int = option(
+        40,
+        minimum=1,
+        help="Tools a record offers: the ones its conversation uses, then seeded distractors from the same "
+        "toolkits (BFCL's classes offer up to ~40).",
+    )
 
     def __post_init__(self):
         super().__post_init__()
@@ -163,6 +169,8 @@ class SynthesisConfig(PathConfig):
             raise MagnetGraphError(f"--concurrency: {self.concurrency}: at least 1")
         if not 0.0 <= self.fan_out <= 1.0:
             raise MagnetGraphError(f"--fan-out: {self.fan_out}: a chance between 0 and 1")
+        if self.max_tools < 1:
+            raise MagnetGraphError(f"--max-tools: {self.max_tools}: at least 1")
 
     def to_dict(self) -> dict[str, Any]:
         """What decides the conversations (a run's identity): the paths, and how turns may fan out."""
@@ -171,6 +179,7 @@ class SynthesisConfig(PathConfig):
             "fan_out": self.fan_out,
             "output_cap": self.output_cap,
             "state_cap": self.state_cap,
+            "max_tools": self.max_tools,
         }
 
 

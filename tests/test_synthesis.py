@@ -129,6 +129,11 @@ def test_records_carry_lineage_and_no_hints(offline_run):
         text = json.dumps([m.to_dict() for m in r.messages])
         assert "hint" not in text and prompts.TASK_MARKER not in text
         assert sum(m.role == "user" for m in r.messages) == len(r.turns)
+        offered = {t.name for t in r.tools}
+        assert len(offered) <= min(40, lineage.toolkit_tools) and set(lineage.distractors) <= offered
+        assert {c.name for t in r.turns for step in t.calls for c in step} <= offered | {
+            t.missing.function for t in r.turns if t.missing
+        } | {a for t in r.turns for a in t.added}
     phenomena = json.loads((offline_run / "report.json").read_text())["phenomena"]["records"]
     assert phenomena["merge"] > 0 and phenomena["irrelevance"] > 0 and phenomena["miss_func"] > 0
 

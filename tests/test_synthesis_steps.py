@@ -13,15 +13,17 @@ import pytest
 from magnet_graph.catalogs import load_catalog
 from magnet_graph.environments import Episode, initial_state
 from magnet_graph.paths import Dependency, PathTurn, SignaturePath
-from magnet_graph.records import Missing, ToolSpec
+from magnet_graph.records import Missing, ToolCall, ToolSpec, Turn
 from magnet_graph.synthesis import offline_templates, prompts
 from magnet_graph.synthesis.distill import DistillFailed, positive
 from magnet_graph.synthesis.negatives import NegativeMaker
 from magnet_graph.synthesis.offline_templates import TEMPLATES, forth
 from magnet_graph.synthesis.planner import Executed, PlanOptions, plan_turn, prerequisite_map
+from magnet_graph.synthesis.run import offered_tools
 from magnet_graph.synthesis.translate import Translator, cut_reasons
 from magnet_graph.teachers import OfflineTeacher
 
+from .catalog_factory import pool_catalog
 from .conftest import FIXTURES
 
 SHOP = load_catalog("python:tests.fixtures.sample_tools:Shop")
@@ -451,3 +453,24 @@ def test_structured_arguments_are_built_from_item_schemas_and_the_state():
     assert ["driver", "passenger", "rear_left"] in chosen and all(
         v and set(v) <= {"driver", "passenger", "rear_left"} for v in chosen
     )
+
+
+def test_a_record_offers_the_tools_it_uses_and_seeded_distractors_up_to_the_limit():
+    """A 200-tool toolkit: the record offers its path's functions, what its turns call and the
+    function a turn withholds, then distractors from the rest, 40 in all, the same for a seed."""
+    sigs = sorted(pool_catalog(200, seed=1, toolkit_size=200), key=lambda s: s.name)
+    names = [s.name for s in sigs]
+    path = SignaturePath(0, tuple(PathTurn(i, (names[i * 7],), ("walk",), ()) for i in range(3)))
+    turns = [
+        Turn(0, ("walk",), "u", calls=((ToolCall(names[0]), ToolCall(names[100])),)),
+        Turn(1, ("walk",), "u", missing=Missing("miss_func", names[150])),
+    ]
+    offered, distractors = offered_tools(path, turns, sigs, 40, random.Random(9))
+    chosen = [s.name for s in offered]
+    assert len(chosen) == 40 and chosen == sorted(chosen)
+    assert {names[0], names[7], names[14], names[100], names[150]} <= set(chosen)
+    assert set(distractors) == set(chosen) - {names[0], names[7], names[14], names[100], names[150]}
+    assert offered_tools(path, turns, sigs, 40, random.Random(9))[1] == distractors
+    assert offered_tools(path, turns, sigs, 40, random.Random(10))[1] != distractors
+    few, none = offered_tools(path, turns, sigs, 3, random.Random(9))
+    assert len(few) == 5 and none == ()  # what the conversation uses is offered whatever the limit

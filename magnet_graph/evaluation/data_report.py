@@ -143,6 +143,11 @@ def _markdown(report: dict[str, Any], plots: dict[str, Path]) -> str:
             "multi-turn records: mean turns / calls",
             f"{lengths['turns_per_multi_turn']['mean']} / {lengths['calls_per_multi_turn']['mean']}",
         ),
+        (
+            "tools offered per record: mean / max; estimated tokens of the tools / whole row (mean)",
+            f"{lengths['tools_per_record']['mean']} / {lengths['tools_per_record']['max']}; "
+            f"{lengths['tool_tokens_per_record']['mean']} / {lengths['row_tokens_per_record']['mean']}",
+        ),
         ("functions used / in graph", f"{cov['functions_used']} / {cov['functions_in_graph']}"),
         ("edges walked / in graph", f"{cov['edges_walked']} / {cov['edges_in_graph']}"),
         ("distinct call sequences", f"{div['distinct_call_sequences']} ({div['distinct_sequence_share']:.0%})"),

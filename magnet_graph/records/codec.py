@@ -24,7 +24,11 @@ class RecordError(MagnetGraphError):
 
 
 class Serializable:
-    """Mixin for frozen dataclasses stored as JSON objects: every field, by name, always present."""
+    """Mixin for frozen dataclasses stored as JSON objects: every field, by name, always present,
+    except those a class lists in ``ADDED_LATER`` (fields with defaults added after records were
+    first written: an older record reads with the default)."""
+
+    ADDED_LATER: typing.ClassVar[frozenset[str]] = frozenset()
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: to_data(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -41,6 +45,8 @@ class Serializable:
         values = {}
         for f in dataclasses.fields(cls):
             if f.name not in data:
+                if f.name in cls.ADDED_LATER:
+                    continue
                 raise RecordError(f"{where}: missing field {f.name!r}")
             values[f.name] = from_data(hints[f.name], data[f.name], f"{where}.{f.name}")
         return cls(**values)
@@ -50,7 +56,8 @@ class Serializable:
         """This class's schema; nested classes are added to ``defs`` and referenced."""
         hints = _hints(cls)
         names = [f.name for f in dataclasses.fields(cls)]
-        schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": names}
+        required = [n for n in names if n not in cls.ADDED_LATER]
+        schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": required}
         if cls.__doc__:
             schema["description"] = " ".join(cls.__doc__.split())
         schema["properties"] = {name: schema_of(hints[name], defs) for name in names}

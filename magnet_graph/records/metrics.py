@@ -3,6 +3,8 @@ definition each, so the same key means the same thing in both.
 
 - ``phenomena``: the paper's phenomena, counted two ways: ``records`` showing each, ``turns`` showing each;
 - ``lengths``: per multi-turn record, turns and calls (mean and histogram), and steps per record;
+  per record, tools offered and estimated tokens (characters / 4, no tokenizer needed) of the tool
+  list and of the whole row (tools and messages), mean and max;
 - ``executability``: reference calls and how many returned without an error;
 - ``diversity``: distinct call sequences and function bigrams, and how evenly functions are used.
 """
@@ -64,7 +66,21 @@ def lengths(records: list[Record]) -> dict[str, dict[str, Any]]:
         "turns_per_multi_turn": _spread([len(r.turns) for r in multi]),
         "calls_per_multi_turn": _spread([sum(len(s) for s in r.steps) for r in multi]),
         "steps_per_record": _spread([len(r.steps) for r in records]),
+        "tools_per_record": _peak([len(r.tools) for r in records]),
+        "tool_tokens_per_record": _peak([_tokens([t.to_dict() for t in r.tools]) for r in records]),
+        "row_tokens_per_record": _peak(
+            [_tokens([t.to_dict() for t in r.tools]) + _tokens([m.to_dict() for m in r.messages]) for r in records]
+        ),
     }
+
+
+def _peak(values: list[int]) -> dict[str, Any]:
+    return {"mean": round(mean(values), 1) if values else 0, "max": max(values, default=0)}
+
+
+def _tokens(value: Any) -> int:
+    """Tokens of a JSON value, estimated as characters / 4 (BPE tokenizers give 3.5-4.5 on JSON)."""
+    return len(json.dumps(value, ensure_ascii=False)) // 4
 
 
 def executability(records: list[Record]) -> dict[str, int]:

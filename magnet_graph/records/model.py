@@ -315,7 +315,9 @@ class Negative(Serializable):
 class Lineage(Serializable):
     """Where a record came from: its signature path and the operations on each of the path's turns,
     the per-path seed, why the path was cut short ('' if it was not), teacher and student, prompt
-    versions, the environment kind and the state hash after each turn."""
+    versions, the environment kind and the state hash after each turn; ``distractors``, the tools
+    offered that the conversation does not use (seeded, from its toolkits, up to the run's
+    ``max_tools``), and ``toolkit_tools``, how many its toolkits hold."""
 
     path_id: str
     parent: str
@@ -328,6 +330,10 @@ class Lineage(Serializable):
     prompt_versions: dict[str, str]
     environment: str
     state_hashes: tuple[str, ...]
+    distractors: tuple[str, ...] = ()
+    toolkit_tools: int = 0
+
+    ADDED_LATER = frozenset({"distractors", "toolkit_tools"})  # records of 0.1.0 have neither
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from ..records import (
     Lineage,
     Record,
     ToolSpec,
+    Turn,
     atomic_write,
     check_row,
     read_typed,
@@ -134,7 +135,9 @@ def synthesize(
     usage = _UsageLedger(out, teacher, student)
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
-    worker = _PathWorker(signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap))
+    worker = _PathWorker(
+        signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap), config.max_tools
+    )
     worker.log_path = str(out / SERVER_LOG)
     finished = len(paths) - len(todo)
     if progress:
@@ -315,6 +318,24 @@ def path_seed(seed: int, path: SignaturePath, attempt: int = 0) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)
 
 
+def offered_tools(
+    path: SignaturePath, turns: list[Turn], sigs: list[FunctionSignature], limit: int, rng: random.Random
+) -> tuple[list[FunctionSignature], tuple[str, ...]]:
+    """The tools a record offers, in name order: every function its conversation uses (the path's,
+    those its turns call, withhold or add back), then distractors drawn with ``rng`` from the rest
+    of its toolkits up to ``limit`` in all; and the distractors' names. A pool's toolkits can hold
+    hundreds of tools: offering all of them makes prompts no 8k-32k model trains on."""
+    used = set(path.functions)
+    for t in turns:
+        used |= {c.name for step in t.calls for c in step} | set(t.added)
+        used |= {t.missing.function} if t.missing else set()
+        used |= {t.withheld_call.name} if t.withheld_call else set()
+    rest = [s.name for s in sigs if s.name not in used]
+    extra = sorted(rng.sample(rest, min(len(rest), max(0, limit - len(used)))))
+    keep = used | set(extra)
+    return [s for s in sigs if s.name in keep], tuple(extra)
+
+
 class _PathWorker:
     """Turns one path into a record (or a drop), in its own episode."""
 
@@ -326,8 +347,10 @@ class _PathWorker:
         seed: int,
         options: PlanOptions | None = None,
         caps: tuple[int, int] = (100_000, 64 << 20),
+        max_tools: int = 40,
     ):
         self.signatures, self.teacher, self.student, self.seed = signatures, teacher, student, seed
+        self.max_tools = max_tools
         self.options = options or PlanOptions()
         self.output_cap, self.state_cap = caps  # a tool answer's characters, the state's
         self.stats: Counter = Counter()
@@ -356,7 +379,8 @@ class _PathWorker:
                 return Drop(path.id, "translate", reason or "no turn left")
             rng = random.Random(seed + 1)
             hidden = {t.missing.function for t in turns if t.missing and t.missing.kind != "miss_param"}
-            tools = [ToolSpec.of(s) for s in sigs if s.name not in hidden]
+            offered, distractors = offered_tools(path, turns, sigs, self.max_tools, random.Random(seed + 2))
+            tools = [ToolSpec.of(s) for s in offered if s.name not in hidden]
             try:
                 chosen = positive(self.teacher, episode, turns, tools, self.signatures)
             except DistillFailed as failure:
@@ -378,6 +402,8 @@ class _PathWorker:
                 prompt_versions=dict(prompts.PROMPT_VERSIONS),
                 environment=episode.kind,
                 state_hashes=tuple(t.state_hash for t in turns),
+                distractors=distractors,
+                toolkit_tools=len(sigs),
             )
             return Record(
                 id=path.id,
