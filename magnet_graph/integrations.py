@@ -34,7 +34,8 @@ class ClassBackend(Protocol):
     """How to run tools that are methods of a class: ``execution`` is a signature's ``execution`` dict."""
 
     def tool_class(self, execution: dict[str, Any]) -> type:
-        """The class whose instance serves the tool."""
+        """The class whose instance serves the tool. It is also called in the process that forks
+        the worker, before the fork: whatever ``load_state`` imports should be imported here too."""
 
     def state_key(self, execution: dict[str, Any]) -> str:
         """The key of the instance's state in an environment state ({key: state})."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+import threading
 import time
 
 import pytest
@@ -10,8 +13,9 @@ import pytest
 os.environ.setdefault("BFCL_PROJECT_ROOT", os.path.join(os.path.dirname(__file__), ".bfcl-root"))
 
 from magnet_graph.catalogs import load_catalog  # noqa: E402
-from magnet_graph.environments import initial_state, open_environment  # noqa: E402
+from magnet_graph.environments import environment, initial_state, open_environment  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
+from magnet_graph.signature import FunctionSignature  # noqa: E402
 
 from .test_embedded_store import _running  # noqa: E402
 
@@ -158,3 +162,30 @@ def test_processes_a_tool_forks_die_with_the_environment(hazards):
     while _running(child):
         assert time.monotonic() < deadline, "a forked child outlived its environment"
         time.sleep(0.1)
+
+
+def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, monkeypatch):
+    """A worker forked while another thread is half-way through importing the tools' module: the
+    child's copy of that import's lock is held by a thread it does not have, and without care its
+    own import waits forever (a 'no answer within 60s' reset, seen in CI)."""
+    (tmp_path / "slow_tools.py").write_text(
+        "import time\ntime.sleep(1.5)\n\n\nclass Slow:\n    def ping(self) -> dict:\n        return {'pong': True}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(environment, "RESET_TIMEOUT", 8.0)
+    sig = FunctionSignature(
+        name="ping", original_name="ping", description="Ping.", parameters={"type": "object", "properties": {}},
+        required=(), output=None, output_description="", toolkit="slow", category="test", source="test",
+        execution={"kind": "python", "target": "slow_tools:Slow", "method": "ping"},
+    )  # fmt: skip
+    importing = threading.Thread(target=importlib.import_module, args=("slow_tools",))
+    importing.start()
+    while "slow_tools" not in sys.modules:  # the other thread is inside the module's body now
+        time.sleep(0.01)
+    env = open_environment([sig], timeout=1.0)
+    try:
+        env.reset()
+        assert env.call("ping", {}) == (True, {"pong": True})
+    finally:
+        env.close()
+        importing.join()

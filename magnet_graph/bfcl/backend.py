@@ -26,6 +26,7 @@ def stateless_classes() -> tuple[str, ...]:
 
 class BfclClassBackend:
     def tool_class(self, execution: dict[str, Any]) -> type:
+        stateless_classes()  # load_state's import, done where tool_class runs: before a worker forks
         return getattr(importlib.import_module(execution["module"]), execution["class"])
 
     def state_key(self, execution: dict[str, Any]) -> str:

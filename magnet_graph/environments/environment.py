@@ -157,10 +157,23 @@ def open_environment(
     backends = {kind: backend_for(kind) for kind in kinds}
     if kinds and all(backends.values()):
         kind = "+".join(kinds)
+        _import_classes(signatures, backends)
         factory = functools.partial(ClassToolkit, signatures, backends)
     else:
         kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
     return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
+
+
+def _import_classes(signatures: list[FunctionSignature], backends: dict) -> None:
+    """Import the tools' classes here, in the thread that will fork their worker, before it forks.
+    A module another thread is importing at the moment of a fork is copied half-initialised, with
+    its import lock held by a thread the child does not have: the worker's own import of it then
+    waits forever (seen as 'environment reset failed: no answer within 60s' about once in 400
+    paths on a loaded 2-core machine). Importing it here waits for that thread to finish instead.
+    A class that cannot be imported is left for the worker to report on reset."""
+    for sig in signatures:
+        with contextlib.suppress(Exception):
+            backends[sig.execution.get("kind")].tool_class(sig.execution)
 
 
 def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:
