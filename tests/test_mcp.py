@@ -138,12 +138,10 @@ def test_synthesize_on_live_filesystem_and_memory_servers_writes_only_real_outpu
     assert all(r.lineage.environment == "mcp" for r in records)
     assert not any('"simulated"' in (m.content or "") for r in records for m in r.messages)
     assert len(Path(out / "sft.jsonl").read_text().splitlines()) == len(records)
-    flows = set()
-    for r in records:
-        names = [c.name for t in r.turns for step in t.calls for c in step]
-        flows |= {(a, b) for i, a in enumerate(names) for b in names[i + 1 :]}
-    assert {("create_entities", "add_observations")} & flows
-    assert {("search_files", "read_text_file"), ("directory_tree", "read_text_file")} & flows
+    # on each server, some later call takes a value an earlier call returned (a chain, not a list)
+    toolkit = {s.name: s.toolkit for s in load_catalog(f"mcp:{SERVERS}")}
+    chained = {toolkit[b.name] for r in multi for a, b in _fed_pairs(r) if toolkit[a.name] == toolkit[b.name]}
+    assert chained == set(toolkit.values())
     # every record replays on fresh servers to the state it recorded
     sigs = {s.name: s for s in load_catalog(f"mcp:{SERVERS}")}
     for r in multi[:4]:
@@ -158,6 +156,28 @@ def test_synthesize_on_live_filesystem_and_memory_servers_writes_only_real_outpu
         finally:
             env.close()
     assert "servers.stderr.log" in json.loads((out / "manifest.json").read_text())["files"]
+
+
+def _fed_pairs(record: Record):
+    """(earlier call, later call) of one server where a string argument of the later one (a path,
+    an entity name) occurs in the earlier one's output."""
+    done: list[tuple] = []  # (call, its output as text)
+    for turn in record.turns:
+        for step, outputs in zip(turn.calls, turn.outputs, strict=True):
+            for call, output in zip(step, outputs, strict=True):
+                values = [v for v in _strings(call.arguments) if len(v) > 3]
+                for earlier, text in done:
+                    if earlier.name != call.name and any(v in text for v in values):
+                        yield earlier, call
+                done.append((call, json.dumps(output)))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [s for v in value for s in _strings(v)] if isinstance(value, (list, tuple)) else []
 
 
 def test_simulated_records_stay_out_of_training_files_unless_allowed(store, tmp_path):
