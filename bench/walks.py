@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--walks", default="10000,100000")
     parser.add_argument("--stores", default="arcadedb,neo4j")
     parser.add_argument("--pool", type=int, default=0, help="Walk a pool catalog of this size with inferred edges.")
+    parser.add_argument("--batch", type=int, default=WalkConfig().batch_size, help="Walkers per hop query.")
     args = parser.parse_args()
     if args.pool:
         sigs = pool_catalog(args.pool, seed=1)
@@ -102,7 +103,9 @@ def main() -> None:
                     for n in sizes:
                         starts = random.Random(n).choices(sources, k=n)
                         t = time.perf_counter()
-                        walked = walk_sequences(store, starts, seed=n, config=WalkConfig(max_steps=7))
+                        walked = walk_sequences(
+                            store, starts, seed=n, config=WalkConfig(max_steps=7, batch_size=args.batch)
+                        )
                         results[name][n] = n / (time.perf_counter() - t)
                         assert all(len(w) == len(set(w)) for w in walked)
                     store.clear()
