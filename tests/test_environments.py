@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import select
 import sys
 import threading
 import time
@@ -189,3 +190,20 @@ def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, 
     finally:
         env.close()
         importing.join()
+
+
+def test_a_worker_holds_no_pipe_of_its_parent(hazards):
+    """A pipe the parent had open when the worker forked (here: one made just before, as a
+    subprocess's exec-status pipe is while another thread starts it) reaches EOF once the parent
+    closes its write end, though the worker lives on: a Popen in another thread never waits for it."""
+    env, ex = hazards
+    env.close()
+    read_end, write_end = os.pipe()
+    env.reset()  # a fresh worker, forked while the pipe is open
+    try:
+        os.close(write_end)
+        ready, _, _ = select.select([read_end], [], [], 5)
+        assert ready and os.read(read_end, 1) == b"", "the worker kept the parent's pipe open"
+        assert ex.execute("echo(text='alive')").output["text"] == "alive"
+    finally:
+        os.close(read_end)

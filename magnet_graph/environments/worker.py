@@ -17,6 +17,7 @@ import pickle
 import random
 import re
 import signal
+import stat
 import threading
 import time
 import uuid
@@ -102,20 +103,31 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, pa
 
 
 def _let_go_of_parent_files(conn) -> None:
-    """Release what the fork copied from the parent that would keep its pipes open: the terminal or
-    pipe on fds 0-2 (a reader of the CLI's output would wait for this worker too; a flood floods
-    nothing) and the parent's ends of its other workers' pipes (so those workers see EOF when the
-    parent goes). Each is replaced by /dev/null rather than closed, so the fd number stays taken and
-    a copied object that closes it later closes nothing of ours."""
+    """Release every pipe and socket the fork copied from the parent but its own request pipe: the
+    terminal or pipe on fds 0-2 (a reader of the CLI's output would wait for this worker too; a
+    flood floods nothing), its other workers' pipe ends (so those see EOF when the parent goes), its
+    Bolt and HTTP connections, and the exec-status pipe of a subprocess another thread of the parent
+    was starting at that moment (held open here, that ``Popen`` waits until this worker ends: the
+    openai client's first request runs ``uname -p``, and a run at concurrency 32 hung on it). Each
+    is replaced by /dev/null rather than closed, so the fd number stays taken and a copied object
+    that closes it later closes nothing of ours. Regular files stay: a tool module may hold one."""
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    for other in list(_LIVE):
-        for fd in other._parent_fds():
-            if fd != conn.fileno():
-                with contextlib.suppress(OSError):
+    for fd in _open_fds():
+        if fd > 2 and fd not in (null, conn.fileno()):
+            with contextlib.suppress(OSError):  # the listing's own descriptor, gone by now
+                if stat.S_ISFIFO(os.fstat(fd).st_mode) or stat.S_ISSOCK(os.fstat(fd).st_mode):
                     os.dup2(null, fd)
     os.close(null)
+
+
+def _open_fds() -> list[int]:
+    """This process's open file descriptors (Linux /proc, or /dev/fd elsewhere)."""
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        with contextlib.suppress(OSError):
+            return [int(name) for name in os.listdir(listing)]
+    return list(range(3, 256))
 
 
 def _die_with_parent(parent: int, held: dict[str, Any]) -> None:
@@ -138,7 +150,7 @@ def _die_with_parent(parent: int, held: dict[str, Any]) -> None:
     os._exit(1)
 
 
-_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # this process's workers, for a new child to let go of
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # this process's workers, for stop_workers
 _STOPPING = threading.Event()
 
 
@@ -251,17 +263,6 @@ class Worker:
         self._proc = _CONTEXT.Process(target=_serve, args=args, daemon=True)
         self._proc.start()
         child.close()
-
-    def _parent_fds(self) -> list[int]:
-        """The parent's ends of this worker's pipes (request pipe, exit sentinel)."""
-        fds = []
-        with contextlib.suppress(Exception):  # a worker being started or killed in another thread
-            if self._conn is not None and not self._conn.closed:
-                fds.append(self._conn.fileno())
-            popen = getattr(self._proc, "_popen", None)
-            if popen is not None:
-                fds.append(popen.sentinel)
-        return fds
 
     def kill(self) -> None:
         if self._proc is not None:
