@@ -1,7 +1,8 @@
 """Synthesis throughput with a teacher of fixed latency, at several concurrencies, against the ideal.
 
 A local OpenAI-compatible server answers every request after ``--latency`` seconds (with the offline
-templates' text, so the pipeline does its real work). For concurrency c the ideal is
+templates' text, so the pipeline does its real work). It runs in a process of its own, as a hosted
+teacher would: its request handling does not compete with the pipeline for the interpreter. For concurrency c the ideal is
 c / (latency x teacher calls per path): what the run would reach if nothing but the teacher took
 time and every worker always had a request in flight. Printed per concurrency, measured in one run
 (n grows to 2 x concurrency walks so every worker has paths to do): paths attempted (kept = trajectories written), paths/s over the translation and
@@ -13,9 +14,11 @@ distillation stage (exports and the BFCL checker excluded), the ideal and their 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +38,20 @@ TEMPLATES = {
 }
 
 
+def serve_teacher(latency: float, ready) -> None:
+    """The fixed-latency teacher, in its own process: answers each request after ``latency`` seconds."""
+
+    def reply(request):  # the templates' own time counts towards the latency, as a model's would
+        start = time.perf_counter()
+        text = TEMPLATES[request["messages"][0]["content"]](request["messages"])
+        time.sleep(max(0.0, latency - (time.perf_counter() - start)))
+        return 200, chat_completion(text)
+
+    server = ScriptedChatServer(reply)
+    ready.put(server.base_url)
+    threading.Event().wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
@@ -42,19 +59,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
 
-    def reply(request):
-        time.sleep(args.latency)
-        return 200, chat_completion(TEMPLATES[request["messages"][0]["content"]](request["messages"]))
-
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Queue()
+    teacher_process = spawn.Process(target=serve_teacher, args=(args.latency, ready), daemon=True)
+    teacher_process.start()
+    base_url = ready.get(timeout=60)
     work = Path(tempfile.mkdtemp(prefix="bench-synth-"))
-    server = ScriptedChatServer(reply)
     root = work / "store"
     try:
         with mg.open_store(f"embedded://{root}", "bench") as store:
             mg.load(store, mg.load_catalogs(["bfcl"]))
             print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
             print(
-                f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6}"
+                f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6} {'planning s':>9}"
             )
             for c in args.concurrency:
                 # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
@@ -64,7 +81,7 @@ def main() -> None:
                     concurrency=c,
                     mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2},
                 )
-                teacher = OpenAICompatibleTeacher("bench", server.base_url, cache_dir=None)
+                teacher = OpenAICompatibleTeacher("bench", base_url, cache_dir=None)
                 marks = {}
 
                 def progress(stage, done, total, marks=marks):
@@ -72,14 +89,18 @@ def main() -> None:
 
                 start = time.perf_counter()
                 run = mg.synthesize(store, work / f"run-{c}", config, teacher=teacher, progress=progress)
-                seconds = marks["export"] - start  # paths stage only: exports and the BFCL checker excluded
+                # the trajectory stage only: path planning (timed apart, a store cost that does not
+                # depend on concurrency), exports and the BFCL checker excluded
+                planning, seconds = marks["trajectories"] - start, marks["export"] - marks["trajectories"]
                 paths = run.manifest["counts"]["paths"]
                 per_path = teacher.calls / paths
                 rate, ideal = paths / seconds, c / (args.latency * per_path)
                 kept = run.manifest["counts"]["records"]
-                print(f"{c:>11} {paths:>6} {kept:>5} {per_path:>10.1f} {rate:>8.2f} {ideal:>8.2f} {rate / ideal:>6.2f}")
+                print(
+                    f"{c:>11} {paths:>6} {kept:>5} {per_path:>10.1f} {rate:>8.2f} {ideal:>8.2f} {rate / ideal:>6.2f} {planning:>9.1f}"
+                )
     finally:
-        server.close()
+        teacher_process.kill()
         embedded.stop_server(root)
         shutil.rmtree(work, ignore_errors=True)
 
