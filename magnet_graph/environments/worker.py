@@ -117,7 +117,8 @@ def _let_go_of_parent_files(conn) -> None:
     for fd in _open_fds():
         if fd > 2 and fd not in (null, conn.fileno()):
             with contextlib.suppress(OSError):  # the listing's own descriptor, gone by now
-                if stat.S_ISFIFO(os.fstat(fd).st_mode) or stat.S_ISSOCK(os.fstat(fd).st_mode):
+                mode = os.fstat(fd).st_mode
+                if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
                     os.dup2(null, fd)
     os.close(null)
 
