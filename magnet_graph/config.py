@@ -41,9 +41,19 @@ def option(
     show: Callable[[Any], str] | None = None,
     metavar: str | None = None,
     default_factory: Callable[[], Any] | None = None,
+    flag_value: str | None = None,
 ) -> Any:
-    """A dataclass field described for the command line."""
-    metadata = {"help": help, "flag": flag, "minimum": minimum, "parse": parse, "show": show, "metavar": metavar}
+    """A dataclass field described for the command line; ``flag_value``: what the flag alone gives
+    (its value is then optional)."""
+    metadata = {
+        "help": help,
+        "flag": flag,
+        "minimum": minimum,
+        "parse": parse,
+        "show": show,
+        "metavar": metavar,
+        "flag_value": flag_value,
+    }
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -143,7 +153,19 @@ class SynthesisConfig(PathConfig):
     """A synthesize run: what it walks (``PathConfig``), translated ``concurrency`` paths at a time.
     ``concurrency`` is how fast, not what: a resumed run may use another."""
 
-    concurrency: int = option(4, minimum=1, help="Paths translated at once (each in its own environment).")
+    concurrency: int = option(
+        4,
+        minimum=1,
+        help="Paths translated at once (each in its own environment); with --ray, paths submitted at once.",
+    )
+    ray: str | None = option(
+        None,
+        flag_value="",
+        metavar="[ADDRESS]",
+        help="Translate and distil paths as Ray tasks on the cluster at ADDRESS (as ray.init takes it: auto, "
+        "HOST:PORT, ray://HOST:PORT), or with no ADDRESS the one ray.init finds or starts; one path per CPU slot. "
+        "The files are the same as without it.",
+    )
     fan_out: float = option(
         0.5, minimum=0.0, help="Chance that a call gets a parallel call for another existing item (another file, user)."
     )

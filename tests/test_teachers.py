@@ -87,6 +87,34 @@ def test_a_plain_reply_is_counted_and_sends_the_decoding_params(serve, tmp_path,
     assert (t.calls, t.cached, t.retries, t.failures, t.tokens) == (1, 0, 0, 0, {"prompt": 10, "completion": 5})
 
 
+def test_a_pickled_copy_connects_anew_spends_its_own_and_its_spending_adds_up(serve, tmp_path, monkeypatch):
+    """What ``synthesize --ray`` sends to a task: settings only; the key is read where the copy lands."""
+    import pickle
+
+    server = serve(echo)
+    t = teacher(server, tmp_path / "cache")
+    t.chat(HELLO, prompt_version="p1")
+    monkeypatch.setenv("MAGNET_GRAPH_API_KEY", "sk-on-the-worker")
+    blob = pickle.dumps(t)
+    assert b"sk-on-the-worker" not in blob
+    copy = pickle.loads(blob)
+    assert (copy.calls, copy.tokens, copy.base_url, copy.max_retries) == (
+        0,
+        {"prompt": 0, "completion": 0},
+        t.base_url,
+        4,
+    )
+    assert copy.chat([{"role": "user", "content": "again"}], prompt_version="p1") == "AGAIN"
+    assert copy.chat(HELLO, prompt_version="p1") == "HELLO"  # the cache directory travels with it
+    assert server.headers[-1]["authorization"] == "Bearer sk-on-the-worker"
+    t.add_usage(copy.usage())
+    assert (t.calls, t.cached, t.tokens) == (2, 1, {"prompt": 20, "completion": 10})
+    import magnet_graph
+
+    offline = magnet_graph.open_teacher("offline")  # synthesis's templates: module functions, sent by name
+    assert pickle.loads(pickle.dumps(offline)).templates == offline.templates != {}
+
+
 def test_429_with_retry_after_waits_then_retries_once(serve, tmp_path):
     server = serve(scripted((429, {"error": {"message": "slow down"}}, {"Retry-After": "1"}), OK))
     t = teacher(server, tmp_path)

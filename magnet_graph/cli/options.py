@@ -85,9 +85,11 @@ def _option(config: type, f: dataclasses.Field):
         kind = integer(None if meta["minimum"] is None else int(meta["minimum"]))
     elif kind is float:
         kind = FiniteFloat(meta["minimum"])
+    optional = {"is_flag": False, "flag_value": meta["flag_value"]} if meta.get("flag_value") is not None else {}
     return click.option(
         flag,
         f.name,
+        **optional,
         type=kind,
         default=default,
         show_default=default is not None,

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from . import prompts
 from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
 from .planner import PlanOptions, prerequisite_map
+from .scheduling import ThreadPaths
 from .translate import Translator
 from .writer import ERROR_TRIES, write_outputs
 
@@ -145,7 +145,12 @@ def synthesize(
     written = {_conversation(r): r.id for r in read_typed(out / TRAJECTORIES, Record)} if done else {}
     stop_workers(False)  # an interrupted run earlier in this process stopped them
     streak, stopped = 0, ""  # error drops since the last record; why the run stopped early
-    pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="synth")
+    if config.ray is not None:
+        from .ray_paths import RayPaths
+
+        pool = RayPaths(config.ray or None, config.concurrency)
+    else:
+        pool = ThreadPaths(config.concurrency)
     try:
         for outcome in pool.map(worker, todo):
             if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation
@@ -172,9 +177,11 @@ def synthesize(
         stop_workers()
         raise
     pool.shutdown(wait=not stopped, cancel_futures=True)
+    timing = {"seconds_this_session": round(time.time() - started, 2), "resumed": resume}
+    if config.ray is not None:
+        timing["ray"] = pool.describe()
     if stopped:
         stop_workers()
-    seconds = time.time() - started
     if progress:
         progress("export", 0, 1)
     manifest, report = write_outputs(
@@ -184,7 +191,7 @@ def synthesize(
         identity,
         worker.stats,
         usage.save(),
-        {"seconds_this_session": round(seconds, 2), "resumed": resume},
+        timing,
         config.allow_simulated,
         stopped,
     )
@@ -355,6 +362,14 @@ class _PathWorker:
         self.output_cap, self.state_cap = caps  # a tool answer's characters, the state's
         self.stats: Counter = Counter()
         self.log_path: str | None = None  # where live tools' diagnostics go (an MCP server's stderr)
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy for a Ray task: the settings, with its own empty stats and no lock."""
+        return {**{k: v for k, v in self.__dict__.items() if k != "_lock"}, "stats": Counter()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def __call__(self, path: SignaturePath) -> Record | Drop:

@@ -112,6 +112,29 @@ class BaseTeacher:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + n)
 
+    def add_usage(self, usage: Mapping[str, Any]) -> None:
+        """Count what a copy of this teacher spent elsewhere (``usage()`` of a Ray task's copy)."""
+        with self._lock:
+            for counter in ("calls", "cached", "retries", "failures"):
+                setattr(self, counter, getattr(self, counter) + int(usage.get(counter, 0)))
+            for kind, n in usage.get("tokens", {}).items():
+                self.tokens[kind] = self.tokens.get(kind, 0) + int(n)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy for another process (a Ray task): the settings, none of the spending, no lock or connection."""
+        state = {k: v for k, v in self.__dict__.items() if k not in self._per_process}
+        return {**state, "calls": 0, "cached": 0, "retries": 0, "failures": 0, "tokens": {"prompt": 0, "completion": 0}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._connect()
+
+    _per_process: tuple[str, ...] = ("_lock",)  # attributes a copy in another process makes anew (``_connect``)
+
+    def _connect(self) -> None:
+        """Make this process's connections (a subclass with a client opens it here)."""
+
     def chat(
         self, messages: list[dict[str, Any]], *, prompt_version: str, temperature: float = 0.0, max_tokens: int = 1024
     ) -> str:

@@ -41,8 +41,13 @@ class OpenAICompatibleTeacher(BaseTeacher):
         self.model, self.base_url = model, base_url
         self.timeout, self.max_retries, self.budget = timeout, max_retries, budget
         self.backoff, self.max_backoff = backoff, max_backoff
+        self._connect()
+
+    _per_process = ("_lock", "_client")  # a copy sent to a Ray task reads the key from its own environment
+
+    def _connect(self) -> None:
         api_key = os.environ.get("MAGNET_GRAPH_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=self.timeout, max_retries=0)
 
     @property
     def name(self) -> str:

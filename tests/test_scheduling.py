@@ -1,0 +1,42 @@
+"""Longest-first starts with outcomes in path order (magnet_graph/synthesis/scheduling.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from magnet_graph.paths.model import PathTurn, SignaturePath
+from magnet_graph.synthesis.scheduling import LongestFirst, ThreadPaths, teacher_calls
+
+
+def _path(seed: int, calls: int) -> SignaturePath:
+    return SignaturePath(seed, (PathTurn(0, tuple(f"f{seed}_{i}" for i in range(calls)), ("walk",)),))
+
+
+def test_the_costliest_path_in_reach_starts_first_and_outcomes_come_back_in_path_order():
+    paths = [_path(i, c) for i, c in enumerate([1, 5, 2, 5, 9, 1])]
+    assert [teacher_calls(p) for p in paths] == [4, 12, 6, 12, 20, 4]
+    order = LongestFirst(paths, lookahead=4)
+    assert [order.next() for _ in range(4)] == [1, 3, 2, 0]  # the tie of 1 and 3 goes to the earlier
+    assert order.next() is None  # path 4 is out of reach until path 0 is handed back
+    assert list(order.finish(1, "b")) == []
+    assert list(order.finish(0, "a")) == ["a", "b"]
+    assert order.next() == 4  # now in reach, and the costliest
+    assert [list(order.finish(i, "cdef"[i - 2])) for i in (3, 2, 4)] == [[], ["c", "d"], ["e"]]
+    assert order.next() == 5 and list(order.finish(5, "f")) == ["f"] and order.finished
+
+
+def test_threads_hand_back_in_path_order_whatever_finishes_first():
+    paths = [_path(i, c) for i, c in enumerate([1, 6, 1, 6, 1, 6, 1, 6])]
+    started, lock = [], threading.Lock()
+
+    def work(path):
+        with lock:
+            started.append(path.seed)
+        time.sleep(0.001 * len(path.functions))
+        return path.seed
+
+    pool = ThreadPaths(2)
+    assert list(pool.map(work, paths)) == list(range(8))
+    pool.shutdown()
+    assert started[:2] == [1, 3]  # the long paths go first
