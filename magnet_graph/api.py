@@ -37,8 +37,10 @@ from .records import (
     ToolCall,
     ToolSpec,
     Turn,
+    atomic_write,
     read_drops,
     read_records,
+    strict,
     write_exports,
 )
 from .signature import FunctionSignature
@@ -48,6 +50,8 @@ from .synthesis import estimate as _estimate
 from .synthesis import synthesize as _synthesize
 from .synthesis.offline_templates import TEMPLATES
 from .teachers import Teacher
+from .training.reward import Reward, rollout_reward
+from .training.tasks import TASKS_FILE, RLTask, build_tasks, open_task
 
 Progress = Callable[[str, int, int], None]
 
@@ -71,6 +75,8 @@ __all__ = [
     "Negative",
     "PathConfig",
     "Record",
+    "Reward",
+    "RLTask",
     "Run",
     "RunFiles",
     "SignaturePath",
@@ -94,9 +100,12 @@ __all__ = [
     "load_catalogs",
     "offline_teacher",
     "open_store",
+    "open_task",
     "open_teacher",
     "read_run",
+    "rollout_reward",
     "sample_paths",
+    "write_tasks",
     "source_help",
     "stop_embedded",
     "synthesize",
@@ -260,6 +269,26 @@ def data_report(run_dir: str | Path, *, store: GraphStore | None = None) -> dict
     """``eval data``'s figures of a run (executability, checks, phenomena, coverage, diversity,
     lengths, teacher cost, contamination); ``store`` adds the graph's edge count."""
     return _data_report(run_dir, edges_in_graph=store.stats()["edges"] if store is not None else None)
+
+
+@dataclass(frozen=True)
+class TasksResult:
+    """What ``write_tasks`` wrote: the file, its tasks, and one line per record left out."""
+
+    path: Path
+    tasks: list[RLTask]
+    problems: list[str]
+    records: int
+
+
+def write_tasks(store: GraphStore, run_dir: str | Path, out: str | Path | None = None) -> TasksResult:
+    """A run's RL tasks (one per user turn, each turn's reference replayed from its state on the way)
+    as ``tasks.jsonl`` in ``run_dir`` (or ``out``); the graph gives the tools' implementations."""
+    records = read_records(run_dir)
+    tasks, problems = build_tasks(records, {s.name: s for s in store.functions()})
+    path = Path(out) if out is not None else Path(run_dir) / TASKS_FILE
+    atomic_write(path, "".join(strict.dumps(t.to_dict(), sort_keys=True) + "\n" for t in tasks))
+    return TasksResult(path, tasks, problems, len(records))
 
 
 def write_data_report(report: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:

@@ -308,6 +308,26 @@ def synthesize(
         raise SystemExit(1)
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False), help="Default RUN_DIR/tasks.jsonl.")
+@STORE_OPTION
+@GRAPH_OPTION
+def tasks(run_dir, out_file, store_uri, graph):
+    """RL tasks of a run, one per user turn (the conversation so far, the state to start from, the
+    reference calls, outputs and state), each reference replayed on the way; docs/training.md."""
+    from .. import api
+
+    with _open(store_uri, graph) as store:
+        result = api.write_tasks(store, run_dir, out_file)
+    for problem in result.problems:
+        click.echo(f"left out: {problem}", err=True)
+    click.echo(f"wrote {len(result.tasks)} tasks from {result.records - len(result.problems)} records to {result.path}")
+    if not result.tasks or len(result.problems) * 2 > result.records:
+        click.echo(f"error: {len(result.problems)} of {result.records} records gave no tasks", err=True)
+        raise SystemExit(1)
+
+
 @main.group()
 def train():
     """Train on a synthesized run: SFT, then multi-turn DPO (needs the train extra: torch, trl)."""
