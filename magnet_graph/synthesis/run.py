@@ -42,7 +42,7 @@ from ..records import (
 )
 from ..signature import FunctionSignature
 from ..store import GraphStore
-from ..teachers import Teacher
+from ..teachers import Teacher, summed_usage
 from . import prompts
 from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
@@ -267,19 +267,8 @@ class _UsageLedger:
         if self.student is not None:
             session["student"] = self.student.usage()
         atomic_write(self.path, json.dumps({"sessions": self.sessions}, indent=1, sort_keys=True))
-        total = {**session["teacher"], **_summed(s["teacher"] for s in self.sessions)}
+        total = {**session["teacher"], **summed_usage(s["teacher"] for s in self.sessions)}
         return {**total, "sessions": len(self.sessions), "by_session": [s["teacher"] for s in self.sessions]}
-
-
-def _summed(usages) -> dict[str, Any]:
-    """Calls, cache hits, retries, failures and tokens added over sessions."""
-    total: dict[str, Any] = {"calls": 0, "cached": 0, "retries": 0, "failures": 0, "tokens": Counter()}
-    for usage in usages:
-        for key in ("calls", "cached", "retries", "failures"):
-            total[key] += int(usage.get(key, 0))
-        total["tokens"].update(usage.get("tokens", {}))
-    total["tokens"] = dict(sorted(total["tokens"].items()))
-    return total
 
 
 def _conversation(record: Record) -> str:

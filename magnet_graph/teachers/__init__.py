@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import MagnetGraphError
-from .base import DEFAULT_CACHE, BaseTeacher, ChatRequest, Teacher, TeacherBatchError, TeacherTruncated
+from .base import (
+    DEFAULT_CACHE,
+    BaseTeacher,
+    ChatRequest,
+    Teacher,
+    TeacherBatchError,
+    TeacherTruncated,
+    summed_usage,
+)
 from .offline import OfflineTeacher, Template
 from .openai_compatible import OpenAICompatibleTeacher
 
@@ -25,6 +33,7 @@ __all__ = [
     "TeacherBatchError",
     "TeacherTruncated",
     "open_teacher",
+    "summed_usage",
     "Template",
 ]
 

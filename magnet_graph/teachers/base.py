@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -77,6 +78,20 @@ class Teacher(Protocol):
     def usage(self) -> dict[str, Any]: ...
 
 
+COUNTERS = ("calls", "cached", "retries", "failures")  # what ``usage()`` counts, besides tokens
+
+
+def summed_usage(usages: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The counters and tokens of several ``usage()`` dicts added up (sessions of a run, copies of a teacher)."""
+    total: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
+    tokens: Counter = Counter()
+    for usage in usages:
+        for key in COUNTERS:
+            total[key] += int(usage.get(key, 0))
+        tokens.update({kind: int(n) for kind, n in usage.get("tokens", {}).items()})
+    return {**total, "tokens": dict(sorted(tokens.items()))}
+
+
 class BaseTeacher:
     """Cache, accounting and ``chat_many`` around a subclass's ``_complete``."""
 
@@ -115,15 +130,13 @@ class BaseTeacher:
     def add_usage(self, usage: Mapping[str, Any]) -> None:
         """Count what a copy of this teacher spent elsewhere (``usage()`` of a Ray task's copy)."""
         with self._lock:
-            for counter in ("calls", "cached", "retries", "failures"):
-                setattr(self, counter, getattr(self, counter) + int(usage.get(counter, 0)))
-            for kind, n in usage.get("tokens", {}).items():
-                self.tokens[kind] = self.tokens.get(kind, 0) + int(n)
+            total = summed_usage([self.usage(), usage])
+            self.__dict__.update({counter: total[counter] for counter in COUNTERS}, tokens=total["tokens"])
 
     def __getstate__(self) -> dict[str, Any]:
         """A copy for another process (a Ray task): the settings, none of the spending, no lock or connection."""
         state = {k: v for k, v in self.__dict__.items() if k not in self._per_process}
-        return {**state, "calls": 0, "cached": 0, "retries": 0, "failures": 0, "tokens": {"prompt": 0, "completion": 0}}
+        return {**state, **dict.fromkeys(COUNTERS, 0), "tokens": {"prompt": 0, "completion": 0}}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
