@@ -8,7 +8,7 @@ import pytest
 
 import magnet_graph as mg
 from magnet_graph.records import ToolCall
-from magnet_graph.training.reward import rollout_reward
+from magnet_graph.training.rl_environment import TaskEnvironment, environment_class, rollout_reward, task_tool_names
 from magnet_graph.training.tasks import RLTask, build_tasks, open_task
 from tests.helpers import cli, synthesize_run
 
@@ -120,3 +120,50 @@ def _fed_from_history(task: RLTask):
             if isinstance(value, str) and len(value) > 3 and any(value in text for text in seen):
                 return i, key
     return None
+
+
+def test_a_tool_method_runs_the_call_in_the_tasks_state_and_the_reference_scores_one(run):
+    """What GRPO's rollouts go through: trl calls ``environment.NAME(**arguments)`` and shows the model
+    the text it returns."""
+    _, signatures, tasks, _, _ = run
+    environment = environment_class(task_tool_names(tasks))({t.id: t for t in tasks}, signatures)
+    checked = 0
+    for task in [t for t in tasks if t.calls][:6]:
+        environment.reset(task_id=task.id, prompt=[])  # trl passes the whole dataset row
+        outputs = [json.loads(getattr(environment, c.name)(**c.arguments)) for c in task.calls]
+        assert outputs == [json.loads(json.dumps(o)) for step in task.outputs for o in step], task.id
+        assert environment.reward().total == pytest.approx(1.0), task.id
+        checked += 1
+    assert checked == 6
+
+
+def test_a_tool_the_task_does_not_offer_is_refused_and_costs_the_forbidden_part(run):
+    _, signatures, tasks, _, _ = run
+    withheld = [t for t in tasks if set(t.forbidden) - {tool.name for tool in t.tools}]
+    assert withheld, "the run has a miss_func turn"
+    task = withheld[0]
+    name = sorted(set(task.forbidden) - {tool.name for tool in task.tools})[0]
+    environment = environment_class(task_tool_names(tasks))({task.id: task}, signatures)
+    environment.reset(task_id=task.id)
+    assert json.loads(getattr(environment, name)()) == {"error": f"no tool named {name!r} is available"}
+    for call in task.calls:
+        environment.call(call.name, call.arguments)
+    reward = environment.reward()
+    assert reward.forbidden == 0.0 and reward.state == 1.0 and reward.total < 1.0
+
+
+def test_calls_that_never_reached_a_tool_cost_the_format_part(run):
+    _, signatures, tasks, _, _ = run
+    task = next(t for t in tasks if t.calls)
+    environment = TaskEnvironment({task.id: task}, signatures)
+    environment.reset(task.id)
+    for call in task.calls:
+        environment.call(call.name, call.arguments)
+    reward = environment.reward(malformed=len(task.calls))
+    assert reward.format == pytest.approx(0.5) and reward.state == reward.response == 1.0
+
+
+@pytest.mark.parametrize("name", ["reset", "get_reward", "_private", "call", "reward"])
+def test_a_tool_named_like_an_environment_member_is_refused(name):
+    with pytest.raises(mg.MagnetGraphError, match=f"tool '{name}': the name clashes"):
+        environment_class(["fine", name])

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records import Serializable, ToolCall, canonical
-from ..signature import FunctionSignature
-from .tasks import RLTask, open_task
+from .tasks import RLTask
 
 WEIGHTS = {"state": 0.5, "response": 0.3, "forbidden": 0.1, "format": 0.1}
 
@@ -60,17 +59,3 @@ def score(
         forbidden=float(not any(c.name in task.forbidden for c in calls)),
         format=sum(c.name in offered for c in calls) / attempted if attempted else 1.0,
     )
-
-
-def rollout_reward(task: RLTask, calls: Sequence[ToolCall], signatures: dict[str, FunctionSignature]) -> Reward:
-    """Run ``calls`` in the task's environment from its starting state and score them: a scripted
-    rollout (a call of a tool the environment does not hold is not run)."""
-    held = {s.name for s in signatures.values() if s.toolkit in task.toolkits}
-    outputs = []
-    with open_task(task, signatures) as episode:
-        for call in calls:
-            if call.name in held:
-                observed = episode.executor.execute(call)
-                outputs.append(observed.output if observed.ok else {"error": observed.output})
-        final = episode.state_hash()
-    return score(task, calls, outputs, final)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..environments import Episode, open_environment
 from ..errors import MagnetGraphError
-from ..records import Message, Record, Serializable, ToolCall, ToolSpec
+from ..records import Message, Record, RecordError, Serializable, ToolCall, ToolSpec, iter_jsonl
 from ..signature import FunctionSignature
 
 TASKS_FILE = "tasks.jsonl"
@@ -111,6 +112,22 @@ def build_tasks(records: Iterable[Record], signatures: dict[str, FunctionSignatu
         except MagnetGraphError as exc:
             problems.append(str(exc))
     return tasks, problems
+
+
+def read_tasks(path: str | Path) -> list[RLTask]:
+    """The tasks of a ``tasks.jsonl``; a missing file or a bad line is one error naming file:line:field."""
+    path = Path(path)
+    if not path.is_file():
+        raise MagnetGraphError(f"{path}: not found (write it with `magnet-graph tasks RUN`)")
+    tasks = []
+    for number, row in iter_jsonl(path):
+        try:
+            tasks.append(RLTask.from_dict(row, f"{path}:{number}"))
+        except RecordError as exc:
+            raise MagnetGraphError(str(exc)) from None
+    if not tasks:
+        raise MagnetGraphError(f"{path}: no tasks")
+    return tasks
 
 
 def _episode(toolkits, state: dict[str, Any], seed: int, signatures: dict[str, FunctionSignature]) -> Episode:
