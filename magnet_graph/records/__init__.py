@@ -7,7 +7,7 @@ read them back through this package (never through synthesis).
 from . import metrics, strict
 from .codec import RecordError, Serializable
 from .export import FILES as EXPORT_FILES
-from .export import dpo_row, export_rows, is_simulated, mdpo_row, sft_row, sharegpt_row, write_exports
+from .export import dpo_row, export_rows, is_simulated, mdpo_row, sft_row, sharegpt_row, tools_json, write_exports
 from .io import (
     DROPPED,
     ERRORS,
@@ -71,6 +71,7 @@ __all__ = [
     "export_rows",
     "is_simulated",
     "iter_jsonl",
+    "tools_json",
     "mdpo_row",
     "read_drops",
     "read_jsonl",

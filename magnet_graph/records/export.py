@@ -15,17 +15,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .io import write_jsonl
-from .model import Message, Negative, Record, divergence, turn_numbers
+from .model import Message, Negative, Record, ToolSpec, divergence, turn_numbers
 
 FILES = {"sft": "sft.jsonl", "sharegpt": "sharegpt.jsonl", "dpo": "dpo.jsonl", "mdpo": "mdpo.jsonl"}
 
 
+def tools_json(tools: Sequence[ToolSpec]) -> str:
+    """The tool list as every export writes it (keys sorted): a template renders it in this order,
+    so anything that prompts a model trained on these files (GRPO's prompts) uses it too."""
+    return json.dumps([t.to_dict() for t in tools], ensure_ascii=False, sort_keys=True)
+
+
 def _tools(record: Record) -> str:
-    return json.dumps([t.to_dict() for t in record.tools], ensure_ascii=False, sort_keys=True)
+    return tools_json(record.tools)
 
 
 def _dicts(messages: tuple[Message, ...]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """A tiny Qwen2-shaped model and byte-level BPE tokenizer built locally (no hub), for smoke runs and tests.
 
 The tokenizer learns its merges from the given texts (a run's conversations fit best) and carries
-trl's Qwen2.5 training chat template, so tool calls render exactly as for Qwen2.5-Coder; the model
+Qwen2.5's chat template as trl ships it, so tool calls render and parse exactly as for Qwen2.5-Coder
+(SFT and mDPO switch to trl's training variant of it, GRPO parses tool calls with it); the model
 has random weights of the Qwen2 architecture (~1M parameters by default).
 """
 
@@ -17,10 +18,10 @@ from ..records import EXPORT_FILES
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def qwen_training_template() -> str:
-    """trl's Qwen2.5 chat template with ``{% generation %}`` markers (shipped inside trl)."""
+def qwen_chat_template() -> str:
+    """Qwen2.5's chat template, as shipped inside trl (which knows its training variant and tool-call format)."""
     root = Path(importlib.util.find_spec("trl").submodule_search_locations[0])
-    return (root / "chat_templates" / "qwen2_5_training.jinja").read_text(encoding="utf-8")
+    return (root / "chat_templates" / "qwen2_5.jinja").read_text(encoding="utf-8")
 
 
 def corpus_from_run(run_dir: str | Path) -> list[str]:
@@ -30,7 +31,7 @@ def corpus_from_run(run_dir: str | Path) -> list[str]:
 
 
 def build_tiny_tokenizer(corpus: Iterable[str], vocab_size: int = 2048):
-    """A byte-level BPE tokenizer learned from ``corpus``, with Qwen's special tokens and training template."""
+    """A byte-level BPE tokenizer learned from ``corpus``, with Qwen's special tokens and chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -50,7 +51,7 @@ def build_tiny_tokenizer(corpus: Iterable[str], vocab_size: int = 2048):
         pad_token="<|endoftext|>",
         additional_special_tokens=["<|im_start|>"],
     )
-    tokenizer.chat_template = qwen_training_template()
+    tokenizer.chat_template = qwen_chat_template()
     return tokenizer
 
 
