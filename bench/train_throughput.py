@@ -1,4 +1,4 @@
-"""Training throughput of SFT and mDPO: tokens/s, peak memory and MFU against 989 TFLOP/s (H100/H200 dense bf16).
+"""Training throughput of SFT, mDPO and GRPO: tokens/s, peak memory and MFU against 989 TFLOP/s (H100/H200 dense bf16).
 
 The model is built from a config with random weights (no download): `--shape qwen2.5-7b` is
 Qwen2.5-7B's architecture (7.6B parameters); `--shape tiny` runs anywhere in seconds (a smoke check).
@@ -11,6 +11,12 @@ turns, in 4 turns; rejected rows diverge at turn 2), through the same trainers `
 FLOPs per token: 6N (forward + backward) + attention 12·layers·hidden·seq (PaLM appendix B); with
 LoRA, 4N (no weight gradients of frozen layers); mDPO adds the reference forward, 2N, unless the
 reference log-probs are precomputed. MFU = achieved FLOP/s / peak.
+
+GRPO (`--method grpo`) is timed in its two halves through magnet-graph's GRPO config: rollout
+tokens/s (sampling num_generations completions of exactly --completion-len tokens per prompt with
+transformers' generate) and optimiser tokens/s (prompt + completion tokens of the step over the
+step's time less the rollout). A random-weight model writes no tool calls, so tool execution is
+not in these figures; tests/test_grpo.py runs the real thing on CPU.
 """
 
 from __future__ import annotations
@@ -196,10 +202,113 @@ def run(method: str, args, tokenizer, sft_data, mdpo_data) -> dict:
     return result
 
 
+class GenerationTimer:
+    """Wall time and completion tokens of each rollout (trl's ``_generate``), synchronised on GPU."""
+
+    def __init__(self):
+        self.seconds, self.tokens = [], []
+
+    def wrap(self, trainer):
+        generate = trainer._generate
+
+        def timed(prompts):
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            result = generate(prompts)
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            self.seconds.append(time.perf_counter() - start)
+            self.tokens.append(sum(len(ids) for ids in result[1]))
+            return result
+
+        trainer._generate = timed
+
+
+def run_grpo(args, tokenizer) -> dict:
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import GRPOTrainer
+
+    from magnet_graph.training.grpo import MagnetGRPOConfig
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = build_model(args.shape, device)
+    params = sum(p.numel() for p in model.parameters())
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    prompts = args.batch * (args.warmup + args.steps)
+    words = " ".join(["magnet"] * args.prompt_len)
+    data = Dataset.from_dict({"prompt": [[{"role": "user", "content": f"{i} {words}"}] for i in range(prompts)]})
+    config = MagnetGRPOConfig(
+        output_dir=tempfile.mkdtemp(),
+        report_to="none",
+        max_steps=args.warmup + args.steps,
+        per_device_train_batch_size=args.batch * args.generations,
+        num_generations=args.generations,
+        max_completion_length=args.completion_len,
+        generation_kwargs={"min_new_tokens": args.completion_len},  # every rollout is exactly that long
+        reward_weights=None,
+        learning_rate=1e-6,
+        bf16=device == "cuda",
+        gradient_checkpointing=args.checkpointing,
+        logging_steps=10_000,
+        save_strategy="no",
+        optim=args.optim,
+    )
+    lora = LoraConfig(r=32, lora_alpha=64, target_modules="all-linear", task_type="CAUSAL_LM") if args.lora else None
+    rng = random.Random(0)
+
+    def spread(completions, **_):  # any reward with spread within a group: the loss needs advantages
+        return [rng.random() for _ in completions]
+
+    steps, rollouts = StepTimer(), GenerationTimer()
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[spread],
+        args=config,
+        train_dataset=data,
+        processing_class=tokenizer,
+        peft_config=lora,
+        callbacks=[steps.callback()],
+    )
+    rollouts.wrap(trainer)
+    trainer.train()
+    timed = slice(args.warmup, None)
+    rollout_s = sum(rollouts.seconds[timed]) / len(rollouts.seconds[timed])
+    step_s = sum(steps.times[timed]) / len(steps.times[timed])
+    generated = sum(rollouts.tokens[timed]) / len(rollouts.tokens[timed])
+    prompt_tokens = len(tokenizer.apply_chat_template(data[0]["prompt"], add_generation_prompt=True, return_dict=False))
+    trained = args.batch * args.generations * prompt_tokens + generated
+    optimiser_s = step_s - rollout_s
+    seq = prompt_tokens + args.completion_len
+    shape = SHAPES[args.shape]
+    train_flops = (4 if args.lora else 6) * params + 12 * shape["num_hidden_layers"] * shape["hidden_size"] * seq
+    result = {
+        "method": "grpo",
+        "shape": args.shape,
+        "params_b": round(params / 1e9, 3),
+        "prompts_per_step": args.batch,
+        "generations": args.generations,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": args.completion_len,
+        "lora": args.lora,
+        "step_s": round(step_s, 3),
+        "rollout_s": round(rollout_s, 3),
+        "rollout_tokens_per_s": round(generated / rollout_s, 1),
+        "optimiser_tokens_per_s": round(trained / optimiser_s, 1),
+        "optimiser_mfu_vs_989_tflops": round(trained * train_flops / optimiser_s / PEAK_FLOPS, 4),
+        "peak_mem_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1) if device == "cuda" else None,
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+    }
+    del trainer, model
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="qwen2.5-7b")
-    parser.add_argument("--method", choices=["sft", "mdpo", "both"], default="both")
+    parser.add_argument("--method", choices=["sft", "mdpo", "grpo", "both", "all"], default="both")
     parser.add_argument("--seq-len", type=int, default=4096)
     parser.add_argument("--batch", type=int, default=1, help="Sequences (pairs for mDPO) per step.")
     parser.add_argument("--steps", type=int, default=6, help="Timed steps.")
@@ -208,6 +317,9 @@ def main():
     parser.add_argument("--precompute", action="store_true", help="mDPO: precompute reference log-probs.")
     parser.add_argument("--no-checkpointing", dest="checkpointing", action="store_false")
     parser.add_argument("--optim", default="adamw_torch_fused")
+    parser.add_argument("--generations", type=int, default=8, help="GRPO: rollouts per prompt.")
+    parser.add_argument("--prompt-len", type=int, default=1024, help="GRPO: words per prompt (prompt_tokens says what they render to).")
+    parser.add_argument("--completion-len", type=int, default=512, help="GRPO: tokens per rollout.")
     args = parser.parse_args()
 
     from magnet_graph.training.tiny import build_tiny_tokenizer
@@ -215,8 +327,10 @@ def main():
     tokenizer = build_tiny_tokenizer(["warm up the merges"], vocab_size=300)
     rows = args.batch * (args.warmup + args.steps)
     sft_data, mdpo_data = datasets(SHAPES[args.shape]["vocab_size"], args.seq_len, rows, seed=0)
-    for method in ["sft", "mdpo"] if args.method == "both" else [args.method]:
-        print(json.dumps(run(method, args, tokenizer, sft_data, mdpo_data)), flush=True)
+    methods = {"both": ["sft", "mdpo"], "all": ["sft", "mdpo", "grpo"]}.get(args.method, [args.method])
+    for method in methods:
+        result = run_grpo(args, tokenizer) if method == "grpo" else run(method, args, tokenizer, sft_data, mdpo_data)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,9 @@ from .synthesis import estimate as _estimate
 from .synthesis import synthesize as _synthesize
 from .synthesis.offline_templates import TEMPLATES
 from .teachers import Teacher
-from .training.reward import Reward, rollout_reward
-from .training.tasks import TASKS_FILE, RLTask, build_tasks, open_task
+from .training.reward import Reward
+from .training.rl_environment import TaskEnvironment, rollout_reward
+from .training.tasks import TASKS_FILE, RLTask, build_tasks, open_task, read_tasks
 
 Progress = Callable[[str, int, int], None]
 
@@ -82,6 +83,7 @@ __all__ = [
     "SignaturePath",
     "StoreError",
     "SynthesisConfig",
+    "TaskEnvironment",
     "Teacher",
     "ToolCall",
     "ToolSpec",
@@ -305,12 +307,26 @@ def train(
     config: str | Path | None = None,
     overrides: Iterable[str] = (),
     resume: bool = False,
+    init: str | Path | None = None,
+    store: GraphStore | None = None,
 ) -> dict[str, Any]:
-    """``sft`` or ``mdpo`` on a run's rows from ``model``; the summary saved beside the checkpoint
-    (needs the train extra: torch, transformers, trl)."""
+    """``sft``, ``mdpo`` or ``grpo`` on a run from ``model`` (or ``init``, an earlier output); the
+    summary saved beside the checkpoint (needs the train extra: torch, transformers, trl). ``grpo``
+    trains on the run's ``tasks.jsonl`` (written first if missing) and runs their tools with the
+    implementations ``store``'s graph holds."""
     from .training.run import train as _train
 
-    return _train(method, data, model, out, config, tuple(overrides), resume)
+    if method != "grpo":
+        return _train(method, data, model, out, config, tuple(overrides), resume, init)
+    if store is None:
+        raise MagnetGraphError("train grpo: give the store whose graph holds the run's tools (--store)")
+    path = Path(data) / TASKS_FILE
+    if not path.is_file():
+        written = write_tasks(store, data)
+        if not written.tasks:
+            raise MagnetGraphError(f"{path}: no record gave a task ({'; '.join(written.problems[:3])})")
+    signatures = {s.name: s for s in store.functions()}
+    return _train(method, data, model, out, config, tuple(overrides), resume, init, read_tasks(path), signatures)
 
 
 def grid_points(grid: str | Path, method: str) -> list[tuple[str, str, list[str]]]:

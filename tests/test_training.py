@@ -396,6 +396,67 @@ def test_lora_mdpo_saves_an_adapter(run_dir, tiny, tmp_path):
     assert (out / "adapter_model.safetensors").is_file() and not (out / "model.safetensors").exists()
 
 
+def test_init_stacks_lora_adapters_on_what_each_was_trained_on(run_dir, tiny, tmp_path):
+    """SFT -> mDPO with LoRA on one GPU: the mDPO adapter was trained on base + SFT adapter, so --init
+    from it must merge both, in order, and not the mDPO adapter alone onto the base."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from magnet_graph.training.run import _weights
+
+    config = tmp_path / "lora.yaml"
+    config.write_text(
+        "args:\n  max_steps: 2\n  learning_rate: 5e-2\nlora:\n  r: 4\n  lora_alpha: 8\n  target_modules: all-linear\n"
+    )
+    sft, mdpo = tmp_path / "sft", tmp_path / "mdpo"
+    cli("train", "sft", "--data", str(run_dir), "--model", str(tiny), "--out", str(sft), "--config", str(config), *CPU)
+    cli(
+        "train",
+        "mdpo",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(tiny),
+        "--init",
+        str(sft),
+        "--out",
+        str(mdpo),
+        "--config",
+        str(config),
+        *CPU,
+    )
+
+    def merged(*adapters):
+        model = AutoModelForCausalLM.from_pretrained(tiny)
+        for adapter in adapters:
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        return model.state_dict()
+
+    loaded = _weights(str(tiny), {}, mdpo).state_dict()
+    both, alone = merged(sft, mdpo), merged(mdpo)
+    assert all(torch.equal(loaded[k], both[k]) for k in both)
+    assert not all(torch.equal(loaded[k], alone[k]) for k in alone)
+
+
+def test_sft_whose_prompts_all_exceed_max_length_is_one_line(run_dir, tiny, tmp_path):
+    out = tmp_path / "out"
+    done = cli(
+        "train",
+        "sft",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(tiny),
+        "--out",
+        str(out),
+        "--set",
+        "args.max_length=16",
+        check=False,
+    )
+    assert done.returncode == 1 and done.stderr.strip().splitlines()[-1].startswith("error: sft: no row has an")
+    assert not (out / "model.safetensors").exists()
+
+
 @pytest.mark.parametrize(
     "problem, expected",
     [
@@ -450,12 +511,18 @@ def test_shipped_configs_build_their_trainer_configs(config):
     from trl import SFTConfig
 
     from magnet_graph.training.config import check_fields, load_config
+    from magnet_graph.training.grpo import MagnetGRPOConfig
 
     loaded = load_config(TRAINER / "configs" / config)
-    config_class = SFTConfig if "-sft" in config else MDPOConfig
+    method = next(m for m in ("sft", "mdpo", "grpo") if f"-{m}" in config)
+    config_class = {"sft": SFTConfig, "mdpo": MDPOConfig, "grpo": MagnetGRPOConfig}[method]
     check_fields(loaded, "args", config_class)
     args = config_class(output_dir="unused", **{**loaded["args"], "bf16": False})
-    assert args.max_length == 8192 and args.learning_rate > 0
+    assert args.learning_rate > 0
+    if method == "grpo":  # a step's rollouts split into whole groups of num_generations
+        assert args.generation_batch_size % args.num_generations == 0 and args.max_tool_calling_iterations > 0
+    else:
+        assert args.max_length == 8192
     if loaded["lora"]:
         check_fields(loaded, "lora", LoraConfig)
         assert LoraConfig(**loaded["lora"]).r == 32
@@ -491,14 +558,36 @@ def test_throughput_bench_runs_and_reports_mfu():
 
     bench = Path(__file__).parent.parent / "bench" / "train_throughput.py"
     done = subprocess.run(
-        [sys.executable, str(bench), "--shape", "tiny", "--steps", "2", "--warmup", "1", "--seq-len", "256"],
+        [
+            sys.executable,
+            str(bench),
+            "--shape",
+            "tiny",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--seq-len",
+            "256",
+            "--method",
+            "all",
+            "--generations",
+            "2",
+            "--prompt-len",
+            "16",
+            "--completion-len",
+            "8",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"method"')]
-    assert [r["method"] for r in results] == ["sft", "mdpo"]
-    for r in results:
+    assert [r["method"] for r in results] == ["sft", "mdpo", "grpo"]
+    for r in results[:2]:
         assert r["tokens_per_s"] > 0 and r["step_s"] > 0 and 0 <= r["mfu_vs_989_tflops"] < 1
         assert r["params_b"] == pytest.approx(0.0009, abs=0.0003)
+    grpo = results[2]
+    assert 0 < grpo["rollout_s"] < grpo["step_s"] and grpo["completion_tokens"] == 8
+    assert grpo["rollout_tokens_per_s"] > 0 and grpo["optimiser_tokens_per_s"] > 0

@@ -330,49 +330,103 @@ def tasks(run_dir, out_file, store_uri, graph):
 
 @main.group()
 def train():
-    """Train on a synthesized run: SFT, then multi-turn DPO (needs the train extra: torch, trl)."""
+    """Train on a synthesized run: SFT, multi-turn DPO, then GRPO in the live tools (needs the train extra)."""
 
 
-def _train_command(method, summary):
-    @train.command(name=method, help=summary)
-    @click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False), help="Run directory.")
-    @click.option(
-        "--model", required=True, metavar="PATH_OR_NAME", help="Starting checkpoint (local path or hub name)."
-    )
-    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
-    @click.option(
-        "--config",
-        "config_path",
-        default=None,
-        type=click.Path(dir_okay=False),
-        help="YAML with sections args / model / lora (see trainer/configs/).",
-    )
-    @click.option("--set", "overrides", multiple=True, metavar="SECTION.FIELD=VALUE", help="Override a config entry.")
-    @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in --out.")
-    def command(data_dir, model, out_dir, config_path, overrides, resume):
-        import warnings
-
-        # transformers/trl deprecation notices about their own defaults are not the user's to act on
-        warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
-        from .. import api
-
-        summary = api.train(method, data_dir, model, out_dir, config=config_path, overrides=overrides, resume=resume)
-        if summary["examples"] < summary["rows"]:
-            click.echo(
-                f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
-                "token left within args.max_length (or nothing to compare) and were skipped",
-                err=True,
-            )
-        click.echo(
-            f"{method}: {summary['steps']} steps on {summary['examples']} examples, train loss "
-            f"{summary['train_loss']:.4f}, saved to {out_dir}"
-        )
-
+def _train_options(command):
+    options = [
+        click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False), help="Run directory."),
+        click.option(
+            "--model", required=True, metavar="PATH_OR_NAME", help="Base checkpoint (local path or hub name)."
+        ),
+        click.option(
+            "--init",
+            default=None,
+            type=click.Path(file_okay=False, exists=True),
+            help="Start from an earlier `train` output: its checkpoint, or its LoRA adapter merged into --model.",
+        ),
+        click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory."),
+        click.option(
+            "--config",
+            "config_path",
+            default=None,
+            type=click.Path(dir_okay=False),
+            help="YAML with sections args / model / lora (see trainer/configs/).",
+        ),
+        click.option(
+            "--set", "overrides", multiple=True, metavar="SECTION.FIELD=VALUE", help="Override a config entry."
+        ),
+        click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in --out."),
+    ]
+    for option in reversed(options):
+        command = option(command)
     return command
 
 
-_train_command("sft", "Supervised fine-tuning on the run's positives (sft.jsonl), loss on assistant tokens only.")
-_train_command("mdpo", "Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assistant-turn log-ratios + SFT term.")
+def _train(method, store, data_dir, model, init, out_dir, config_path, overrides, resume):
+    import warnings
+
+    # transformers/trl deprecation notices about their own defaults are not the user's to act on
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
+    from .. import api
+
+    summary = api.train(
+        method, data_dir, model, out_dir, config=config_path, overrides=overrides, resume=resume, init=init, store=store
+    )
+    if summary["examples"] < summary["rows"]:
+        click.echo(
+            f"note: {summary['rows'] - summary['examples']} of {summary['rows']} rows had no assistant "
+            "token left within args.max_length (or nothing to compare) and were skipped",
+            err=True,
+        )
+    what = "tasks" if method == "grpo" else "examples"
+    rewards = summary.get("rewards")
+    detail = f", mean reward {rewards['total']:.3f} ({_parts(rewards)})" if rewards else ""
+    click.echo(
+        f"{method}: {summary['steps']} steps on {summary['examples']} {what}, train loss "
+        f"{summary['train_loss']:.4f}{detail}, saved to {out_dir}"
+    )
+    if summary.get("groups_with_spread") == 0:
+        click.echo(
+            "error: grpo: in no step did a task's rollouts differ in reward, so the policy got no gradient "
+            f"(mean reward {rewards.get('total', 0):.3f}); start from a checkpoint that calls the tools "
+            "(--init after `train sft`), or raise --num-generations",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+def _parts(rewards):
+    return ", ".join(f"{part} {value:.3f}" for part, value in rewards.items() if part != "total")
+
+
+@train.command(name="sft")
+@_train_options
+def train_sft(**options):
+    """Supervised fine-tuning on the run's positives (sft.jsonl), loss on assistant tokens only."""
+    _train("sft", None, **options)
+
+
+@train.command(name="mdpo")
+@_train_options
+def train_mdpo(**options):
+    """Multi-turn DPO on the run's pairs (mdpo.jsonl): per-assistant-turn log-ratios + SFT term."""
+    _train("mdpo", None, **options)
+
+
+@train.command(name="grpo")
+@_train_options
+@click.option("--num-generations", type=integer(2), default=None, help="Rollouts per task (GRPO's group size).")
+@click.option("--max-tool-iterations", type=integer(1), default=None, help="Tool rounds a rollout may take.")
+@STORE_OPTION
+@GRAPH_OPTION
+def train_grpo(num_generations, max_tool_iterations, store_uri, graph, overrides, **options):
+    """GRPO on the run's RL tasks (tasks.jsonl, written first if missing): each rollout's tool calls run
+    in the task's environment, rewarded by state, responses, forbidden calls and format (docs/training.md)."""
+    shortcuts = {"num_generations": num_generations, "max_tool_calling_iterations": max_tool_iterations}
+    overrides = tuple(overrides) + tuple(f"args.{k}={v}" for k, v in shortcuts.items() if v is not None)
+    with _open(store_uri, graph) as store:
+        _train("grpo", store, overrides=overrides, **options)
 
 
 @train.command(name="tiny-model")

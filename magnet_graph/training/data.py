@@ -45,13 +45,17 @@ def sft_dataset(rows: list[dict[str, Any]], tokenizer, chat_template: str, max_l
     from datasets import Dataset
 
     rendered = [render(tokenizer, r["messages"], json.loads(r["tools"]), chat_template, max_length) for r in rows]
-    return Dataset.from_list(
-        [
-            {"input_ids": r["input_ids"], "assistant_masks": r["assistant_masks"]}
-            for r in rendered
-            if any(r["assistant_masks"])
-        ]
-    )
+    examples = [
+        {"input_ids": r["input_ids"], "assistant_masks": r["assistant_masks"]}
+        for r in rendered
+        if any(r["assistant_masks"])
+    ]
+    if not examples:
+        raise MagnetGraphError(
+            f"sft: no row has an assistant token within max_length {max_length} (the prompts alone are longer); "
+            "raise args.max_length"
+        )
+    return Dataset.from_list(examples)
 
 
 def mdpo_dataset(rows: list[dict[str, Any]], tokenizer, chat_template: str, max_length: int | None):
