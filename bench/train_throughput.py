@@ -318,7 +318,9 @@ def main():
     parser.add_argument("--no-checkpointing", dest="checkpointing", action="store_false")
     parser.add_argument("--optim", default="adamw_torch_fused")
     parser.add_argument("--generations", type=int, default=8, help="GRPO: rollouts per prompt.")
-    parser.add_argument("--prompt-len", type=int, default=1024, help="GRPO: words per prompt (prompt_tokens says what they render to).")
+    parser.add_argument(
+        "--prompt-len", type=int, default=1024, help="GRPO: words per prompt (prompt_tokens says what they render to)."
+    )
     parser.add_argument("--completion-len", type=int, default=512, help="GRPO: tokens per rollout.")
     args = parser.parse_args()
 

@@ -73,61 +73,34 @@ def fit(run):
     return folder
 
 
+@pytest.fixture(scope="module")
+def tiny(fit, tmp_path_factory):
+    """A ~1M-parameter model and tokenizer learned from the four tasks' conversations (random weights)."""
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    cli("train", "tiny-model", "--data", str(fit), "--out", str(out))
+    return out
+
+
+def _grpo(fit: Path, store: str, model: Path, out: Path, *options: str, check: bool = True):
+    """`train grpo` on the four tasks, a few short CPU steps (``options`` add to or override them)."""
+    small = ["--set", "args.per_device_train_batch_size=8", "--set", "args.logging_steps=1"]
+    return cli("train", "grpo", "--data", str(fit), "--model", str(model), "--out", str(out), "--store", store,
+               *small, *options, check=check)  # fmt: skip
+
+
 def _log(out: Path) -> list[dict]:
     state = json.loads((out / "trainer_state.json").read_text())
     return [entry for entry in state["log_history"] if "reward" in entry]
 
 
-def test_three_grpo_steps_on_cpu_with_the_tools_really_running(run, fit, tmp_path):
+def test_three_grpo_steps_on_cpu_with_the_tools_really_running(run, fit, tiny, tmp_path):
     _, store = run
-    tiny, sft, out = tmp_path / "tiny", tmp_path / "sft", tmp_path / "grpo"
-    cli("train", "tiny-model", "--data", str(fit), "--out", str(tiny))
-    cli(
-        "train",
-        "sft",
-        "--data",
-        str(fit),
-        "--model",
-        str(tiny),
-        "--out",
-        str(sft),
-        "--set",
-        "args.max_steps=160",
-        "--set",
-        "args.learning_rate=5e-3",
-        "--set",
-        "args.per_device_train_batch_size=2",
-        "--set",
-        "args.bf16=false",
-        "--set",
-        'args.save_strategy="no"',
-    )
-    done = cli(
-        "train",
-        "grpo",
-        "--data",
-        str(fit),
-        "--model",
-        str(tiny),
-        "--init",
-        str(sft),
-        "--out",
-        str(out),
-        "--store",
-        store,
-        "--num-generations",
-        "4",
-        "--max-tool-iterations",
-        "2",
-        "--set",
-        "args.max_steps=3",
-        "--set",
-        "args.per_device_train_batch_size=8",
-        "--set",
-        "args.max_completion_length=96",
-        "--set",
-        "args.logging_steps=1",
-    )
+    sft, out = tmp_path / "sft", tmp_path / "grpo"
+    cli("train", "sft", "--data", str(fit), "--model", str(tiny), "--out", str(sft), "--set", "args.max_steps=160",
+        "--set", "args.learning_rate=5e-3", "--set", "args.per_device_train_batch_size=2", "--set", "args.bf16=false",
+        "--set", 'args.save_strategy="no"')  # fmt: skip
+    done = _grpo(fit, store, tiny, out, "--init", str(sft), "--num-generations", "4", "--max-tool-iterations", "2",
+                 "--set", "args.max_steps=3", "--set", "args.max_completion_length=96")  # fmt: skip
     assert "grpo: 3 steps on 4 tasks" in done.stdout
     log = _log(out)
     assert len(log) == 3
@@ -172,60 +145,24 @@ def test_the_dataset_keeps_every_prompt_exact_and_each_task_sees_its_own_tools(r
     assert all(f'"name": "{name}"' not in text for name in {t.name for t in b.tools} - {t.name for t in a.tools})
 
 
-def test_a_run_in_which_no_group_had_reward_spread_says_so_and_exits_1(run, fit, tmp_path):
+def test_a_run_in_which_no_group_had_reward_spread_says_so_and_exits_1(run, fit, tiny, tmp_path):
     """An untrained model never calls a tool: every rollout scores 0, so GRPO had nothing to learn from."""
-    _, store = run
-    tiny = tmp_path / "tiny"
-    cli("train", "tiny-model", "--data", str(fit), "--out", str(tiny))
-    done = cli(
-        "train",
-        "grpo",
-        "--data",
-        str(fit),
-        "--model",
-        str(tiny),
-        "--out",
-        str(tmp_path / "out"),
-        "--store",
-        store,
-        "--num-generations",
-        "2",
-        "--set",
-        "args.max_steps=1",
-        "--set",
-        "args.per_device_train_batch_size=4",
-        "--set",
-        "args.max_completion_length=16",
-        "--set",
-        "args.logging_steps=1",
-        check=False,
-    )
+    done = _grpo(fit, run[1], tiny, tmp_path / "out", "--num-generations", "2", "--set", "args.max_steps=1",
+                 "--set", "args.max_completion_length=16", check=False)  # fmt: skip
     assert done.returncode == 1
     assert "error: grpo: in no step did a task's rollouts differ in reward" in done.stderr
 
 
-def test_a_tokenizer_whose_tool_calls_trl_cannot_parse_is_one_line(run, fit, tmp_path):
+def test_a_tokenizer_whose_tool_calls_trl_cannot_parse_is_one_line(run, fit, tiny, tmp_path):
+    import shutil
+
     from transformers import AutoTokenizer
 
-    _, store = run
-    tiny = tmp_path / "tiny"
-    cli("train", "tiny-model", "--data", str(fit), "--out", str(tiny))
-    tokenizer = AutoTokenizer.from_pretrained(tiny)
+    model = shutil.copytree(tiny, tmp_path / "model")
+    tokenizer = AutoTokenizer.from_pretrained(model)
     tokenizer.chat_template = tokenizer.chat_template.replace("<tool_call>", "<call>")
-    tokenizer.save_pretrained(tiny)
-    done = cli(
-        "train",
-        "grpo",
-        "--data",
-        str(fit),
-        "--model",
-        str(tiny),
-        "--out",
-        str(tmp_path / "out"),
-        "--store",
-        store,
-        check=False,
-    )
+    tokenizer.save_pretrained(model)
+    done = _grpo(fit, run[1], model, tmp_path / "out", check=False)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("error: train grpo: ")
     assert not (tmp_path / "out").exists()
