@@ -154,10 +154,12 @@ def test_dpo_prompts_are_byte_identical_prefixes(offline_run):
 
 
 def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_run):
+    from magnet_graph.training.render import training_chat_template
     from magnet_graph.training.tiny import build_tiny_tokenizer
 
     sft = rows(offline_run / "sft.jsonl")
     tokenizer = build_tiny_tokenizer([json.dumps(r) for r in sft[:50]], vocab_size=600)
+    template = training_chat_template(tokenizer)  # trl's Qwen2.5 variant with {% generation %} markers
     for row in sft:
         for m in row["messages"]:
             for call in m.get("tool_calls") or []:
@@ -166,6 +168,7 @@ def test_sft_rows_render_through_trl_qwen_template_with_assistant_masks(offline_
         out = tokenizer.apply_chat_template(
             row["messages"],
             tools=json.loads(row["tools"]),
+            chat_template=template,
             tokenize=True,
             return_dict=True,
             return_assistant_tokens_mask=True,
