@@ -79,6 +79,31 @@ def test_a_live_server_and_an_mcpservers_config_become_toolkits_that_run_for_rea
         env.close()
 
 
+def test_two_environments_from_one_state_at_once_keep_apart_and_say_the_same_paths():
+    """GRPO runs several rollouts of a task at once, all from its state: each server gets a directory
+    of its own, yet every answer names the state's directory, as a replay from that state would."""
+    files = [s for s in load_catalog(f"mcp:{SERVERS}") if s.toolkit == "files"]
+    state = initial_state(files, 7)
+    first, second = open_environment(files), open_environment(files)
+    try:
+        first.reset(state)
+        second.reset(state)  # while the first still holds the state's directory
+        allowed = [env.call("list_allowed_directories", {}) for env in (first, second)]
+        assert allowed[0] == allowed[1] and allowed[0][0]
+        named = allowed[0][1]["content"].splitlines()[-1]
+        assert named.endswith(f"{state['files']['sandbox']}/files")
+        assert first.call("write_file", {"path": f"{named}/notes/first.md", "content": "one"})[0]
+        assert second.call("write_file", {"path": "notes/second.md", "content": "two"})[0]
+        ok, found = second.call("search_files", {"path": named, "pattern": "**/second.md"})
+        assert ok and found["content"] == f"{named}/notes/second.md"  # its own file, under the named path
+        assert not second.call("read_text_file", {"path": "notes/first.md"})[0]
+        assert first.call("read_text_file", {"path": "notes/first.md"}) == (True, {"content": "one"})
+        assert first.state_hash() != second.state_hash()
+    finally:
+        first.close()
+        second.close()
+
+
 def test_bad_mcp_sources_name_what_is_wrong(tmp_path):
     config = tmp_path / "servers.json"
     config.write_text(json.dumps({"mcpServers": {"a": {"args": []}, "b": {"command": "x", "env": {"K": 1}}}}))

@@ -3,7 +3,9 @@
 Each ``reset`` starts every server afresh. A sandboxed server (``servers.ServerSpec.sandboxed``)
 gets its own directory, named by the conversation's state (so a replay from the same state runs in
 the same place and says the same paths), filled with the state's files; its snapshot, checkpoints
-and state hash are that directory's files. Any other server's state is the transcript of the
+and state hash are that directory's files. When another environment holds that directory (GRPO's
+rollouts of one task run at once from one state), the server runs in a fresh directory beside it,
+and the paths in its calls and answers are translated, so it says the same paths all the same. Any other server's state is the transcript of the
 calls made to it: a rollback restarts it and replays the calls up to the checkpoint.
 
 A call that hangs or kills its server costs that call: the server is restarted (and the
@@ -17,6 +19,7 @@ import hashlib
 import json
 import random
 import shutil
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,6 +49,7 @@ class McpToolkit:
         self._log: IO[str] | None = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115
         self.clients: dict[str, McpClient] = {}
         self.boxes: dict[str, Path] = {}
+        self.named: dict[str, Path] = {}  # the directory each box stands for (the state's name)
         self.transcripts: dict[str, list[list[Any]]] = {}
         self._saved: list[dict[str, Any]] = []
 
@@ -58,9 +62,10 @@ class McpToolkit:
         for name, spec in sorted(self.specs.items()):
             part = (state or {}).get(name) or {}
             if spec.sandboxed:
-                box = SANDBOX_ROOT / str(part.get("sandbox") or f"{name}-default") / name
+                named = SANDBOX_ROOT / str(part.get("sandbox") or f"{name}-default") / name
+                box = _claim(named)
                 _write_files(box, part.get("files", {}))
-                self.boxes[name] = box
+                self.boxes[name], self.named[name] = box, named
             self.transcripts[name] = []
             self._start(name)
 
@@ -71,10 +76,12 @@ class McpToolkit:
         if server not in self.clients:  # the last call hung or crashed it: back to where it was
             self._restart(server)
         try:
-            ok, output = self.clients[server].call(sig.execution["tool"], arguments, self.call_timeout)
+            sent = self._paths(server, arguments, to_box=True)
+            ok, output = self.clients[server].call(sig.execution["tool"], sent, self.call_timeout)
         except McpError:
             self.clients.pop(server).close()
             raise
+        output = self._paths(server, output, to_box=False)
         if not ok:
             raise ToolError(output)
         self.transcripts[server].append([sig.execution["tool"], arguments])  # what a restart replays
@@ -135,7 +142,7 @@ class McpToolkit:
         self.clients = {}
         for box in self.boxes.values():
             shutil.rmtree(box.parent, ignore_errors=True)
-        self.boxes = {}
+        self.boxes, self.named = {}, {}
 
     # -- servers ---------------------------------------------------------------------------------
 
@@ -145,6 +152,15 @@ class McpToolkit:
             spec = spec.in_sandbox(self.boxes[name])
         self.clients[name] = McpClient(spec, errlog=self._log)
 
+    def _paths(self, server: str, value: Any, *, to_box: bool) -> Any:
+        """``value`` with the named directory's path put for the box's (``to_box``) or back."""
+        box, named = self.boxes.get(server), self.named.get(server)
+        if box is None or box == named:
+            return value
+        old, new = (named, box) if to_box else (box, named)
+        text = json.dumps(value, ensure_ascii=False)
+        return json.loads(text.replace(json.dumps(str(old))[1:-1], json.dumps(str(new))[1:-1]))
+
     def _restart(self, name: str) -> None:
         """A fresh process on the current sandbox; a transcript server gets its calls replayed."""
         if name in self.clients:
@@ -153,6 +169,17 @@ class McpToolkit:
         if name not in self.boxes:
             for tool, arguments in self.transcripts[name]:
                 self.clients[name].call(tool, arguments, self.call_timeout)
+
+
+def _claim(named: Path) -> Path:
+    """``named`` if no other environment holds it (its parent is made here, atomically), else a fresh
+    directory beside it."""
+    SANDBOX_ROOT.mkdir(parents=True, exist_ok=True)
+    try:
+        named.parent.mkdir()
+        return named
+    except FileExistsError:
+        return Path(tempfile.mkdtemp(prefix=f"{named.parent.name}-", dir=SANDBOX_ROOT)) / named.name
 
 
 class ToolError(Exception):
