@@ -81,6 +81,16 @@ def tiny(fit, tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def fitted(fit, tiny, tmp_path_factory):
+    """The tiny model after SFT on the four tasks' conversations: it calls their tools some of the time."""
+    out = tmp_path_factory.mktemp("sft") / "model"
+    cli("train", "sft", "--data", str(fit), "--model", str(tiny), "--out", str(out), "--set", "args.max_steps=160",
+        "--set", "args.learning_rate=5e-3", "--set", "args.per_device_train_batch_size=2", "--set", "args.bf16=false",
+        "--set", 'args.save_strategy="no"')  # fmt: skip
+    return out
+
+
 def _grpo(fit: Path, store: str, model: Path, out: Path, *options: str, check: bool = True):
     """`train grpo` on the four tasks, a few short CPU steps (``options`` add to or override them)."""
     small = ["--set", "args.per_device_train_batch_size=8", "--set", "args.logging_steps=1"]
@@ -93,12 +103,9 @@ def _log(out: Path) -> list[dict]:
     return [entry for entry in state["log_history"] if "reward" in entry]
 
 
-def test_three_grpo_steps_on_cpu_with_the_tools_really_running(run, fit, tiny, tmp_path):
+def test_three_grpo_steps_on_cpu_with_the_tools_really_running(run, fit, tiny, fitted, tmp_path):
     _, store = run
-    sft, out = tmp_path / "sft", tmp_path / "grpo"
-    cli("train", "sft", "--data", str(fit), "--model", str(tiny), "--out", str(sft), "--set", "args.max_steps=160",
-        "--set", "args.learning_rate=5e-3", "--set", "args.per_device_train_batch_size=2", "--set", "args.bf16=false",
-        "--set", 'args.save_strategy="no"')  # fmt: skip
+    sft, out = fitted, tmp_path / "grpo"
     done = _grpo(fit, store, tiny, out, "--init", str(sft), "--num-generations", "4", "--max-tool-iterations", "2",
                  "--set", "args.max_steps=3", "--set", "args.max_completion_length=96")  # fmt: skip
     assert "grpo: 3 steps on 4 tasks" in done.stdout
@@ -113,6 +120,15 @@ def test_three_grpo_steps_on_cpu_with_the_tools_really_running(run, fit, tiny, t
     summary = json.loads((out / "magnet_train.json").read_text())
     assert summary["init"] == str(sft.resolve()) and set(summary["rewards"]) == {*PARTS, "total"}
     assert (out / "model.safetensors").is_file()
+
+
+def test_resume_continues_grpo_from_the_newest_checkpoint(run, fit, tiny, fitted, tmp_path):
+    out = tmp_path / "grpo"
+    options = ["--init", str(fitted), "--num-generations", "4", "--set", "args.max_completion_length=96"]
+    _grpo(fit, run[1], tiny, out, *options, "--set", "args.max_steps=2", "--set", "args.save_steps=1")
+    _grpo(fit, run[1], tiny, out, *options, "--set", "args.max_steps=3", "--resume")
+    assert [step["step"] for step in _log(out)] == [1, 2, 3]  # no step trained twice
+    assert json.loads((out / "magnet_train.json").read_text())["resumed_from"].endswith("checkpoint-2")
 
 
 def test_the_dataset_keeps_every_prompt_exact_and_each_task_sees_its_own_tools(run, tmp_path):

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from ..environments import Episode
 from ..errors import MagnetGraphError
 from ..records import ToolCall
 from ..signature import FunctionSignature
@@ -23,6 +25,15 @@ from .reward import Reward, score
 from .tasks import RLTask, open_task
 
 RESERVED = frozenset({"reset", "get_reward"})  # trl's own members of an environment
+OPENERS = 8  # environments opened at once in the background (their workers are processes)
+_opener: ThreadPoolExecutor | None = None
+
+
+def _opening_pool() -> ThreadPoolExecutor:
+    global _opener
+    if _opener is None:
+        _opener = ThreadPoolExecutor(max_workers=OPENERS, thread_name_prefix="task-environment")
+    return _opener
 
 
 class TaskEnvironment:
@@ -31,31 +42,42 @@ class TaskEnvironment:
 
     def __init__(self, tasks: Mapping[str, RLTask], signatures: Mapping[str, FunctionSignature]):
         self._tasks, self._signatures = tasks, signatures
-        self._episode = None
+        self._episode: Episode | None = None
+        self._opening: Future | None = None
         self._task: RLTask | None = None
         self._calls: list[ToolCall] = []
         self._outputs: list[Any] = []
         self._reward: Reward | None = None
 
     def reset(self, task_id: str, **_row: Any) -> None:
-        """Open the task's environment in the state its turn starts from (the prompt is the task's messages)."""
+        """Open the task's environment in the state its turn starts from (the prompt is the task's
+        messages). It opens in the background: trl resets every rollout's environment one after
+        another before generating, and a live server takes most of a second to start."""
         self._close()
         if task_id not in self._tasks:
             raise MagnetGraphError(f"task {task_id!r}: not among the tasks this environment was built with")
         self._task = self._tasks[task_id]
-        self._episode = open_task(self._task, self._signatures)
+        self._opening = _opening_pool().submit(open_task, self._task, self._signatures)
         self._offered = {t.name for t in self._task.tools}
         self._calls, self._outputs, self._reward = [], [], None
 
+    def _ready(self, what: str) -> Episode:
+        """The task's environment, once it has opened (its error, if it could not)."""
+        if self._episode is None:
+            if self._opening is None:
+                raise MagnetGraphError(f"{what} before reset: the environment has no task")
+            opening, self._opening = self._opening, None
+            self._episode = opening.result()
+        return self._episode
+
     def call(self, name: str, arguments: dict[str, Any]) -> str:
         """Run one call and return what the model sees next (JSON text: the output, or ``{"error": ...}``)."""
-        if self._episode is None:
-            raise MagnetGraphError("call before reset: the environment has no task")
+        episode = self._ready("call")
         call = ToolCall(name, arguments)
         self._calls.append(call)
         if name not in self._offered:
             return json.dumps({"error": f"no tool named {name!r} is available"})
-        observed = self._episode.executor.execute(call)
+        observed = episode.executor.execute(call)
         output = observed.output if observed.ok else {"error": observed.error}  # as synthesis shows it
         self._outputs.append(output)
         return json.dumps(output, ensure_ascii=False, sort_keys=True, default=str)
@@ -69,14 +91,16 @@ class TaskEnvironment:
         """The rollout's reward (``malformed``: calls it attempted that never reached a tool); computed
         once, after which the environment's worker is let go until the next ``reset``."""
         if self._reward is None:
-            if self._task is None or self._episode is None:
-                raise MagnetGraphError("reward before reset: the environment has no task")
-            final = self._episode.state_hash()
+            final = self._ready("reward").state_hash()
             self._reward = score(self._task, self._calls, self._outputs, final, malformed)
             self._close()
         return self._reward
 
     def _close(self) -> None:
+        opening, self._opening = self._opening, None
+        if opening is not None:  # opened (or opening) for a rollout that never used it
+            with contextlib.suppress(Exception):
+                opening.result().close()
         if self._episode is not None:
             self._episode.close()
             self._episode = None
