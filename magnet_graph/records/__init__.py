@@ -39,6 +39,7 @@ from .model import (
     canonical,
     divergence,
     same_calls,
+    tool_text,
     turn_numbers,
     user,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "export_rows",
     "is_simulated",
     "iter_jsonl",
+    "tool_text",
     "tools_json",
     "mdpo_row",
     "read_drops",

@@ -30,6 +30,11 @@ NegativeSource = Literal["graph", "student"]
 DropStage = Literal["translate", "distill", "error", "duplicate", "invalid"]
 
 
+def tool_text(output: Any) -> str:
+    """A tool's output as the content of its ``tool`` message: what a model sees, in SFT data and in RL."""
+    return json.dumps(output, ensure_ascii=False, sort_keys=True)
+
+
 def canonical(value: Any) -> str:
     """One text per JSON value whatever its key order: for comparing calls and outputs."""
     return json.dumps(value, sort_keys=True, default=str)

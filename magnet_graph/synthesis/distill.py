@@ -8,13 +8,12 @@ outputs, and each turn must end in the reference state. Hints live only in the p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..environments import Episode
 from ..errors import MagnetGraphError
-from ..records import ChatToolCall, Message, ToolCall, ToolSpec, Turn, canonical, same_calls, user
+from ..records import ChatToolCall, Message, ToolCall, ToolSpec, Turn, canonical, same_calls, tool_text, user
 from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
@@ -93,8 +92,7 @@ def message(move: Move, turn: int, step: int) -> Message:
 
 def tool_messages(assistant: Message, outputs: list[Any]) -> list[Message]:
     return [
-        Message("tool", json.dumps(out, ensure_ascii=False, sort_keys=True), tool_call_id=c.id, name=c.name)
-        for c, out in zip(assistant.tool_calls, outputs)
+        Message("tool", tool_text(out), tool_call_id=c.id, name=c.name) for c, out in zip(assistant.tool_calls, outputs)
     ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..environments import Episode
 from ..errors import MagnetGraphError
-from ..records import ToolCall
+from ..records import ToolCall, tool_text
 from ..signature import FunctionSignature
 from .reward import Reward, score
 from .tasks import RLTask, open_task
@@ -80,7 +80,7 @@ class TaskEnvironment:
         observed = episode.executor.execute(call)
         output = observed.output if observed.ok else {"error": observed.error}  # as synthesis shows it
         self._outputs.append(output)
-        return json.dumps(output, ensure_ascii=False, sort_keys=True, default=str)
+        return tool_text(output)  # the text SFT data shows after a call
 
     @property
     def calls(self) -> tuple[ToolCall, ...]:
