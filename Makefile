@@ -4,9 +4,11 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-# bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data and
-# backends, so it goes in with --no-deps (magnet_graph/bfcl/catalog.py pins the same version).
-BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0
+# bfcl-eval's declared dependencies pull torch+CUDA and vendor SDKs; we need only its data, backends
+# and checkers, so it goes in with --no-deps (magnet_graph/bfcl/catalog.py pins the same version),
+# with what its checkers import: tree-sitter for Java/JavaScript answers, overrides and dotenv.
+BFCL   := bfcl-eval==2026.3.23 mpmath==1.3.0 tree_sitter==0.21.3 tree-sitter-java==0.21.0 \
+	tree-sitter-javascript==0.21.4 overrides==7.7.0 python-dotenv==1.2.1
 # torch goes in before anything that depends on it (pyproject's train extra pins the same version).
 TORCH  := torch==2.13.0
 PYTEST_WORKERS ?= 2

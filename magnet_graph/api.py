@@ -89,6 +89,7 @@ __all__ = [
     "ToolSpec",
     "Turn",
     "build_tiny_model",
+    "compare_evaluations",
     "contamination_hits",
     "data_report",
     "embedded_status",
@@ -344,30 +345,45 @@ def build_tiny_model(out: str | Path, data: str | Path | None = None, seed: int 
     return _build(out, corpus_from_run(data) if data else [], seed=seed)
 
 
+def compare_evaluations(folders: Iterable[str | Path], plot: str | Path | None = None) -> str:
+    """Several ``eval bfcl`` results folders side by side: a Markdown table (a column per folder,
+    rows for the overall figures, sections and categories), and a bar plot where ``plot`` names a PNG."""
+    from .evaluation import compare
+
+    runs = compare.read_runs(list(folders))
+    if plot is not None:
+        compare.plot(runs, plot)
+    return compare.table(runs)
+
+
 def evaluate_bfcl(
     model: str,
     *,
     base_url: str | None = None,
     local: str | Path | None = None,
-    categories: Iterable[str] = ("base", "miss_func", "miss_param", "long_context"),
+    categories: Iterable[str] = ("all",),
+    mode: str = "fc",
     out: str | Path | None = None,
     limit: int | None = None,
     concurrency: int = 4,
     max_new_tokens: int = 1024,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """A model (an OpenAI-compatible endpoint, or a local checkpoint) on BFCL's multi-turn categories,
-    with BFCL's protocol and checker; results resume in ``out`` (default runs/eval-bfcl/MODEL)."""
+    """A model (an OpenAI-compatible endpoint, or a local checkpoint) on BFCL's categories, with BFCL's
+    protocol, checkers and overall score. ``categories``: BFCL's names or groups (``all``,
+    ``non_live``, ``live``, ``multi_turn``, ``simple_python``, ``multi_turn_base``, short ``base``…);
+    ``mode``: ``fc`` (native function calling) or ``prompt`` (BFCL's prompt, single-turn
+    categories). Results resume in ``out`` (default runs/eval-bfcl/MODEL)."""
     import re
 
-    from .bfcl.multi_turn import CATEGORIES, evaluate
+    from .bfcl.categories import resolve
+    from .bfcl.evaluate import evaluate
 
     if (base_url is None) == (local is None):
         raise MagnetGraphError("give exactly one of --base-url URL and --local PATH")
-    chosen = tuple(categories)
-    for category in chosen:
-        if category not in CATEGORIES:
-            raise MagnetGraphError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
+    if mode not in ("fc", "prompt"):
+        raise MagnetGraphError(f"--mode {mode!r}: not one of fc, prompt")
+    chosen, not_run = resolve(list(categories))
     if local is not None:
         from .evaluation.models import LocalModel
 
@@ -377,4 +393,13 @@ def evaluate_bfcl(
 
         the_model = EndpointModel(model, base_url, max_new_tokens)
     folder = Path(out) if out else Path("runs") / "eval-bfcl" / re.sub(r"[^A-Za-z0-9_.-]+", "_", model)
-    return evaluate(the_model, chosen, folder, limit=limit, concurrency=concurrency, progress=progress)
+    return evaluate(
+        the_model,
+        chosen,
+        folder,
+        fc=mode == "fc",
+        limit=limit,
+        concurrency=concurrency,
+        not_run=not_run,
+        progress=progress,
+    )

@@ -1,5 +1,6 @@
-"""`magnet-graph eval`: BFCL multi-turn scoring against scripted endpoints over real HTTP (and a local
-tiny model), and the data report of a real synthesize run with its contamination guard."""
+"""`magnet-graph eval`: BFCL scoring of every category against scripted endpoints over real HTTP (and a
+local tiny model), BFCL's own overall, `eval compare`, and the data report of a real synthesize run
+with its contamination guard."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 
 import pytest
 
-from magnet_graph.bfcl.multi_turn import CATEGORIES, load_category
-from tests.bfcl_endpoints import EntryIndex, coin, replay, silent
+from magnet_graph.bfcl.categories import MULTI_TURN_CATEGORY, RUNNABLE
+from magnet_graph.bfcl.multi_turn import load_category
+from tests.bfcl_endpoints import EntryIndex, coin, oracle, random_caller, replay, silent
 from tests.helpers import cli, rows, synthesize_run
 from tests.openai_stub_server import ScriptedChatServer
 
@@ -21,21 +23,20 @@ def _eval(server, out, *extra):
     return json.loads(done.stdout)
 
 
-def test_ground_truth_replay_scores_100_percent_on_every_category(tmp_path):
+def test_ground_truth_replay_scores_100_percent_on_every_multi_turn_category(tmp_path):
     limit = 12
-    server = ScriptedChatServer(replay(EntryIndex(CATEGORIES, limit)))
+    server = ScriptedChatServer(replay(EntryIndex(MULTI_TURN_CATEGORY, limit)))
     try:
-        summary = _eval(server, tmp_path / "replay", "--limit", str(limit), "--concurrency", "2")
+        summary = _eval(server, tmp_path / "replay", "--category", "multi_turn", "--limit", str(limit))
     finally:
         server.close()
-    assert set(summary["categories"]) == set(CATEGORIES)
+    assert set(summary["categories"]) == set(MULTI_TURN_CATEGORY)
     for category, score in summary["categories"].items():
         assert (score["correct"], score["total"], score["accuracy"]) == (limit, limit, 1.0), (category, score)
-    assert summary["multi_turn_overall"] == 1.0
+    assert summary["sections"]["multi_turn"] == 1.0 and summary["overall"] == 0.3  # BFCL weighs multi-turn 30%
     assert summary["bfcl_eval"] == "2026.3.23" and "v4" in summary["data"]
-    assert any(
-        m.get("tool_calls") for r in rows(tmp_path / "replay" / "base" / "positive_result.jsonl") for m in r["messages"]
-    )  # the calls really went through the protocol
+    results = rows(tmp_path / "replay" / "multi_turn_base" / "result.jsonl")
+    assert any(m.get("tool_calls") for r in results for m in r["messages"])  # the calls went through the protocol
     # miss_func: the held-out function is offered only from its turn on, with BFCL's own message
     entry = next(e for e in load_category("miss_func", limit)[0] if e.get("missed_function"))
     held = next(iter(entry["missed_function"].values()))[0]
@@ -45,14 +46,138 @@ def test_ground_truth_replay_scores_100_percent_on_every_category(tmp_path):
     assert offered == told and any(offered) and not all(offered)
 
 
+def _serve(reply, out, *extra):
+    server = ScriptedChatServer(reply)
+    try:
+        return _eval(server, out, *extra), server.requests
+    finally:
+        server.close()
+
+
+LEADERBOARD = """
+import sys
+from pathlib import Path
+
+from magnet_graph.bfcl import scoring
+
+scoring._load_vendor_handlers()  # BFCL's registry imports every vendor's SDK
+scoring._register("scripted", True)
+from bfcl_eval.eval_checker.eval_runner_helper import (
+    generate_leaderboard_csv,
+    update_leaderboard_table_with_local_score_file,
+)
+
+table = {}
+update_leaderboard_table_with_local_score_file(table, Path(sys.argv[1]))
+generate_leaderboard_csv(table, Path(sys.argv[2]))
+"""
+
+
+def test_an_oracle_scores_every_category_and_the_overall_is_bfcls_own(tmp_path):
+    limit = 6
+    summary, requests = _serve(oracle(RUNNABLE, limit), tmp_path / "oracle", "--limit", str(limit))
+    assert set(summary["categories"]) == set(RUNNABLE) and len(RUNNABLE) == 17
+    for category, score in summary["categories"].items():
+        assert (score["correct"], score["total"]) == (limit, limit), (category, score)
+    assert {"web_search_base", "memory_kv"} <= set(summary["not_run"])
+    assert summary["sections"]["agentic"] is None and summary["overall_without_agentic"] == 1.0
+    # the overall BFCL's own generate_leaderboard_csv computes from the same score files
+    script = tmp_path / "leaderboard.py"
+    script.write_text(LEADERBOARD)
+    import subprocess
+    import sys
+
+    board = tmp_path / "board"
+    board.mkdir()
+    subprocess.run([sys.executable, str(script), str(tmp_path / "oracle" / "score"), str(board)], check=True)
+    header, row = (line.split(",") for line in (board / "data_overall.csv").read_text().splitlines())
+    official = dict(zip(header, row))
+    ours = {
+        "Overall Acc": summary["overall"],
+        "Non-Live AST Acc": summary["sections"]["non_live"],
+        "Live Acc": summary["sections"]["live"],
+        "Multi Turn Acc": summary["sections"]["multi_turn"],
+        "Irrelevance Detection": summary["sections"]["irrelevance"],
+        "Relevance Detection": summary["relevance"],
+    }
+    assert {k: official[k] for k in ours} == {k: f"{v * 100:.2f}%" for k, v in ours.items()}
+    assert official["Overall Acc"] == "60.00%"  # the agentic 40% is not run and counts 0, as in BFCL
+    ours_csv = dict(
+        zip(
+            *(line.split(",") for line in (tmp_path / "oracle" / "score" / "data_overall.csv").read_text().splitlines())
+        )
+    )
+    assert ours_csv["Overall Acc"] == official["Overall Acc"]
+    # the single-turn protocol: BFCL's tools (dots become underscores), one request per entry
+    single = [r for r in requests if r.get("tools") and "[entry" not in json.dumps(r["messages"])]
+    assert all("." not in t["function"]["name"] for r in single for t in r["tools"])
+
+
+@pytest.mark.parametrize("kind", ["never_calls", "random"])
+def test_a_model_that_never_calls_or_calls_at_random_scores_near_zero(kind, tmp_path):
+    reply = silent if kind == "never_calls" else random_caller(seed=7)
+    summary, _ = _serve(reply, tmp_path / kind, "--limit", "5")
+    scores = {c: s["accuracy"] for c, s in summary["categories"].items()}
+    assert set(scores) == set(RUNNABLE)
+    if kind == "never_calls":
+        assert {c: a for c, a in scores.items() if a} == {"irrelevance": 1.0, "live_irrelevance": 1.0}
+    else:  # any call answers live_relevance; a call of the right function with random values, nothing else
+        assert scores["live_relevance"] >= 0.8 and scores["irrelevance"] <= 0.2
+        assert max(a for c, a in scores.items() if c != "live_relevance") <= 0.2, scores
+    assert summary["overall"] <= 0.1
+
+
+def test_prompt_mode_asks_with_bfcls_system_prompt_and_parses_the_text(tmp_path):
+    categories = ("simple_python", "multiple", "parallel", "live_simple", "irrelevance", "live_relevance")
+    categories += ("multi_turn_base", "multi_turn_miss_func")
+    summary, requests = _serve(
+        oracle(categories, 5),
+        tmp_path / "prompt",
+        "--mode",
+        "prompt",
+        "--category",
+        ",".join(categories),
+        "--limit",
+        "5",
+    )
+    assert summary["mode"] == "prompt" and set(summary["categories"]) == set(categories)
+    assert all(s["accuracy"] == 1.0 for s in summary["categories"].values()), summary["categories"]
+    assert requests and all(not r.get("tools") and r["messages"][0]["role"] == "system" for r in requests)
+
+
+def test_eval_compare_puts_models_side_by_side(tmp_path):
+    _serve(
+        oracle(("simple_python", "irrelevance"), 4),
+        tmp_path / "good",
+        "--category",
+        "simple_python,irrelevance",
+        "--limit",
+        "4",
+    )
+    _serve(silent, tmp_path / "quiet", "--category", "simple_python,irrelevance", "--limit", "4")
+    plot = tmp_path / "compare.png"
+    done = cli("eval", "compare", str(tmp_path / "good"), str(tmp_path / "quiet"), "--plot", str(plot))
+    lines = done.stdout.splitlines()
+    assert lines[0].split("|")[2:4] == [" good ", " quiet "]
+    row = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:4]] for line in lines[2:]}
+    assert row["simple_python"] == ["100.00%", "0.00%"] and row["irrelevance"] == ["100.00%", "100.00%"]
+    # BFCL's weighting: non-live 10% (simple_python is a third of simple, a quarter of non-live),
+    # irrelevance 10% (irrelevance is half of it); categories not run count 0
+    assert row["overall"] == ["5.83%", "5.00%"] and row["non_live (section)"] == ["8.33%", "0.00%"]
+    assert row["irrelevance (section)"] == ["50.00%", "50.00%"]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 5000
+    missing = cli("eval", "compare", str(tmp_path / "good"), str(tmp_path / "nothing"), check=False)
+    assert missing.returncode == 1 and "nothing" in missing.stderr and "scores.json" in missing.stderr
+
+
 def test_an_endpoint_that_never_calls_a_tool_scores_near_zero(tmp_path):
     server = ScriptedChatServer(silent)
     try:
         summary = _eval(server, tmp_path / "silent", "--category", "base", "--limit", "30")
     finally:
         server.close()
-    assert summary["categories"]["base"]["total"] == 30
-    assert summary["categories"]["base"]["accuracy"] <= 0.05
+    assert summary["categories"]["multi_turn_base"]["total"] == 30  # the short name is BFCL's multi_turn_base
+    assert summary["categories"]["multi_turn_base"]["accuracy"] <= 0.05
 
 
 def test_a_coin_flipping_endpoint_lands_in_between_exactly_on_its_heads(tmp_path):
@@ -65,9 +190,9 @@ def test_a_coin_flipping_endpoint_lands_in_between_exactly_on_its_heads(tmp_path
     heads = {
         e["id"] for e in load_category("base", limit)[0] if hashlib.sha256(f"3:{e['id']}".encode()).digest()[0] % 2 == 0
     }
-    verdicts = json.loads((tmp_path / "coin" / "base" / "verdicts.json").read_text())
+    verdicts = json.loads((tmp_path / "coin" / "multi_turn_base" / "verdicts.json").read_text())
     assert {i for i, reason in verdicts.items() if not reason} == heads
-    assert 0.2 < summary["categories"]["base"]["accuracy"] == round(len(heads) / limit, 4) < 0.8
+    assert 0.2 < summary["categories"]["multi_turn_base"]["accuracy"] == round(len(heads) / limit, 4) < 0.8
 
 
 def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
@@ -81,14 +206,14 @@ def test_a_rerun_resumes_and_asks_only_for_new_entries(tmp_path):
     asked = {r["messages"][0]["content"] for r in server.requests[first:]}
     entries = load_category("base", 4)[0]
     assert asked == {e["question"][0][0]["content"] for e in entries[2:]}
-    assert summary["categories"]["base"] == {
+    assert summary["categories"]["multi_turn_base"] == {
         "accuracy": 1.0,
         "correct": 4,
         "total": 4,
         "errors": {},
         "inference_errors": 0,
     }
-    assert [r["id"] for r in rows(tmp_path / "r" / "base" / "positive_result.jsonl")] == [e["id"] for e in entries]
+    assert [r["id"] for r in rows(tmp_path / "r" / "multi_turn_base" / "result.jsonl")] == [e["id"] for e in entries]
 
 
 def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
@@ -115,8 +240,8 @@ def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
         str(tmp_path / "local"),
     )
     summary = json.loads(done.stdout)
-    assert summary["model"] == "local:tiny" and summary["categories"]["base"]["total"] == 1
-    result = rows(tmp_path / "local" / "base" / "positive_result.jsonl")[0]
+    assert summary["model"] == "local:tiny" and summary["categories"]["multi_turn_base"]["total"] == 1
+    result = rows(tmp_path / "local" / "multi_turn_base" / "result.jsonl")[0]
     assert len(result["result"]) == len(load_category("base", 1)[0][0]["question"])  # every turn was asked
     assert result["messages"][-1]["role"] == "assistant"
 
@@ -125,7 +250,9 @@ def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
     "args, message",
     [
         (["--model", "m"], "give exactly one of --base-url URL and --local PATH"),
-        (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "web_search"], "--category 'web_search'"),
+        (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "web_search"], "nothing to run (agentic"),
+        (["--model", "m", "--base-url", "http://127.0.0.1:9", "--category", "simple"], "valid: all, multi_turn"),
+        (["--model", "m", "--base-url", "http://127.0.0.1:9", "--mode", "chat"], "Invalid value for '--mode'"),
     ],
 )
 def test_bad_eval_arguments_are_one_line(args, message, tmp_path):
@@ -237,13 +364,15 @@ def test_a_failed_inference_fails_its_entry_and_is_retried_on_rerun(tmp_path):
     server = ScriptedChatServer(flaky)
     try:
         first = _eval(server, tmp_path / "f", "--category", "base", "--limit", "3", "--concurrency", "1")
-        assert first["categories"]["base"]["correct"] == 2 and first["categories"]["base"]["inference_errors"] == 1
-        failed = next(r for r in rows(tmp_path / "f" / "base" / "positive_result.jsonl") if r["error"])
+        base = first["categories"]["multi_turn_base"]
+        assert base["correct"] == 2 and base["inference_errors"] == 1
+        failed = next(r for r in rows(tmp_path / "f" / "multi_turn_base" / "result.jsonl") if r["error"])
         assert failed["id"] == "multi_turn_base_1" and "rejected the request" in failed["error"]
         broken.clear()
         index.started.clear()
         again = _eval(server, tmp_path / "f", "--category", "base", "--limit", "3", "--concurrency", "1")
-        assert again["categories"]["base"]["correct"] == 3 and again["categories"]["base"]["inference_errors"] == 0
+        base = again["categories"]["multi_turn_base"]
+        assert base["correct"] == 3 and base["inference_errors"] == 0
         other = cli(
             "eval",
             "bfcl",
@@ -331,5 +460,5 @@ def test_rejected_calls_are_answered_with_errors_and_undecodable_ones_end_the_tu
     assert first_turn[1]["tool_call_id"] == "b" and "error" not in first_turn[1]["content"].lower()
     assert first_turn[2]["content"].startswith("Error during execution") and "identifier" in first_turn[2]["content"]
     assert first_turn[3]["tool_call_id"] == "d" and "could not be decoded" in first_turn[3]["content"]
-    assert result.result[0] == [["ls(a=True)"]]  # only what really ran is scored; the bad key never reaches a string
+    assert result.result[0] == [[{"ls": '{"a": true}'}]]  # only what really ran is scored; the bad key never is
     assert len(result.result) == len(entry["question"]) and not result.force_terminated

@@ -10,7 +10,9 @@ core never names it. What it adds:
 - for a synthesize run, BFCL's test-entry, ground-truth and result files and BFCL's own checker's
   verdict on positives and negatives (``format``, ``checker``, ``run_check``);
 - the contamination guard against BFCL's multi-turn test entries (``contamination``);
-- ``magnet-graph eval bfcl``: a model scored with BFCL's protocol and checker (``multi_turn``).
+- ``magnet-graph eval bfcl``: a model on BFCL's categories (``categories``) with BFCL's protocol
+  (``single_turn``, ``multi_turn``), BFCL's own runners and checkers (``scoring``) and its overall
+  figure (``leaderboard``), run by ``evaluate``.
 """
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ CATEGORIES = {
     "MemoryAPI_rec_sum": "memory",
 }
 _DESCRIPTION_SPLIT = " Tool description: "
-INSTALL_HINT = f"pip install --no-deps bfcl-eval=={BFCL_VERSION} mpmath==1.3.0"
+INSTALL_HINT = (
+    f"pip install --no-deps bfcl-eval=={BFCL_VERSION} mpmath==1.3.0 tree_sitter==0.21.3 "
+    "tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4 overrides==7.7.0 python-dotenv==1.2.1"
+)
 
 
 def load_bfcl(source: str) -> list[FunctionSignature]:

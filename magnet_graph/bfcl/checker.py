@@ -22,12 +22,11 @@ from typing import Any
 from ..records import read_jsonl
 
 
-def check_directory(bfcl_dir: Path, timeout: float = 600, official: bool = False) -> dict[str, Any]:
-    """Run the checker on ``bfcl_dir`` in a child process; its JSON summary. ``official``: only what
-    BFCL's own multi-turn runner checks (turn count, then ``multi_turn_checker``), as for model scores."""
+def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
+    """Run the checker on ``bfcl_dir`` in a child process; its JSON summary."""
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "BFCL_PROJECT_ROOT": root}
-        command = [sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())] + (["--official"] if official else [])
+        command = [sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -35,7 +34,7 @@ def check_directory(bfcl_dir: Path, timeout: float = 600, official: bool = False
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _accepts(result, truth, entry, name, official=False) -> tuple[bool, str]:
+def _accepts(result, truth, entry, name) -> tuple[bool, str]:
     from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import (
         multi_turn_checker,
         multi_turn_irrelevance_checker,
@@ -45,14 +44,14 @@ def _accepts(result, truth, entry, name, official=False) -> tuple[bool, str]:
         return False, "multi_turn:force_terminated"
     try:
         verdict = multi_turn_checker(result, truth, entry, entry["id"].rsplit("_", 1)[0], name)
-        if verdict["valid"] and not official:
+        if verdict["valid"]:
             verdict = multi_turn_irrelevance_checker(result, truth)
     except Exception as exc:  # noqa: BLE001 - the checker's own crash is a rejection, reported
         return False, f"checker_error:{type(exc).__name__}"
     return verdict["valid"], verdict.get("error_type", "")
 
 
-def main(bfcl_dir: str, official: bool = False) -> None:
+def main(bfcl_dir: str) -> None:
     root = Path(bfcl_dir)
     if not (root / "entries.jsonl").exists():
         sys.exit(f"no entries.jsonl in {root}")
@@ -63,7 +62,7 @@ def main(bfcl_dir: str, official: bool = False) -> None:
         rows = read_jsonl(root / f"{kind}_result.jsonl")
         verdicts, reasons, failures, by_id = Counter(), Counter(), [], {}
         for n, row in enumerate(rows):
-            ok, reason = _accepts(row["result"], truths[row["id"]], entries[row["id"]], f"magnet_{kind}_{n}", official)
+            ok, reason = _accepts(row["result"], truths[row["id"]], entries[row["id"]], f"magnet_{kind}_{n}")
             verdicts[ok] += 1
             by_id[row["id"]] = "" if ok else reason
             if not ok:
@@ -88,4 +87,4 @@ def main(bfcl_dir: str, official: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], official="--official" in sys.argv[2:])
+    main(sys.argv[1])

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..integrations import Contamination
 from ..records import Record
-from .multi_turn import CATEGORIES, load_category
+from .categories import MULTI_TURN_CATEGORY
+from .multi_turn import load_category
 
 NGRAM = 13
 
@@ -35,7 +36,7 @@ def _canonical(value: Any) -> str:
 
 def bfcl_test_entries() -> list[dict[str, Any]]:
     """Every multi-turn test entry of the installed bfcl-eval (800 in 2026.3.23)."""
-    return [entry for category in CATEGORIES for entry in load_category(category)[0]]
+    return [entry for category in MULTI_TURN_CATEGORY for entry in load_category(category)[0]]
 
 
 class TestIndex:

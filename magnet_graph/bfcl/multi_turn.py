@@ -1,18 +1,15 @@
-"""``magnet-graph eval bfcl``: a model on BFCL's multi-turn categories, with BFCL's protocol and checker.
+"""One multi-turn BFCL entry through a model, with BFCL's function-calling protocol.
 
-The protocol is BFCL's function-calling inference (``base_handler.inference_multi_turn_FC`` in
-bfcl-eval 2026.3.23): the entry's questions turn by turn; tools are the involved classes' function
-docs minus ``excluded_function`` and the held-out ``missed_function`` ones, which come back in their
-turn with BFCL's "I have updated some more functions…" message; the model takes steps until it
-answers without a tool call, at most 20 steps per turn (beyond that the entry is force-terminated);
-every call runs against the entry's ``initial_config`` (long_context: the classes' long-context
-scenario) and its output goes back as a tool message. Calls run in our worker environment, not
-through BFCL's ``eval``; a call naming no tool of the entry, or with an argument name that is not a
-Python identifier, is answered "Error during execution: ..." and never becomes a call string, so the
-strings BFCL's checker later ``eval``s (in a child process) hold only tool names and ``repr``'d JSON
-values. Scores come from ``multi_turn_checker``, exactly the checks BFCL's multi-turn runner makes.
-An entry whose inference fails (a refused or truncated reply) counts as wrong, as in BFCL, and a
-rerun retries it; a results folder belongs to one model and endpoint.
+The protocol is BFCL's ``base_handler.inference_multi_turn_FC`` (bfcl-eval 2026.3.23): the entry's
+questions turn by turn; tools are the involved classes' function docs minus ``excluded_function``
+and the held-out ``missed_function`` ones, which come back in their turn with BFCL's "I have updated
+some more functions…" message; the model takes steps until it answers without a tool call, at most
+20 steps per turn (beyond that the entry is force-terminated); every call runs against the entry's
+``initial_config`` (long_context: the classes' long-context scenario) and its output goes back as a
+tool message. Calls run in our worker environment, not through BFCL's ``eval``; a call naming no
+tool of the entry, or with an argument name that is not a Python identifier, is answered "Error
+during execution: ..." and is left out of the result, so the call strings BFCL's checker later
+builds and ``eval``s (``scoring``, a child process) hold only tool names and ``repr``'d JSON values.
 
 Data: the ``BFCL_v4_multi_turn_*`` files inside bfcl-eval are BFCL's revised, v4-named set; scores
 are not directly comparable with papers that used the v3 files (the Magnet paper among them).
@@ -20,13 +17,12 @@ are not directly comparable with papers that used the v3 files (the Magnet paper
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.metadata
 import importlib.util
 import json
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,16 +31,16 @@ from typing import Any, Protocol
 from bfcl_eval.constants.default_prompts import (
     DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC as ADDED_FUNCTIONS_MESSAGE,
 )
+from bfcl_eval.constants.default_prompts import (
+    DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_PROMPTING as ADDED_FUNCTIONS_PROMPT,
+)
 
 from ..environments import open_environment
-from ..errors import MagnetGraphError, redact
+from ..errors import MagnetGraphError
 from ..execution import CallRejected, structured_call
-from ..records import JsonlAppender, ToolSpec, read_jsonl, recover_jsonl, write_jsonl
-from .catalog import load_bfcl
-from .checker import check_directory
-from .format import call_string
+from ..records import ToolSpec, read_jsonl
+from .catalog import function_docs, load_bfcl
 
-CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
 MAX_STEPS_PER_TURN = 20  # bfcl_eval.constants.default_prompts.MAXIMUM_STEP_LIMIT
 DATA_NOTE = (
     "BFCL_v4_multi_turn_* files from bfcl-eval (BFCL's revised v4-named multi-turn set); "
@@ -65,11 +61,13 @@ def bfcl_version() -> str:
 
 
 def load_category(category: str, limit: int | None = None) -> tuple[list[dict], dict[str, list]]:
-    """The category's test entries (first ``limit``) and their ground truth by id."""
-    if category not in CATEGORIES:
-        raise MagnetGraphError(f"--category {category!r}: not one of {', '.join(CATEGORIES)}")
+    """A multi-turn category's test entries as BFCL's file holds them (first ``limit``; withheld
+    functions by name) and their ground truth by id. ``category``: BFCL's name or the short one."""
+    category = category.removeprefix("multi_turn_")
     root = Path(importlib.util.find_spec("bfcl_eval").submodule_search_locations[0]) / "data"
     name = f"BFCL_v4_multi_turn_{category}.json"
+    if not (root / name).exists():
+        raise MagnetGraphError(f"--category {category!r}: no BFCL multi-turn category of that name")
     entries = read_jsonl(root / name)[:limit]
     truths = {t["id"]: t["ground_truth"] for t in read_jsonl(root / "possible_answer" / name)}
     return entries, {e["id"]: truths[e["id"]] for e in entries}
@@ -78,7 +76,7 @@ def load_category(category: str, limit: int | None = None) -> tuple[list[dict], 
 @dataclass
 class EntryResult:
     id: str
-    result: list[list[list[str]]]  # per turn, per step with calls, BFCL call strings
+    result: list[list[list[dict[str, str]]]]  # per turn, per step with calls: [{method: arguments JSON}]
     force_terminated: bool
     steps: int
     messages: list[dict[str, Any]]
@@ -122,51 +120,70 @@ def _tool_message(wire: dict[str, Any], content: str) -> dict[str, Any]:
     }
 
 
-def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
-    """One test entry through ``model`` with BFCL's multi-turn function-calling protocol."""
+def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool, fc: bool = True) -> EntryResult:
+    """One test entry through ``model`` with BFCL's multi-turn protocol: function calling (``fc``), or
+    BFCL's prompt (``inference_multi_turn_prompting``: the functions in a system prompt, calls as a
+    Python list in the reply's text, their outputs back in one user message)."""
     signatures = [s for cls in entry["involved_classes"] for s in _class_signatures(cls)]
     by_name = {s.name: s for s in signatures}
+    docs = {d["name"]: d for cls in entry["involved_classes"] for d in function_docs(cls)}
     held_out = {int(turn): names for turn, names in (entry.get("missed_function") or {}).items()}
     hidden = set(entry.get("excluded_function") or []) | {n for names in held_out.values() for n in names}
     offered = [n for n in by_name if n not in hidden]
     environment = open_environment(signatures)
     messages: list[dict[str, Any]] = []
-    result: list[list[list[str]]] = []
+    result: list[list[list[dict[str, str]]]] = []
     steps, force_terminated = 0, False
     try:
         environment.reset(entry.get("initial_config") or {}, long_context=long_context)
         for turn, question in enumerate(entry["question"]):
             if turn in held_out:
                 offered += held_out[turn]
-                question = [{"role": "user", "content": ADDED_FUNCTIONS_MESSAGE}]
+                added = [docs[n] for n in held_out[turn]]
+                text = ADDED_FUNCTIONS_MESSAGE if fc else ADDED_FUNCTIONS_PROMPT.format(functions=added)
+                question = [{"role": "user", "content": text}]
+            elif turn == 0 and not fc:
+                question = _with_system_prompt(question, [docs[n] for n in offered], entry["id"])
             messages += question
-            tools = [ToolSpec.of(by_name[n]).to_dict() for n in offered]
-            turn_result: list[list[str]] = []
+            tools = [ToolSpec.of(by_name[n]).to_dict() for n in offered] if fc else []
+            turn_result: list[list[dict[str, str]]] = []
             for _ in range(MAX_STEPS_PER_TURN + 1):
                 reply = model.respond(messages, tools)
-                messages.append(reply)
                 steps += 1
-                wire_calls = reply.get("tool_calls") or []
-                decoded = [_decode(wire) for wire in wire_calls]
-                if not wire_calls or None in decoded:
-                    # BFCL: no call, or a response that does not decode, ends the turn (the calls are
-                    # still answered, so the conversation stays valid for the next request)
-                    messages += [
-                        _tool_message(w, "Error: the call could not be decoded; nothing ran.") for w in wire_calls
-                    ]
-                    break
-                strings = []
+                if fc:
+                    messages.append(reply)
+                    wire_calls = reply.get("tool_calls") or []
+                    if not wire_calls or None in [_decode(wire) for wire in wire_calls]:
+                        # BFCL: no call, or a response that does not decode, ends the turn (the calls
+                        # are still answered, so the conversation stays valid for the next request)
+                        messages += [
+                            _tool_message(w, "Error: the call could not be decoded; nothing ran.") for w in wire_calls
+                        ]
+                        break
+                else:
+                    text = reply.get("content") or ""
+                    messages.append({"role": "assistant", "content": text})
+                    wire_calls = _prompted_calls(text)
+                    if not wire_calls:  # BFCL: text that is no list of calls ends the turn
+                        break
+                step = []  # BFCL's function-calling output for the step, of checked calls only
+                answers = []
                 for wire in wire_calls:
                     try:
                         call = structured_call(wire, by_name)
                     except CallRejected as exc:  # BFCL would try to run it and answer with the error
-                        messages.append(_tool_message(wire, f"Error during execution: {exc}"))
+                        answers.append((wire, f"Error during execution: {exc}"))
                         continue
-                    strings.append(call_string(call, by_name))
+                    method = by_name[call.name].execution.get("method", call.name)
+                    step.append({method: json.dumps(call.arguments)})
                     ok, output = environment.call(call.name, call.arguments)
-                    messages.append(_tool_message(wire, _output_text(ok, output)))
-                if strings:
-                    turn_result.append(strings)
+                    answers.append((wire, _output_text(ok, output)))
+                if fc:
+                    messages += [_tool_message(wire, content) for wire, content in answers]
+                else:
+                    messages.append({"role": "user", "content": _prompted_results(answers)})
+                if step:
+                    turn_result.append(step)
             else:
                 force_terminated = True
             result.append(turn_result)
@@ -177,92 +194,42 @@ def run_entry(entry: dict[str, Any], model: ChatModel, long_context: bool) -> En
     return EntryResult(entry["id"], result, force_terminated, steps, messages)
 
 
-def evaluate(
-    model: ChatModel,
-    categories: tuple[str, ...],
-    out_dir: str | Path,
-    limit: int | None = None,
-    concurrency: int = 1,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Run and score ``categories``; per-entry results stay in ``out_dir/<category>/`` (a rerun skips them)."""
-    out = Path(out_dir)
-    _claim(out, model)
-    scores: dict[str, Any] = {}
-    for category in categories:
-        entries, truths = load_category(category, limit)
-        folder = out / category
-        folder.mkdir(parents=True, exist_ok=True)
-        write_jsonl(folder / "entries.jsonl", entries)
-        write_jsonl(folder / "ground_truth.jsonl", [{"id": i, "ground_truth": t} for i, t in truths.items()])
-        results_path = folder / "positive_result.jsonl"  # the checker's name for the results it scores
-        done = {r["id"] for r in recover_jsonl(results_path) if not r.get("error")}  # a failed inference is retried
-        todo = [e for e in entries if e["id"] not in done]
-        sink = JsonlAppender()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            finished = len(done)
-            long_context = category == "long_context"
-            for item in pool.map(lambda e, lc=long_context: _run_or_record(e, model, lc), todo):
-                sink.append(results_path, asdict(item))
-                finished += 1
-                if progress:
-                    progress(category, finished, len(entries))
-        # keep only this run's ids, in entry order; the newest row of an id wins
-        rows = {r["id"]: r for r in read_jsonl(results_path)}
-        write_jsonl(results_path, [rows[e["id"]] for e in entries if e["id"] in rows])
-        failed = [rows[e["id"]]["error"] for e in entries if rows.get(e["id"], {}).get("error")]
-        if entries and len(failed) == len(entries):
-            raise MagnetGraphError(f"eval bfcl {category}: every entry failed at inference; first: {failed[0]}")
-        checked = check_directory(folder, official=True)
-        if "error" in checked:
-            raise MagnetGraphError(f"{folder}: {checked['error']}")
-        positive = checked["positive"]
-        scores[category] = {
-            "accuracy": round(positive["accepted"] / max(1, positive["checked"]), 4),
-            "correct": positive["accepted"],
-            "total": positive["checked"],
-            "errors": positive["reasons"],
-            "inference_errors": len(failed),
-        }
-        (folder / "verdicts.json").write_text(json.dumps(positive["verdicts"], indent=1, sort_keys=True) + "\n")
-    accuracies = [s["accuracy"] for s in scores.values()]
-    summary = {
-        "model": model.name,
-        "bfcl_eval": bfcl_version(),
-        "data": DATA_NOTE,
-        "limit": limit,
-        "categories": scores,
-        "multi_turn_overall": round(sum(accuracies) / len(accuracies), 4) if accuracies else None,
-    }
-    (out / "scores.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    return summary
+def _with_system_prompt(question: list[dict[str, Any]], functions: list[dict], entry_id: str) -> list[dict]:
+    """The first turn's messages behind BFCL's system prompt that lists ``functions``."""
+    from bfcl_eval.model_handler.utils import system_prompt_pre_processing_chat_model
+
+    return system_prompt_pre_processing_chat_model(copy.deepcopy(question), functions, entry_id)
 
 
-def _run_or_record(entry: dict[str, Any], model: ChatModel, long_context: bool) -> EntryResult:
-    """``run_entry``, or, when inference fails (a refused or truncated reply, a dead environment), an
-    empty result that the checker fails, as BFCL scores an entry whose inference errored."""
+def _prompted_calls(text: str) -> list[dict[str, Any]]:
+    """The calls of a prompt-mode reply, parsed by BFCL's AST decoder (Python's ``ast``, nothing is
+    run), as wire-format calls; none where the text is no list of calls."""
+    from bfcl_eval.constants.enums import ReturnFormat
+    from bfcl_eval.model_handler.utils import default_decode_ast_prompting
+    from bfcl_eval.utils import is_function_calling_format_output
+
     try:
-        return run_entry(entry, model, long_context)
-    except Exception as exc:  # noqa: BLE001 - one entry's failure is that entry's score, not the run's
-        reason = str(exc) if isinstance(exc, MagnetGraphError) else f"{type(exc).__name__}: {exc}"
-        return EntryResult(entry["id"], [], True, 0, [], error=redact(reason))
+        decoded = default_decode_ast_prompting(text, ReturnFormat.PYTHON)
+    except Exception:  # noqa: BLE001 - BFCL: a reply that does not parse ends the turn
+        return []
+    if not is_function_calling_format_output(decoded):
+        return []
+    calls = []
+    for i, item in enumerate(decoded):
+        ((name, arguments),) = item.items()
+        try:
+            text_arguments = json.dumps(arguments)
+        except (TypeError, ValueError):  # a set or another non-JSON literal: rejected like a bad key
+            text_arguments = "null"
+        calls.append({"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": text_arguments}})
+    return calls
 
 
-def _claim(out: Path, model: ChatModel) -> None:
-    """Results in ``out`` belong to one model and settings: a rerun with others is refused, not mixed in."""
-    out.mkdir(parents=True, exist_ok=True)
-    owner = {
-        "model": model.name,
-        "endpoint": getattr(model, "base_url", None),
-        "bfcl_eval": bfcl_version(),
-        "max_tokens": getattr(model, "max_tokens", None),
-    }
-    path = out / "eval.json"
-    if path.exists():
-        found = json.loads(path.read_text())
-        if found != owner:
-            raise MagnetGraphError(
-                f"{out}: holds results of {found.get('model')} ({found}); choose another --out for {model.name}"
-            )
-    else:
-        path.write_text(json.dumps(owner, sort_keys=True) + "\n")
+def _prompted_results(answers: list[tuple[dict[str, Any], str]]) -> str:
+    """BFCL's prompt-mode answer to a step: the outputs, one tool entry per call, in one user message."""
+    return repr(
+        [
+            {"role": "tool", "name": f"{w['function']['name']}({w['function']['arguments']})", "content": content}
+            for w, content in answers
+        ]
+    )

@@ -448,7 +448,7 @@ def tiny_model(out_dir, data_dir, seed):
 
 @main.group(name="eval")
 def evaluate():
-    """Evaluate synthesized data, and models on BFCL's multi-turn categories."""
+    """Evaluate synthesized data, and models on BFCL's categories."""
 
 
 @evaluate.command(name="data")
@@ -501,9 +501,17 @@ def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
 @click.option(
     "--category",
     "categories",
-    default="base,miss_func,miss_param,long_context",
+    default="all",
     show_default=True,
-    help="Comma-separated multi-turn categories.",
+    help="Comma-separated BFCL categories or groups: all, non_live, live, multi_turn, simple_python, "
+    "multi_turn_base (or base), ...",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["fc", "prompt"]),
+    default="fc",
+    show_default=True,
+    help="Native function calling, or BFCL's prompt (single-turn categories).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="First N entries of each category.")
 @click.option(
@@ -523,8 +531,9 @@ def eval_data(run_dir, out_dir, store_uri, graph, allow_contamination):
 @click.option(
     "--max-new-tokens", type=click.IntRange(min=1), default=1024, show_default=True, help="Longest reply per step."
 )
-def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurrency, max_new_tokens):
-    """Score a model on BFCL's multi-turn categories with BFCL's protocol and checker; prints JSON."""
+def eval_bfcl(model, base_url, local_path, categories, mode, limit, out_dir, concurrency, max_new_tokens):
+    """Score a model on BFCL's categories with BFCL's protocol, checkers and overall score; prints JSON
+    (also in OUT/scores.json; BFCL's score files and leaderboard CSVs in OUT/score/)."""
     from .. import api
 
     summary = api.evaluate_bfcl(
@@ -532,6 +541,7 @@ def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurren
         base_url=base_url,
         local=local_path,
         categories=[c.strip() for c in categories.split(",") if c.strip()],
+        mode=mode,
         out=out_dir,
         limit=limit,
         concurrency=concurrency,
@@ -539,6 +549,17 @@ def eval_bfcl(model, base_url, local_path, categories, limit, out_dir, concurren
         progress=_progress_bars(),
     )
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+@evaluate.command(name="compare")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--plot", default=None, type=click.Path(dir_okay=False), help="Also write a bar plot (PNG) here.")
+def eval_compare(folders, plot):
+    """Several eval bfcl results side by side: a Markdown table of overall, section and category
+    accuracies (and a plot), e.g. a model before and after training."""
+    from .. import api
+
+    click.echo(api.compare_evaluations(folders, plot=plot))
 
 
 @main.command()
