@@ -231,7 +231,7 @@ def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
         "--local",
         str(model),
         "--category",
-        "base",
+        "base,simple_python",
         "--limit",
         "1",
         "--max-new-tokens",
@@ -241,6 +241,7 @@ def test_a_local_transformers_model_runs_the_same_protocol(tmp_path):
     )
     summary = json.loads(done.stdout)
     assert summary["model"] == "local:tiny" and summary["categories"]["multi_turn_base"]["total"] == 1
+    assert summary["categories"]["simple_python"]["total"] == 1  # single-turn through the same model
     result = rows(tmp_path / "local" / "multi_turn_base" / "result.jsonl")[0]
     assert len(result["result"]) == len(load_category("base", 1)[0][0]["question"])  # every turn was asked
     assert result["messages"][-1]["role"] == "assistant"
