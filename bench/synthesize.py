@@ -56,6 +56,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--n", type=int, default=6, help="least multi-turn walks (single-turn shapes come on top)")
+    parser.add_argument(
+        "--walks-per-worker",
+        type=int,
+        default=2,
+        help="walks per worker at each concurrency (ramp and drain weigh less with more)",
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
 
@@ -76,7 +82,7 @@ def main() -> None:
             for c in args.concurrency:
                 # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
                 config = mg.SynthesisConfig(
-                    n=max(args.n, 2 * c),
+                    n=max(args.n, args.walks_per_worker * c),
                     seed=0,
                     concurrency=c,
                     mix={"multi_turn": 1, "single": 0.3, "irrelevance": 0.2},
