@@ -474,3 +474,24 @@ def test_a_record_offers_the_tools_it_uses_and_seeded_distractors_up_to_the_limi
     assert offered_tools(path, turns, sigs, 40, random.Random(10))[1] != distractors
     few, none = offered_tools(path, turns, sigs, 3, random.Random(9))
     assert len(few) == 5 and none == ()  # what the conversation uses is offered whatever the limit
+
+
+def test_a_whole_listing_is_never_one_name_path_or_id():
+    """An output's text that is a whole listing (a directory tree's JSON, as the MCP filesystem
+    server answers) is not offered as the path to write (a made-up path is); a text parameter
+    still takes the whole text."""
+    import json
+
+    from magnet_graph.synthesis.grounding import Grounding, Output
+
+    tree = json.dumps(
+        [{"name": "notes", "type": "directory", "children": [{"name": "a.txt", "type": "file"}]}], indent=2
+    )
+    outputs = [Output("directory_tree", {"text": tree}, False)]
+    path = {"type": "string", "description": "Path of the file to write"}
+    offered = Grounding(outputs, [], random.Random(0)).options("path", path, dependency=("directory_tree", "text"))
+    values = [v for v, _ in offered]
+    assert values and tree not in values
+    content = {"type": "string", "description": "Text to write into the file"}
+    texts = Grounding(outputs, [], random.Random(0)).options("content", content, dependency=("directory_tree", "text"))
+    assert tree in [v for v, _ in texts]

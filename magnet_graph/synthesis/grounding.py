@@ -72,6 +72,7 @@ class Grounding:
         """Candidate values of ``param``, best first (at most MAX_CANDIDATES). ``dependency`` is the
         path's edge into it: (source function, source field)."""
         json_type = schema_type(schema)
+        role = classify(param, schema.get("description", ""), json_type)
         found: list[tuple[Any, dict | None]] = []
         if dependency is not None:
             found += self._draw(self._from_source(*dependency, json_type))
@@ -80,8 +81,10 @@ class Grounding:
                 for key in named_fields(param, schema, out.value, out.function):
                     origin = {"field": key, "same_turn": out.same_turn, "source": out.function}
                     found += _numbered(origin, pieces(out.value[key], json_type), out.value[key])
+        # a whole listing or document where a name, path or id is wanted (an MCP server's text
+        # answer: a directory tree's JSON offered as the path to write): never one value
+        found = [(v, origin) for v, origin in found if not _bulk(role, v)]
         accepted = self._accepted(param, schema, literals)
-        role = classify(param, schema.get("description", ""), json_type)
         tiers = ranked_tiers(param, json_type, self.state)
         in_state = [v for tier in tiers for v in self._draw(tier) if not _bulk(role, v)]
         self.grounded |= {(param, repr(v)) for v in (tiers[0] if tiers else [])}
