@@ -24,13 +24,26 @@ from ..records import read_jsonl
 
 def check_directory(bfcl_dir: Path, timeout: float = 600) -> dict[str, Any]:
     """Run the checker on ``bfcl_dir`` in a child process; its JSON summary."""
+    try:
+        return run_child(__name__, str(Path(bfcl_dir).resolve()), timeout=timeout)
+    except ChildFailed as exc:
+        return {"error": f"bfcl checker failed: {exc}"}
+
+
+class ChildFailed(Exception):
+    """A BFCL child process exited non-zero; the message is the last line it wrote to stderr."""
+
+
+def run_child(module: str, *args: str, timeout: float) -> Any:
+    """``python -m module args`` with BFCL's project root in a fresh temporary directory (its
+    checkers write there and keep tool instances in module globals, so each check gets a process);
+    the JSON on the last line of its stdout."""
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "BFCL_PROJECT_ROOT": root}
-        command = [sys.executable, "-m", __name__, str(Path(bfcl_dir).resolve())]
+        command = [sys.executable, "-m", module, *args]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"bfcl checker failed: {tail}"}
+        raise ChildFailed((done.stderr.strip().splitlines() or ["no output"])[-1])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import pkgutil
-import subprocess
 import sys
 import tempfile
 import types
@@ -27,6 +25,7 @@ from typing import Any
 
 from ..errors import MagnetGraphError
 from ..records import read_jsonl
+from .checker import ChildFailed, run_child
 
 REGISTRY = "magnet-graph"  # the model's name in BFCL's score folder; no "_" (BFCL reads "_" as "/")
 
@@ -37,19 +36,10 @@ def score(out: Path, categories: tuple[str, ...], *, display_name: str, fc: bool
     with tempfile.TemporaryDirectory() as root:
         spec_path = Path(root) / "spec.json"
         spec_path.write_text(json.dumps(spec))
-        env = {**os.environ, "BFCL_PROJECT_ROOT": root}
-        done = subprocess.run(
-            [sys.executable, "-m", __name__, str(spec_path)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            cwd=root,
-        )
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise MagnetGraphError(f"{out}: BFCL's scoring failed: {tail}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        try:
+            return run_child(__name__, str(spec_path), timeout=timeout)
+        except ChildFailed as exc:
+            raise MagnetGraphError(f"{out}: BFCL's scoring failed: {exc}") from None
 
 
 def _load_vendor_handlers() -> None:
