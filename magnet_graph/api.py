@@ -348,7 +348,7 @@ def build_tiny_model(out: str | Path, data: str | Path | None = None, seed: int 
 def compare_evaluations(folders: Iterable[str | Path], plot: str | Path | None = None) -> str:
     """Several ``eval bfcl`` results folders side by side: a Markdown table (a column per folder,
     rows for the overall figures, sections and categories), and a bar plot where ``plot`` names a PNG."""
-    from .evaluation import compare
+    from .bfcl import compare
 
     runs = compare.read_runs(list(folders))
     if plot is not None:

@@ -12,7 +12,7 @@ core never names it. What it adds:
 - the contamination guard against BFCL's multi-turn test entries (``contamination``);
 - ``magnet-graph eval bfcl``: a model on BFCL's categories (``categories``) with BFCL's protocol
   (``single_turn``, ``multi_turn``), BFCL's own runners and checkers (``scoring``) and its overall
-  figure (``leaderboard``), run by ``evaluate``.
+  figure (``leaderboard``), run by ``evaluate``; ``eval compare`` puts results side by side (``compare``).
 """
 
 from __future__ import annotations

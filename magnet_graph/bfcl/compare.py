@@ -77,26 +77,9 @@ def table(runs: list[ScoredRun]) -> str:
 
 def plot(runs: list[ScoredRun], path: str | Path) -> Path:
     """Grouped horizontal bars: a group per figure, a bar per run (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..evaluation.plots import grouped_bars
 
     shown = [row for row in rows(runs) if any(r.figure(row) is not None for r in runs)]
-    height = 0.8 / len(runs)
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(shown) * max(1, len(runs) / 2) + 1.5), dpi=100)
-    for i, run in enumerate(runs):
-        values = [100 * (run.figure(row) or 0) for row in shown]
-        positions = [k + i * height for k in range(len(shown))]
-        ax.barh(positions, values, height=height, label=run.label)
-    ax.set_yticks([k + height * (len(runs) - 1) / 2 for k in range(len(shown))], [label(row) for row in shown])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("accuracy (%)")
-    ax.set_title("BFCL: " + " vs ".join(r.label for r in runs))
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    series = {run.label: [100 * (run.figure(row) or 0) for row in shown] for run in runs}
+    title = "BFCL: " + " vs ".join(r.label for r in runs)
+    return grouped_bars([label(row) for row in shown], series, title, "accuracy (%)", Path(path))
