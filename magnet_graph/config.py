@@ -212,6 +212,10 @@ class LinkConfig:
     min_edge_score: float | None = option(None, help="Edge threshold (default: EdgeConfig.min_score).")
     verify: bool = option(True, help="Execution evidence: run executable tools to learn outputs and verify edges.")
     keep_refuted: bool = option(False, help="Keep edges that execution refuted (their evidence says so).")
+    full: bool = option(
+        False,
+        help="Infer the whole graph's edges again, not only those touching functions added or changed since the last inference.",
+    )
     judge: str | None = option(None, metavar="openai:MODEL", help="LLM-judge evidence from this teacher.")
     judge_base_url: str | None = option(
         None, flag="--base-url", metavar="URL", help="OpenAI-compatible endpoint for --judge."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import subprocess
@@ -10,9 +11,11 @@ import sys
 import pytest
 
 from magnet_graph.catalogs import load_catalog
+from magnet_graph.config import LinkConfig
 from magnet_graph.edges import EdgeConfig, infer, infer_edges, score_candidates
 from magnet_graph.edges.execution import ExecutionVerifier
 from magnet_graph.edges.judge import LLMJudge
+from magnet_graph.edges.link import link
 from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges, score_where
 from magnet_graph.edges.sandbox import Sandbox
 from magnet_graph.edges.shapes import fields, learn_shapes
@@ -338,3 +341,46 @@ def test_a_pool_shuffled_gives_the_same_edges_with_large_buckets():
     shuffled = list(sigs)
     random.Random(6).shuffle(shuffled)
     assert infer_edges(shuffled) == infer_edges(sigs)
+
+
+def test_a_link_after_the_first_derives_only_the_edges_touching_what_changed(store):
+    """Issue 19: adding catalogs to a graph derives the edges touching them, not the whole graph
+    again, and agrees with a full inference: exactly on the edges touching the added functions, and
+    on 99% of all edges (the others are edges into untouched parameters scored with the text
+    statistics of the smaller graph, which a full inference re-scores)."""
+    store.load_functions(pool_catalog(300, seed=2))
+    assert link(store).changed is None  # the first inference is whole
+    added = load_catalog(str(FIXTURES / "mcp_servers" / "memory.tools.json")) + load_catalog(
+        str(FIXTURES / "messy_catalog.json")
+    )
+    store.load_functions(added)
+    report = link(store)
+    assert report.changed == len(added) and store.edges_stale() == ""
+    assert "added or changed" in report.summary()
+    incremental = by_key(store.edges())
+    assert link(store).notes == ("nothing to infer",) and by_key(store.edges()) == incremental
+    assert link(store, LinkConfig(full=True)).changed is None
+    full = by_key(store.edges())
+    names = {s.name for s in store.functions() if s.toolkit in {a.toolkit for a in added}}
+
+    def touching(edges):
+        return {k: (e.kind, e.score) for k, e in edges.items() if k[0] in names or k[2] in names}
+
+    assert touching(incremental) and touching(incremental) == touching(full)
+    assert len(incremental.keys() & full.keys()) / len(incremental.keys() | full.keys()) >= 0.99
+
+    # one function changed: its edges are derived again, the rest stay as they were
+    source = next(e for e in store.edges() if e.source_field and "." not in e.source_field and e.kind == "full")
+    sig = next(s for s in store.functions() if s.name == source.source)
+    output = {
+        **sig.output,
+        "properties": {k: v for k, v in sig.output["properties"].items() if k != source.source_field},
+    }
+    store.load_functions([dataclasses.replace(sig, output=output)])
+    before = by_key(store.edges())
+    assert link(store).changed == 1
+    after = by_key(store.edges())
+    assert not [k for k in after if k[0] == sig.name and k[1] == source.source_field]
+    kept = {k: e for k, e in before.items() if sig.name not in (k[0], k[2])}
+    assert len(kept.keys() & after.keys()) >= 0.99 * len(kept)
+    assert link(store, LinkConfig(min_edge_score=0.5)).changed is None  # other settings: the whole graph

@@ -227,10 +227,27 @@ def test_every_cypher_file_is_exercised(store):
     }.items():
         assert store.run(name, **params)
     assert "never inferred" in store.edges_stale()
-    store.mark_edges_inferred(store.functions(), 2)
-    assert store.edges_stale() == ""
+    assert store.changed_since_inference() is None
+    toolkit = sigs[0].toolkit
+    assert sorted(store.feed_pairs([toolkit])) == [
+        ("book_flight", "cancel_booking", "booking_id"),
+        ("search_flights", "book_flight", "flight_id"),
+    ]
+    assert store.generic_feeds(["search_flights"]) == []  # inside a toolkit: never counted as generic
+    kept = FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.9)
+    assert store.replace_edges_touching(["cancel_booking"], [("book_flight", "flight_id")], [toolkit], [kept]) == 1
+    assert [(e.source, e.target, e.score) for e in store.edges()] == [("search_flights", "book_flight", 0.9)]
+    store.mark_edges_inferred(store.functions(), 1, settings="s")
+    assert store.edges_stale() == "" and store.changed_since_inference("s") == []
+    assert store.changed_since_inference("other") is None
     store.load_functions(load_catalog(str(FIXTURES / "mcp_tools_list.json")))
     assert "changed since" in store.edges_stale()
+    added = {s.name for s in store.functions()} - {s.name for s in sigs}
+    assert added and store.changed_since_inference("s") == sorted(added)
+    sink = {"kind": "schema", "score": 0.2, "roles": "text -> text (any such value fits)"}
+    other = sorted(added)[0]
+    store.add_edges([FeedsEdge("search_flights", other, "summary", "content", "partial", 0.6, (sink,))])
+    assert store.generic_feeds(["search_flights"]) == [("search_flights", "summary", other, "content")]
     store.stats()
     store.edges()
     store.graphs()

@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..roles import convertible, generic_sink
 from ..signature import FunctionSignature
@@ -23,7 +23,17 @@ from .sandbox import is_executable
 from .schema_evidence import name_fit, type_fit
 from .text_similarity import TextSimilarity
 
-__all__ = ["EdgeConfig", "Candidate", "Inference", "infer", "infer_edges", "score_candidates"]
+__all__ = [
+    "EdgeConfig",
+    "Candidate",
+    "EdgeUpdate",
+    "Inference",
+    "StoredEdges",
+    "infer",
+    "infer_changes",
+    "infer_edges",
+    "score_candidates",
+]
 
 
 @dataclass(frozen=True)
@@ -106,15 +116,18 @@ def score_candidates(
     signatures: list[FunctionSignature],
     config: EdgeConfig = EdgeConfig(),
     shapes: dict[str, dict] | None = None,
+    touching: frozenset[str] | None = None,
 ) -> list[Candidate]:
     """Schema and text evidence for every candidate pair (no threshold applied). ``shapes``
-    overrides declared output schemas by function name (learned ones)."""
+    overrides declared output schemas by function name (learned ones); ``touching`` limits the
+    pairs to the parameters whose sources those functions may change (``candidate_pairs``).
+    Text statistics always come from every signature given."""
     ports_out = shared_roles({s.name: outputs(s, (shapes or {}).get(s.name)) for s in signatures})
     ports_in = {s.name: inputs(s) for s in signatures}
     documents = [(p.name, p.description) for s in signatures for p in ports_out[s.name] + ports_in[s.name]]
     text = TextSimilarity(documents)
     scored = []
-    for out, param, same in candidate_pairs(signatures, ports_out, ports_in):
+    for out, param, same in candidate_pairs(signatures, ports_out, ports_in, touching):
         t_score, kind = type_fit(out, param)
         n_score, why = name_fit(out, param)
         sim = text.similarity((out.name, out.description), (param.name, param.description))
@@ -155,9 +168,97 @@ def infer(
         judge(candidates, signatures)
     if verify is not None:
         verify(candidates, signatures)
+    edges, refuted = _select(candidates, config)
+    prerequisites, refuted_rules = _prerequisites(signatures, config, {(e.source, e.target) for e in edges}, verify)
+    edges.extend(prerequisites)
+    edges.sort(key=_edge_order)
+    return Inference(edges, len(candidates), refuted + refuted_rules, _with_outputs(signatures, shapes))
+
+
+@dataclass(frozen=True)
+class EdgeUpdate:
+    """The edges an incremental inference derived again, and what they replace: every edge from or
+    into ``functions``, every edge into ``params`` (``(function, parameter)`` of other functions,
+    whose sources were chosen again) and the prerequisite edges into ``toolkits``."""
+
+    edges: list[FeedsEdge]
+    functions: frozenset[str]
+    params: frozenset[tuple[str, str]]
+    toolkits: frozenset[str]
+    candidates: int
+    refuted: int
+    functions_with_outputs: int
+
+
+class StoredEdges(Protocol):
+    """What an incremental inference reads of the edges a graph already holds."""
+
+    def generic_feeds(self, sources: list[str]) -> list[tuple[str, str, str, str]]:
+        """(source, source_field, target, target_param) of the stored cross-toolkit edges from
+        ``sources`` that fit by role alone."""
+        ...
+
+    def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
+        """(source, target, target_param) of the stored edges inside ``toolkits``."""
+        ...
+
+
+def infer_changes(
+    signatures: list[FunctionSignature],
+    changed: frozenset[str],
+    stored: StoredEdges,
+    config: EdgeConfig = EdgeConfig(),
+    *,
+    judge: Callable[[list[Candidate], list[FunctionSignature]], None] | None = None,
+    verify: Any = None,
+    shapes: dict[str, dict] | None = None,
+) -> EdgeUpdate:
+    """The edges touching ``changed`` (functions added or changed since the last inference), against
+    every signature of the graph: a changed function's edges in both directions, the sources of
+    every other parameter one of its outputs may feed (chosen again from all of that parameter's
+    candidates), and the prerequisites of its toolkit. The cross-toolkit edges that fit by role
+    alone count against ``max_generic`` with the stored ones. Edges into parameters no changed
+    output reaches stay as they are, with the scores they had."""
+    candidates = score_candidates(signatures, config, shapes, touching=changed)
+    if judge is not None:
+        judge(candidates, signatures)
+    if verify is not None:
+        verify(candidates, signatures)
+    params = frozenset((c.param.function, c.param.path) for c in candidates if c.param.function not in changed)
+    generic_sources = sorted({c.out.function for c in candidates if c.out.function not in changed})
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    for source, field_path, target, param in stored.generic_feeds(generic_sources):
+        if target not in changed and (target, param) not in params:
+            taken[(source, field_path)] += 1  # a slot an edge that stays already holds
+    edges, refuted = _select(candidates, config, taken)
+    toolkits = frozenset(s.toolkit for s in signatures if s.name in changed)
+    members = [s for s in signatures if s.toolkit in toolkits]
+    linked = {(e.source, e.target) for e in edges}
+    for source, target, param in stored.feed_pairs(sorted(toolkits)):
+        if source not in changed and target not in changed and (target, param) not in params:
+            linked.add((source, target))
+    prerequisites, refuted_rules = _prerequisites(members, config, linked, verify)
+    edges.extend(prerequisites)
+    edges.sort(key=_edge_order)
+    return EdgeUpdate(
+        edges,
+        changed,
+        params,
+        toolkits,
+        len(candidates),
+        refuted + refuted_rules,
+        _with_outputs(signatures, shapes),
+    )
+
+
+def _select(
+    candidates: list[Candidate], config: EdgeConfig, taken: dict[tuple[str, str], int] | None = None
+) -> tuple[list[FeedsEdge], int]:
+    """The edges kept: above ``min_score``, not refuted (unless kept), the best few sources per
+    parameter. Returns them and the number execution refuted."""
     by_param: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     refuted = 0
-    for c in _few_generic(candidates, config):
+    for c in _few_generic(candidates, config, taken):
         if c.score < config.min_score:
             continue
         if c.refuted:
@@ -169,18 +270,25 @@ def infer(
     for group in by_param.values():
         group.sort(key=lambda c: (-c.score, c.out.function, _depth(c.out.path), c.out.path))
         edges.extend(_best_paths(group)[: config.max_sources_per_param])
-    prerequisites, refuted_rules = _prerequisites(signatures, config, {(e.source, e.target) for e in edges}, verify)
-    edges.extend(prerequisites)
-    with_outputs = sum(1 for s in signatures if (shapes or {}).get(s.name) or s.output)
-    edges.sort(key=lambda e: (e.source, e.target, e.source_field, e.target_param))
-    return Inference(edges, len(candidates), refuted + refuted_rules, with_outputs)
+    return edges, refuted
 
 
-def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candidate]:
+def _edge_order(e: FeedsEdge) -> tuple[str, str, str, str]:
+    return (e.source, e.target, e.source_field, e.target_param)
+
+
+def _with_outputs(signatures: list[FunctionSignature], shapes: dict[str, dict] | None) -> int:
+    return sum(1 for s in signatures if (shapes or {}).get(s.name) or s.output)
+
+
+def _few_generic(
+    candidates: list[Candidate], config: EdgeConfig, taken: dict[tuple[str, str], int] | None = None
+) -> list[Candidate]:
     """A plain operand (``a``, ``numbers``) or a text body fits any quantity or document of any
     toolkit. Such cross-toolkit pairs, fitting by role alone, are kept sparingly: the best-worded
     first (ties in a seeded, name-independent order), at most ``max_generic`` per parameter and
-    per source field, so a utility toolkit links to a few sources instead of to everything."""
+    per source field, so a utility toolkit links to a few sources instead of to everything.
+    ``taken``: slots of source fields already held by edges kept from before."""
     generic = [
         c
         for c in candidates
@@ -188,7 +296,7 @@ def _few_generic(candidates: list[Candidate], config: EdgeConfig) -> list[Candid
     ]
     drop = set()
     per_param: dict[tuple[str, str], int] = defaultdict(int)
-    per_source: dict[tuple[str, str], int] = defaultdict(int)
+    per_source: dict[tuple[str, str], int] = defaultdict(int, taken or {})
 
     def rank(c: Candidate) -> tuple:
         # what a tool is for (estimate_distance's distance) before a side field; into a converter,

@@ -29,9 +29,17 @@ MAX_POSTINGS = 4 * MAX_SHARING  # fields read per shared word of a large bucket
 
 
 def candidate_pairs(
-    signatures: list[FunctionSignature], ports_out: dict[str, list[Port]], ports_in: dict[str, list[Port]]
+    signatures: list[FunctionSignature],
+    ports_out: dict[str, list[Port]],
+    ports_in: dict[str, list[Port]],
+    touching: frozenset[str] | None = None,
 ) -> Iterator[tuple[Port, Port, bool]]:
-    """Yield (output, parameter, same_toolkit) whose types and roles fit, each pair once."""
+    """Yield (output, parameter, same_toolkit) whose types and roles fit, each pair once.
+
+    With ``touching`` (functions added or changed since the last inference), only the parameters
+    whose sources may have changed: every parameter of those functions, and each other parameter
+    that has one of their outputs among its candidates, with all of its candidates (its sources
+    are chosen again from the whole set)."""
     own: dict[tuple[str, str], list[Port]] = defaultdict(list)
     cross: dict[str, list[Port]] = defaultdict(list)
     for sig in signatures:
@@ -41,6 +49,11 @@ def candidate_pairs(
                 cross[out.role.kind].append(out)
     own_buckets = {key: _Bucket(outs) for key, outs in own.items()}
     cross_buckets = {kind: _Bucket(outs) for kind, outs in sorted(cross.items())}
+    changed_own = changed_cross = None
+    if touching is not None:
+        changed = [out for name in sorted(touching) for out in ports_out.get(name, ())]
+        changed_own = {(out.toolkit, out.role.kind) for out in changed}
+        changed_cross = any(crosses_toolkits(out.role) for out in changed)
     creates = {sig.name: created_entities(sig, ports_out[sig.name]) for sig in signatures}
     about = {sig.name: records_about(ports_out[sig.name]) for sig in signatures}
     plain = {sig.name: (_plain(ports_in[sig.name]), _plain(ports_out[sig.name])) for sig in signatures}
@@ -49,11 +62,17 @@ def candidate_pairs(
         if any(p.role.kind == "secret" for p in params):
             continue  # credentials and the names that go with them are the user's to state
         opener = is_opener(sig)
+        whole = touching is None or sig.name in touching
         for param in params:
             if names_new_thing(sig, param):
                 continue  # the name of what a tool creates is the user's to choose
-            key = _Key(param)
             kinds = sorted(source_kinds(param.role.kind))
+            if not whole and not (
+                any((sig.toolkit, k) in changed_own for k in kinds) or (changed_cross and crosses_toolkits(param.role))
+            ):
+                continue  # no changed output can reach it: its sources stay as they are
+            pairs = []
+            key = _Key(param)
             for out in _merged([own_buckets[(sig.toolkit, k)].near(key) for k in kinds if (sig.toolkit, k) in own]):
                 if (
                     out.function != sig.name
@@ -63,13 +82,14 @@ def candidate_pairs(
                     and not no_op(out, param, sig)
                     and not _inverse(plain[out.function], plain[sig.name])
                 ):
-                    yield out, param, True
-            if not crosses_toolkits(param.role):
-                continue
-            for bucket in cross_buckets.values():
-                for out in bucket.near(key):
-                    if out.toolkit != sig.toolkit and _fits(out, param, False) and _plain_across(out, param):
-                        yield out, param, False
+                    pairs.append((out, param, True))
+            if crosses_toolkits(param.role):
+                for bucket in cross_buckets.values():
+                    for out in bucket.near(key):
+                        if out.toolkit != sig.toolkit and _fits(out, param, False) and _plain_across(out, param):
+                            pairs.append((out, param, False))
+            if whole or any(out.function in touching for out, _, _ in pairs):
+                yield from pairs
 
 
 class _Key:

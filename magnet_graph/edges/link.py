@@ -1,4 +1,8 @@
-"""Link a graph partition: learn output shapes, infer its dependency edges, and store both."""
+"""Link a graph partition: learn output shapes, infer its dependency edges, and store both.
+
+After the first inference a link is incremental: only the edges touching functions added or
+changed since (``infer_changes``) are derived and replaced, unless most of the graph changed, the
+last inference was cut short, or ``LinkConfig.full`` asks for the whole graph again."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from ..config import LinkConfig
 from ..store import GraphStore
 from ..teachers import open_teacher
-from . import EdgeConfig, infer
+from . import EdgeConfig, infer, infer_changes
 from .execution import ExecutionVerifier
 from .judge import LLMJudge
 from .sandbox import Sandbox
@@ -25,6 +29,7 @@ class LinkReport:
     tool_calls: int = 0
     refuted: int = 0
     learned_fields: int = 0
+    changed: int | None = None  # functions an incremental link derived edges for; None: the whole graph
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -32,12 +37,15 @@ class LinkReport:
         work = f"{self.candidates} candidate pairs, {self.tool_calls} tool calls, {self.refuted} refuted"
         work += f" ({'kept' if 'refuted kept' in self.notes else 'dropped'})" if self.refuted else ""
         notes = "; ".join([work, *[n for n in self.notes if n != "refuted kept"]])
+        if self.changed is not None:
+            return f"graph {self.graph!r} holds {self.edges} edges: {self.changed} functions added or changed ({notes})"
         return f"inferred {self.edges} edges in graph {self.graph!r} ({notes})"
 
 
 def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
-    """Re-infer the graph's FEEDS edges, replacing the old ones in one transaction, and store the
-    output fields learned by running the tools as ``(:Field {evidence: "observed"})`` nodes."""
+    """Infer the graph's FEEDS edges (only those touching what changed since the last inference,
+    see the module) and store the output fields learned by running the tools as
+    ``(:Field {evidence: "observed"})`` nodes."""
     edge_config = dataclasses.replace(EdgeConfig(), keep_refuted=config.keep_refuted)
     if config.min_edge_score is not None:
         edge_config = dataclasses.replace(edge_config, min_score=config.min_edge_score)
@@ -45,17 +53,32 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
     if config.judge:
         judge = LLMJudge(open_teacher(config.judge, base_url=config.judge_base_url), edge_config)
     signatures = store.functions()
+    # other settings give other edges everywhere: a link with settings unlike the last one's is whole
+    settings = repr((edge_config, config.verify, config.judge, config.judge_base_url))
+    changed = None if config.full else store.changed_since_inference(settings)
+    if changed == []:
+        return LinkReport(store.graph, store.stats()["edges"], changed=0, notes=("nothing to infer",))
+    if changed is not None and len(changed) * 2 > len(signatures):
+        changed = None  # most of the graph: one pass over it is cheaper than edges replaced one by one
     sandbox = Sandbox() if config.verify else None
     shapes = learn_shapes(signatures, sandbox, describe=judge.output_shape if judge else None)
     verifier = ExecutionVerifier(edge_config, sandbox) if sandbox else None
     if judge:
         judge.shapes = shapes.schemas
-    result = infer(signatures, edge_config, judge=judge, verify=verifier, shapes=shapes.schemas)
-    store.replace_edges(result.edges)
+    if changed is None:
+        result = infer(signatures, edge_config, judge=judge, verify=verifier, shapes=shapes.schemas)
+        store.replace_edges(result.edges)
+        total = len(result.edges)
+    else:
+        result = infer_changes(
+            signatures, frozenset(changed), store, edge_config, judge=judge, verify=verifier, shapes=shapes.schemas
+        )
+        store.replace_edges_touching(result.functions, result.params, result.toolkits, result.edges)
+        total = store.stats()["edges"]
     learned = store.save_learned_fields(
         {name: [(path, schema) for path, schema in fields(schema)] for name, schema in shapes.schemas.items()}
     )
-    store.mark_edges_inferred(signatures, len(result.edges))  # last: a link cut short leaves the marker stale
+    store.mark_edges_inferred(signatures, total, settings)  # last: a link cut short leaves the marker stale
     notes = []
     if verifier:
         notes.append(f"{verifier.verified} feeds verified by execution")
@@ -74,11 +97,12 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
         )
     return LinkReport(
         store.graph,
-        len(result.edges),
+        total,
         result.candidates,
         sandbox.calls if sandbox else 0,
         result.refuted,
         learned,
+        None if changed is None else len(changed),
         tuple(notes),
         tuple(warnings),
     )

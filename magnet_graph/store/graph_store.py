@@ -7,6 +7,7 @@ never duplicates. Everything lives in a ``graph`` partition so several catalogs 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -214,6 +215,54 @@ class GraphStore:
             self.run("edge/create", rows=batch)
         return written + len(batch)
 
+    def replace_edges_touching(
+        self,
+        functions: Iterable[str],
+        params: Iterable[tuple[str, str]],
+        toolkits: Iterable[str],
+        edges: Iterable[FeedsEdge],
+        batch_size: int = 5000,
+    ) -> int:
+        """Replace the edges an incremental inference derived again: every edge from or into
+        ``functions``, the edges into ``params`` (``(function, parameter)``) and the prerequisite
+        edges into ``toolkits``, by ``edges``. The inference marker goes first, as in
+        ``replace_edges``, so a cut-short update leaves the edges stale."""
+        rows = [{"function": f, "param": p} for f, p in sorted(params)]
+        self.run_many(
+            [
+                ("graph/unmark_edges", {}),
+                ("edge/delete_touching", {"functions": sorted(functions)}),
+                ("edge/delete_into", {"rows": rows}),
+                ("edge/delete_prerequisites", {"toolkits": sorted(toolkits)}),
+            ]
+        )
+        return self.add_edges(edges, batch_size)
+
+    def changed_since_inference(self, settings: str = "") -> list[str] | None:
+        """Names of the functions added or changed since the edges were last inferred with
+        ``settings``; None when they never were, were with other settings, or the last inference
+        was cut short (only a full one will do)."""
+        marker = self.run("graph/edges_marker")
+        if not marker or (marker[0]["settings"] or "") != settings:
+            return None
+        return sorted(r["name"] for r in self.run("function/changed_since_inference"))
+
+    def generic_feeds(self, sources: list[str]) -> list[tuple[str, str, str, str]]:
+        """(source, source_field, target, target_param) of the stored cross-toolkit edges from
+        ``sources`` that fit by role alone (their schema evidence says so and its score is under 0.5)."""
+        found = []
+        for r in self.run("edge/from_sources", sources=sources):
+            schema = next((e for e in json.loads(r["evidence"] or "[]") if e.get("kind") == "schema"), None)
+            if schema and "(any such value fits)" in schema.get("roles", "") and schema.get("score", 1.0) < 0.5:
+                found.append((r["source"], r["source_field"], r["target"], r["target_param"]))
+        return found
+
+    def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
+        """(source, target, target_param) of the stored edges inside each of ``toolkits``."""
+        return [
+            (r["source"], r["target"], r["target_param"]) for r in self.run("edge/within_toolkits", toolkits=toolkits)
+        ]
+
     def save_learned_fields(self, learned: dict[str, list[tuple[str, dict[str, Any]]]]) -> int:
         """Replace the output fields earlier links learned: ``{function: [(path, schema), ...]}``,
         each schema carrying ``x-evidence`` and ``x-observations``. Returns the fields written."""
@@ -235,10 +284,24 @@ class GraphStore:
         results = self.run_many([("field/clear_learned", {}), ("field/learn", {"rows": rows})])
         return results[1][0]["fields"] if results[1] else 0
 
-    def mark_edges_inferred(self, signatures: list[FunctionSignature], edges: int) -> None:
-        """Record that the graph's edges were inferred from exactly ``signatures`` (``edges_stale``
-        compares it with what the graph holds)."""
-        self.run("graph/mark_edges", functions_hash=catalog_hash(signatures), functions=len(signatures), edges=edges)
+    def mark_edges_inferred(self, signatures: list[FunctionSignature], edges: int, settings: str = "") -> None:
+        """Record that the graph's edges were inferred from exactly ``signatures`` with ``settings``
+        (``edges_stale`` compares the functions with what the graph holds; ``changed_since_inference``
+        names the functions changed since)."""
+        self.run_many(
+            [
+                ("function/mark_inferred", {"rows": [{"name": s.name, "hash": s.content_hash()} for s in signatures]}),
+                (
+                    "graph/mark_edges",
+                    {
+                        "functions_hash": catalog_hash(signatures),
+                        "functions": len(signatures),
+                        "edges": edges,
+                        "settings": settings,
+                    },
+                ),
+            ]
+        )
 
     def edges_stale(self) -> str:
         """'' when the graph's edges were inferred from the functions it holds now; else why not
