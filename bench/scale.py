@@ -6,7 +6,11 @@ across toolkits. Each size runs in its own process on a fresh store with nothing
 embedded ArcadeDB unless --store names another), so its peak RSS is its own. Prints per size:
 seconds for writing the functions, inferring and storing edges, and walking 1,000 paths; the
 client's and the graph server's peak RSS; edges; then growth exponents between sizes
-(1.0 = linear, 2.0 = all pairs) and each figure against the issue's targets.
+(1.0 = linear, 2.0 = all pairs) and each figure against the issue's targets. Then catalogs nobody
+here wrote are added to each pool (``ADDED``: the official MCP memory and filesystem servers'
+tools, tau2-bench's telecom tools over their database, a messy OpenAI tools file): seconds for the
+incremental link against inferring the whole graph again, and, up to 5,000 functions, how many
+edges the two agree on.
 
     python bench/scale.py                          # 1,000, 5,000 and 50,000 functions
     python bench/scale.py --sizes 1000,5000 --toolkit-size 1000   # one file = one big toolkit
@@ -28,12 +32,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+ADDED = [
+    "tests/fixtures/mcp_servers/memory.tools.json",
+    "tests/fixtures/mcp_servers/filesystem.tools.json",
+    "python:tests.fixtures.tau2_telecom.tools:TelecomTools",
+    "tests/fixtures/messy_catalog.json",
+]
 TARGETS = {"edges_minutes_50k": 30.0, "rss_gb_50k": 8.0, "exponent": 1.3, "paths_seconds_50k": 60.0}
 
 
 def one(n: int, store_uri: str | None, toolkit_size: int | None) -> dict:
     """Figures for one size, in this process."""
     from magnet_graph import api
+    from magnet_graph.catalogs import load_catalogs
     from magnet_graph.config import LinkConfig, PathConfig
     from magnet_graph.store import embedded
     from tests.catalog_factory import pool_catalog
@@ -49,11 +60,22 @@ def one(n: int, store_uri: str | None, toolkit_size: int | None) -> dict:
                 store.load_functions(sigs)
                 load_s = time.perf_counter() - start
                 start = time.perf_counter()
-                report = api.infer_edges(store, LinkConfig(verify=False))
+                report = api.infer_edges(store)
                 edges_s = time.perf_counter() - start
                 start = time.perf_counter()
                 paths = api.sample_paths(store, PathConfig(n=1000, seed=0), save=False)
                 paths_s = time.perf_counter() - start
+                added = load_catalogs([str(ROOT / a) if a.endswith(".json") else a for a in ADDED])
+                store.load_functions(added)
+                start = time.perf_counter()
+                update = api.infer_edges(store)
+                added_s = time.perf_counter() - start
+                compare = n <= 5000  # listing 800k edges with their evidence would dominate the client's RSS
+                incremental = _edge_keys(store) if compare else set()
+                start = time.perf_counter()
+                api.infer_edges(store, LinkConfig(full=True))
+                full_s = time.perf_counter() - start
+                full = _edge_keys(store) if compare else set()
                 server_rss = _server_rss(Path(tmp) / "store") if store_uri is None else 0.0
                 store.clear()
         finally:
@@ -68,9 +90,17 @@ def one(n: int, store_uri: str | None, toolkit_size: int | None) -> dict:
         "paths": len(paths),
         "edges": report.edges,
         "candidates": report.candidates,
+        "added_functions": update.changed,
+        "added_s": added_s,
+        "full_s": full_s,
+        "agreement": len(incremental & full) / len(incremental | full) if compare else None,
         "client_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         "server_rss_gb": server_rss,
     }
+
+
+def _edge_keys(store) -> set[tuple[str, str, str, str]]:
+    return {(e.source, e.target, e.source_field, e.target_param) for e in store.edges()}
 
 
 def _server_rss(root: Path) -> float:
@@ -132,6 +162,12 @@ def main() -> None:
             f"{(big['load_s'] + big['edges_s']) / 60 / TARGETS['edges_minutes_50k']:.2f} of the 30 min limit; "
             f"peak RSS {rss:.2f} GB = {rss / TARGETS['rss_gb_50k']:.2f} of 8 GB; "
             f"paths -n 1000 {big['paths_s']:.0f}s = {big['paths_s'] / TARGETS['paths_seconds_50k']:.2f} of 60 s"
+        )
+    for r in rows:
+        agreement = f"{r['agreement']:.4f} of edges agree" if r["agreement"] is not None else "agreement not listed"
+        print(
+            f"adding {r['added_functions']} functions to {r['functions']:,}: incremental link {r['added_s']:.1f}s, "
+            f"whole graph again {r['full_s']:.1f}s (ratio {r['added_s'] / r['full_s']:.2f}); {agreement}"
         )
 
 
