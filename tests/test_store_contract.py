@@ -212,6 +212,7 @@ def test_every_cypher_file_is_exercised(store):
             FeedsEdge("book_flight", "cancel_booking", "booking_id", "booking_id", "full", 1.0),
         ]
     )
+    assert sorted(store.linked_pairs()) == [("book_flight", "cancel_booking"), ("search_flights", "book_flight")]
     shaped = apply_operations(
         store,
         random_walks(store, 5, seed=1),

@@ -8,7 +8,7 @@ from collections import defaultdict
 from ..config import PAPER_SFT_MIX, SINGLE_TURN_SHAPES
 from ..records import Missing
 from ..signature import FunctionSignature
-from ..store import FeedsEdge, GraphStore
+from ..store import GraphStore
 from .model import PathTurn, SignaturePath
 
 
@@ -27,7 +27,7 @@ def single_turn_paths(
     sigs = sorted(store.functions(), key=lambda s: s.name)
     if not sigs:
         return []
-    related = _related(sigs, store.edges())
+    related = _related(sigs, store.linked_pairs())
     shapes, chances = zip(*sorted(weights.items()))
     found: dict[str, SignaturePath] = {}
     for _ in range(n * 20):
@@ -55,16 +55,17 @@ def single_turn_paths(
     return list(found.values())
 
 
-def _related(sigs: list[FunctionSignature], edges: list[FeedsEdge]) -> dict[str, list[str]]:
-    """Each function's related ones in its toolkit: linked by an edge either way, or taking a
-    parameter of the same name (two tools about the same order, file or account)."""
+def _related(sigs: list[FunctionSignature], pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each function's related ones in its toolkit: linked by an edge either way (``pairs``, the
+    store's ``linked_pairs``), or taking a parameter of the same name (two tools about the same
+    order, file or account)."""
     toolkit = {s.name: s.toolkit for s in sigs}
     params = {s.name: set(s.parameters.get("properties", {})) for s in sigs}
     linked: dict[str, set[str]] = defaultdict(set)
-    for e in edges:
-        if e.source in toolkit and e.target in toolkit and toolkit[e.source] == toolkit[e.target]:
-            linked[e.source].add(e.target)
-            linked[e.target].add(e.source)
+    for source, target in pairs:
+        if source in toolkit and target in toolkit and toolkit[source] == toolkit[target]:
+            linked[source].add(target)
+            linked[target].add(source)
     by_toolkit: dict[str, list[str]] = defaultdict(list)
     for s in sigs:
         by_toolkit[s.toolkit].append(s.name)
