@@ -19,6 +19,7 @@ from magnet_graph.edges.link import link
 from magnet_graph.edges.quality import load_labels, score_by_evidence, score_edges, score_where
 from magnet_graph.edges.sandbox import Sandbox
 from magnet_graph.edges.shapes import fields, learn_shapes
+from magnet_graph.store import open_store
 from magnet_graph.teachers import open_teacher
 
 from .catalog_factory import entity_catalog, pool_catalog
@@ -384,3 +385,19 @@ def test_a_link_after_the_first_derives_only_the_edges_touching_what_changed(sto
     kept = {k: e for k, e in before.items() if sig.name not in (k[0], k[2])}
     assert len(kept.keys() & after.keys()) >= 0.99 * len(kept)
     assert link(store, LinkConfig(min_edge_score=0.5)).changed is None  # other settings: the whole graph
+
+
+def test_an_incremental_link_keeps_a_toolkits_prerequisites(arcadedb_uri, graph_name):
+    """A changed function re-derives its toolkit's prerequisites (login before every other Shop
+    call): the same prerequisite edges as a full inference, none lost to the stored ones."""
+    with open_store(arcadedb_uri, graph_name) as store:
+        store.load_functions(pool_catalog(120, seed=5) + load_catalog(SHOP))
+        link(store)
+        sig = next(s for s in store.functions() if s.name == "search_products")
+        store.load_functions([dataclasses.replace(sig, description=sig.description + " Newest first.")])
+        assert link(store).changed == 1
+        incremental = {k: e.score for k, e in by_key(store.edges()).items() if e.kind == "prerequisite"}
+        link(store, LinkConfig(full=True))
+        full = {k: e.score for k, e in by_key(store.edges()).items() if e.kind == "prerequisite"}
+        store.clear()
+    assert full and any(k[0] == "login" for k in full) and incremental == full

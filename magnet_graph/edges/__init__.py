@@ -199,7 +199,7 @@ class StoredEdges(Protocol):
         ...
 
     def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
-        """(source, target, target_param) of the stored edges inside ``toolkits``."""
+        """(source, target, target_param) of the stored feed edges (not prerequisites) inside ``toolkits``."""
         ...
 
 

@@ -258,7 +258,7 @@ class GraphStore:
         return found
 
     def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
-        """(source, target, target_param) of the stored edges inside each of ``toolkits``."""
+        """(source, target, target_param) of the stored feed edges (not prerequisites) inside each of ``toolkits``."""
         return [
             (r["source"], r["target"], r["target_param"]) for r in self.run("edge/within_toolkits", toolkits=toolkits)
         ]
