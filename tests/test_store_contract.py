@@ -234,7 +234,7 @@ def test_every_cypher_file_is_exercised(store):
         ("book_flight", "cancel_booking", "booking_id"),
         ("search_flights", "book_flight", "flight_id"),
     ]
-    assert store.generic_feeds(["search_flights"]) == []  # inside a toolkit: never counted as generic
+    assert store.cross_toolkit_feeds(["search_flights"]) == []  # inside a toolkit
     kept = FeedsEdge("search_flights", "book_flight", "flight_ids", "flight_id", "partial", 0.9)
     assert store.replace_edges_touching(["cancel_booking"], [("book_flight", "flight_id")], [toolkit], [kept]) == 1
     assert [(e.source, e.target, e.score) for e in store.edges()] == [("search_flights", "book_flight", 0.9)]
@@ -248,7 +248,10 @@ def test_every_cypher_file_is_exercised(store):
     sink = {"kind": "schema", "score": 0.2, "roles": "text -> text (any such value fits)"}
     other = sorted(added)[0]
     store.add_edges([FeedsEdge("search_flights", other, "summary", "content", "partial", 0.6, (sink,))])
-    assert store.generic_feeds(["search_flights"]) == [("search_flights", "summary", other, "content")]
+    feeds = [
+        (e.source, e.source_field, e.target, e.target_param) for e in store.cross_toolkit_feeds(["search_flights"])
+    ]
+    assert feeds == [("search_flights", "summary", other, "content")]
     store.stats()
     store.edges()
     store.graphs()

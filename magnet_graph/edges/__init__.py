@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 
+SINK_MARK = " (any such value fits)"  # in a schema evidence's roles: the roles alone fit
+GENERIC_BELOW = 0.5  # a role-alone fit whose names score under this is capped by max_generic
+
+
 @dataclass(frozen=True)
 class EdgeConfig:
     """Knobs of edge inference; defaults chosen on the four labelled catalogs of bench/edge_quality.py."""
@@ -79,7 +83,7 @@ class Candidate:
                 "kind": "schema",
                 "score": round(self.schema_score, 4),
                 "types": f"{_type(self.out)} -> {_type(self.param)}",
-                "roles": f"{self.out.role} -> {self.param.role}" + (" (any such value fits)" if self.sink else ""),
+                "roles": f"{self.out.role} -> {self.param.role}" + (SINK_MARK if self.sink else ""),
                 "detail": self.detail or "types and roles fit, names do not",
             },
             {"kind": "text", "score": round(self.text_score, 4), "model": "tfidf-word-char4"},
@@ -193,9 +197,8 @@ class EdgeUpdate:
 class StoredEdges(Protocol):
     """What an incremental inference reads of the edges a graph already holds."""
 
-    def generic_feeds(self, sources: list[str]) -> list[tuple[str, str, str, str]]:
-        """(source, source_field, target, target_param) of the stored cross-toolkit edges from
-        ``sources`` that fit by role alone."""
+    def cross_toolkit_feeds(self, sources: list[str]) -> list[FeedsEdge]:
+        """The stored edges from ``sources`` into functions of other toolkits."""
         ...
 
     def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
@@ -227,9 +230,9 @@ def infer_changes(
     params = frozenset((c.param.function, c.param.path) for c in candidates if c.param.function not in changed)
     generic_sources = sorted({c.out.function for c in candidates if c.out.function not in changed})
     taken: dict[tuple[str, str], int] = defaultdict(int)
-    for source, field_path, target, param in stored.generic_feeds(generic_sources):
-        if target not in changed and (target, param) not in params:
-            taken[(source, field_path)] += 1  # a slot an edge that stays already holds
+    for e in stored.cross_toolkit_feeds(generic_sources):
+        if _generic_edge(e) and e.target not in changed and (e.target, e.target_param) not in params:
+            taken[(e.source, e.source_field)] += 1  # a slot an edge that stays already holds
     edges, refuted = _select(candidates, config, taken)
     toolkits = frozenset(s.toolkit for s in signatures if s.name in changed)
     members = [s for s in signatures if s.toolkit in toolkits]
@@ -292,7 +295,7 @@ def _few_generic(
     generic = [
         c
         for c in candidates
-        if not c.same_toolkit and generic_sink(c.out.role, c.param.role) and round(c.schema_score, 4) < 0.5
+        if not c.same_toolkit and generic_sink(c.out.role, c.param.role) and round(c.schema_score, 4) < GENERIC_BELOW
     ]
     drop = set()
     per_param: dict[tuple[str, str], int] = defaultdict(int)
@@ -312,6 +315,13 @@ def _few_generic(
         per_param[p] += 1
         per_source[o] += 1
     return [c for c in candidates if id(c) not in drop]
+
+
+def _generic_edge(edge: FeedsEdge) -> bool:
+    """Whether a stored cross-toolkit edge is one ``_few_generic`` caps: its schema evidence says
+    the roles alone fit and the names scored under ``GENERIC_BELOW``."""
+    schema = next((ev for ev in edge.evidence if ev.get("kind") == "schema"), {})
+    return SINK_MARK in schema.get("roles", "") and schema.get("score", 1.0) < GENERIC_BELOW
 
 
 def _stable(key: tuple) -> str:

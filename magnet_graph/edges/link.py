@@ -52,12 +52,12 @@ def link(store: GraphStore, config: LinkConfig = LinkConfig()) -> LinkReport:
     judge = None
     if config.judge:
         judge = LLMJudge(open_teacher(config.judge, base_url=config.judge_base_url), edge_config)
-    signatures = store.functions()
     # other settings give other edges everywhere: a link with settings unlike the last one's is whole
     settings = repr((edge_config, config.verify, config.judge, config.judge_base_url))
     changed = None if config.full else store.changed_since_inference(settings)
-    if changed == []:
+    if changed == []:  # before reading the signatures: 50k of them take seconds
         return LinkReport(store.graph, store.stats()["edges"], changed=0, notes=("nothing to infer",))
+    signatures = store.functions()
     if changed is not None and len(changed) * 2 > len(signatures):
         changed = None  # most of the graph: one pass over it is cheaper than edges replaced one by one
     sandbox = Sandbox() if config.verify else None

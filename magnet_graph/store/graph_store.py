@@ -7,7 +7,6 @@ never duplicates. Everything lives in a ``graph`` partition so several catalogs 
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -247,15 +246,9 @@ class GraphStore:
             return None
         return sorted(r["name"] for r in self.run("function/changed_since_inference"))
 
-    def generic_feeds(self, sources: list[str]) -> list[tuple[str, str, str, str]]:
-        """(source, source_field, target, target_param) of the stored cross-toolkit edges from
-        ``sources`` that fit by role alone (their schema evidence says so and its score is under 0.5)."""
-        found = []
-        for r in self.run("edge/from_sources", sources=sources):
-            schema = next((e for e in json.loads(r["evidence"] or "[]") if e.get("kind") == "schema"), None)
-            if schema and "(any such value fits)" in schema.get("roles", "") and schema.get("score", 1.0) < 0.5:
-                found.append((r["source"], r["source_field"], r["target"], r["target_param"]))
-        return found
+    def cross_toolkit_feeds(self, sources: list[str]) -> list[FeedsEdge]:
+        """The stored edges from ``sources`` into functions of other toolkits."""
+        return [FeedsEdge.from_row(r) for r in self.run("edge/from_sources", sources=sources)]
 
     def feed_pairs(self, toolkits: list[str]) -> list[tuple[str, str, str]]:
         """(source, target, target_param) of the stored feed edges (not prerequisites) inside each of ``toolkits``."""
