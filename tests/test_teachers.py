@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -169,6 +170,57 @@ def test_connection_errors_are_retried_then_reported(tmp_path):
     with pytest.raises(MagnetGraphError, match=r"failed after 3 attempts: connection failed"):
         t.chat(HELLO, prompt_version="p1")
     assert (t.calls, t.retries, t.failures) == (0, 2, 1)
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_opened_anew_without_a_retry(tmp_path):
+    """An endpoint closes an idle keep-alive connection without saying so; the next request on it
+    must go out again on a new connection, not count as a failed attempt."""
+    body = json.dumps(chat_completion("fine")).encode()
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def answer_once_then_hang_up():
+        for _ in range(2):
+            conn, _ = listener.accept()
+            accepted.append(conn)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            head, _, rest = request.partition(b"\r\n\r\n")
+            length = int(
+                next(
+                    v for k, v in (h.split(b": ", 1) for h in head.split(b"\r\n")[1:]) if k.lower() == b"content-length"
+                )
+            )
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            conn.close()  # no "Connection: close": the client believes it may reuse the connection
+
+    server = threading.Thread(target=answer_once_then_hang_up, daemon=True)
+    server.start()
+    t = OpenAICompatibleTeacher("stub-model", f"http://127.0.0.1:{listener.getsockname()[1]}/v1", None, backoff=5)
+    started = time.monotonic()
+    assert [t.chat([{"role": "user", "content": f"q{i}"}], prompt_version="p1") for i in range(2)] == ["fine", "fine"]
+    assert (t.calls, t.retries, len(accepted)) == (2, 0, 2) and time.monotonic() - started < 2  # no 5 s backoff
+    listener.close()
+
+
+def test_the_proxy_the_environment_names_carries_the_request(serve, tmp_path, monkeypatch):
+    proxy = serve(lambda request: OK)
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.base_url.rsplit("/", 1)[0])
+    t = OpenAICompatibleTeacher("stub-model", "http://teacher.invalid:9/v1", tmp_path, max_retries=0)
+    assert t.chat(HELLO, prompt_version="p1") == "fine"  # teacher.invalid resolves nowhere: only the proxy answers
+    assert proxy.headers[0]["host"] == "teacher.invalid:9"
+    monkeypatch.setenv("NO_PROXY", "teacher.invalid")
+    with pytest.raises(MagnetGraphError, match="connection failed"):
+        OpenAICompatibleTeacher("stub-model", "http://teacher.invalid:9/v1", None, max_retries=0).chat(
+            HELLO, prompt_version="p1"
+        )
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Any OpenAI-compatible chat endpoint, with our own bounded retries (the openai client's are off).
+"""Any OpenAI-compatible chat endpoint (``POST /chat/completions``), with bounded retries.
 
 Retried, with exponential backoff and jitter: 408, 429, 5xx, timeouts and connection errors;
 ``Retry-After`` (seconds) is honoured on 429 and 503. Every other status fails at once. A call
@@ -14,11 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import openai
-
 from ..errors import MagnetGraphError
 from .base import DEFAULT_CACHE, BaseTeacher, Completion
+from .transport import JsonEndpoint, TransportFailed, TransportTimeout
 
 RETRY_STATUSES = frozenset({408, 429})  # request timeout and rate limit; 5xx are retried too
 
@@ -44,11 +42,19 @@ class OpenAICompatibleTeacher(BaseTeacher):
         self.backoff, self.max_backoff = backoff, max_backoff
         self._connect()
 
-    _per_process = ("_lock", "_client")  # a copy sent to a Ray task reads the key from its own environment
+    _per_process = ("_lock", "_endpoint")  # a copy sent to a Ray task reads the key from its own environment
 
     def _connect(self) -> None:
         api_key = os.environ.get("MAGNET_GRAPH_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=self.timeout, max_retries=0)
+        headers = {"Authorization": f"Bearer {api_key}", "User-Agent": "magnet-graph"}
+        for header, variable in (("OpenAI-Organization", "OPENAI_ORG_ID"), ("OpenAI-Project", "OPENAI_PROJECT_ID")):
+            if os.environ.get(variable):
+                headers[header] = os.environ[variable]
+        url = self.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+        try:
+            self._endpoint = JsonEndpoint(url, headers)
+        except ValueError as exc:
+            raise MagnetGraphError(f"teacher {self.name}: --base-url {url}: {exc}") from None
 
     @property
     def name(self) -> str:
@@ -69,28 +75,21 @@ class OpenAICompatibleTeacher(BaseTeacher):
             timeout = max(0.001, min(self.timeout, self.budget - (time.monotonic() - start)))
             retry_after = None
             try:
-                # the body as it is: the typed create() walks every message and tool schema on
-                # each call (3.8 ms of interpreter time with 40 tools, held from every other thread)
-                raw = self._client.post(
-                    "/chat/completions",
-                    body={"model": self.model, "messages": messages, **params},
-                    cast_to=httpx.Response,
-                    options={"timeout": timeout},
+                reply = self._endpoint.post(
+                    "/chat/completions", {"model": self.model, "messages": messages, **params}, timeout
                 )
-                return self._read(raw.text)
-            except openai.APITimeoutError:
+            except TransportTimeout:
                 reason = f"timed out after {timeout:.1f}s"
-            except openai.APIConnectionError as exc:
-                reason = f"connection failed: {exc.__cause__ or exc}"
-            except openai.APIStatusError as exc:
-                status = exc.status_code
-                reason = f"HTTP {status}: {_snippet(exc.response.text)}"
-                if status not in RETRY_STATUSES and status < 500:
-                    raise MagnetGraphError(f"{self._where} rejected the request ({reason})") from None
-                if status in (429, 503):
-                    retry_after = _retry_after(exc.response.headers.get("retry-after"))
-            except openai.APIError as exc:
-                raise MagnetGraphError(f"{self._where} failed: {exc}") from None
+            except TransportFailed as exc:
+                reason = f"connection failed: {exc}"
+            else:
+                if 200 <= reply.status < 300:
+                    return self._read(reply.text)
+                reason = f"HTTP {reply.status}: {_snippet(reply.text)}"
+                if reply.status not in RETRY_STATUSES and reply.status < 500:
+                    raise MagnetGraphError(f"{self._where} rejected the request ({reason})")
+                if reply.status in (429, 503):
+                    retry_after = _retry_after(reply.headers.get("retry-after"))
             if attempt > self.max_retries:
                 raise MagnetGraphError(f"{self._where} failed after {attempt} attempts: {reason}")
             delay = self._delay(attempt, retry_after)
