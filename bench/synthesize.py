@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,12 @@ def serve_teacher(latency: float, ready) -> None:
     threading.Event().wait()
 
 
+def _pipeline_cpu() -> float:
+    """CPU seconds of this process and of its tool workers that ended (the teacher's process lives on)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
@@ -59,8 +66,8 @@ def main() -> None:
     parser.add_argument(
         "--walks-per-worker",
         type=int,
-        default=2,
-        help="walks per worker at each concurrency (ramp and drain weigh less with more)",
+        default=8,
+        help="walks per teacher slot at each concurrency (ramp and drain weigh less with more)",
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
@@ -75,9 +82,13 @@ def main() -> None:
     try:
         with mg.open_store(f"embedded://{root}", "bench") as store:
             mg.load(store, mg.load_catalogs(["bfcl"]))
-            print(f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB")
             print(
-                f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} {'ratio':>6} {'planning s':>9}"
+                f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB, "
+                f"{os.cpu_count()} cores"
+            )
+            print(
+                f"{'concurrency':>11} {'paths':>6} {'kept':>5} {'calls/path':>10} {'paths/s':>8} {'ideal':>8} "
+                f"{'ratio':>6} {'planning s':>9} {'cpu ms/path':>11} {'cores at ideal':>14}"
             )
             for c in args.concurrency:
                 # at least ~3 paths per worker, or the longest path, not the teacher, sets the pace
@@ -90,20 +101,23 @@ def main() -> None:
                 teacher = OpenAICompatibleTeacher("bench", base_url, cache_dir=None)
                 marks = {}
 
-                def progress(stage, done, total, marks=marks):
-                    marks.setdefault(stage, time.perf_counter())  # the export stage starts when every path is done
+                def progress(stage, done, total, marks=marks):  # the export stage starts when every path is done
+                    marks.setdefault(stage, (time.perf_counter(), _pipeline_cpu()))
 
                 start = time.perf_counter()
                 run = mg.synthesize(store, work / f"run-{c}", config, teacher=teacher, progress=progress)
                 # the trajectory stage only: path planning (timed apart, a store cost that does not
                 # depend on concurrency), exports and the BFCL checker excluded
-                planning, seconds = marks["trajectories"] - start, marks["export"] - marks["trajectories"]
+                (begun, cpu_begun), (ended, cpu_ended) = marks["trajectories"], marks["export"]
+                planning, seconds = begun - start, ended - begun
                 paths = run.manifest["counts"]["paths"]
                 per_path = teacher.calls / paths
                 rate, ideal = paths / seconds, c / (args.latency * per_path)
                 kept = run.manifest["counts"]["records"]
+                cpu = (cpu_ended - cpu_begun) / paths
                 print(
-                    f"{c:>11} {paths:>6} {kept:>5} {per_path:>10.1f} {rate:>8.2f} {ideal:>8.2f} {rate / ideal:>6.2f} {planning:>9.1f}"
+                    f"{c:>11} {paths:>6} {kept:>5} {per_path:>10.1f} {rate:>8.2f} {ideal:>8.2f} {rate / ideal:>6.2f} "
+                    f"{planning:>9.1f} {cpu * 1000:>11.0f} {cpu * ideal:>14.2f}"
                 )
     finally:
         teacher_process.kill()

@@ -150,13 +150,14 @@ class PathConfig:
 
 @dataclass(frozen=True)
 class SynthesisConfig(PathConfig):
-    """A synthesize run: what it walks (``PathConfig``), translated ``concurrency`` paths at a time.
-    ``concurrency`` is how fast, not what: a resumed run may use another."""
+    """A synthesize run: what it walks (``PathConfig``), with at most ``concurrency`` teacher requests
+    in flight. ``concurrency`` is how fast, not what: a resumed run may use another."""
 
     concurrency: int = option(
         4,
         minimum=1,
-        help="Paths translated at once (each in its own environment); with --ray, paths submitted at once.",
+        help="Teacher requests in flight at once (an endpoint's limit); three times as many paths run, each in its "
+        "own environment, so one path's tool calls overlap another's wait. With --ray, paths submitted at once.",
     )
     ray: str | None = option(
         None,

@@ -6,7 +6,10 @@ import threading
 import time
 
 from magnet_graph.paths.model import PathTurn, SignaturePath
-from magnet_graph.synthesis.scheduling import LongestFirst, ThreadPaths, teacher_calls
+from magnet_graph.synthesis.scheduling import LongestFirst, TeacherSlots, ThreadPaths, teacher_calls
+from magnet_graph.teachers import OpenAICompatibleTeacher
+
+from .openai_stub_server import ScriptedChatServer, chat_completion
 
 
 def _path(seed: int, calls: int) -> SignaturePath:
@@ -40,3 +43,20 @@ def test_threads_hand_back_in_path_order_whatever_finishes_first():
     assert list(pool.map(work, paths)) == list(range(8))
     pool.shutdown()
     assert started[:2] == [1, 3]  # the long paths go first
+
+
+def test_teacher_slots_keep_at_most_that_many_requests_in_flight_from_more_threads(tmp_path):
+    server = ScriptedChatServer(lambda request: (time.sleep(0.05), (200, chat_completion("fine")))[1])
+    try:
+        teacher = OpenAICompatibleTeacher("stub-model", server.base_url, None)
+        slots = TeacherSlots(teacher, 3)
+        ask = [[{"role": "user", "content": f"q{i}"}] for i in range(12)]
+        threads = [threading.Thread(target=slots.chat, args=(m,), kwargs={"prompt_version": "p1"}) for m in ask]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert server.max_in_flight == 3  # never more, and the slots were all used
+        assert slots.calls == 12 == teacher.calls and slots.name == "openai:stub-model"  # the rest is the teacher's
+    finally:
+        server.close()

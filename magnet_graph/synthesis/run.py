@@ -47,7 +47,7 @@ from . import prompts
 from .distill import DistillFailed, positive
 from .negatives import NegativeMaker
 from .planner import PlanOptions, prerequisite_map
-from .scheduling import ThreadPaths
+from .scheduling import PATHS_PER_SLOT, TeacherSlots, ThreadPaths
 from .translate import Translator
 from .writer import ERROR_TRIES, write_outputs
 
@@ -135,6 +135,11 @@ def synthesize(
     usage = _UsageLedger(out, teacher, student)
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
+    if config.ray is None:  # at most --concurrency requests in flight to each, from more paths at work
+        teacher, student = (
+            TeacherSlots(teacher, config.concurrency),
+            student and TeacherSlots(student, config.concurrency),
+        )
     worker = _PathWorker(
         signatures, teacher, student, config.seed, options, (config.output_cap, config.state_cap), config.max_tools
     )
@@ -150,7 +155,7 @@ def synthesize(
 
         pool = RayPaths(config.ray or None, config.concurrency)
     else:
-        pool = ThreadPaths(config.concurrency)
+        pool = ThreadPaths(PATHS_PER_SLOT * config.concurrency)
     try:
         for outcome in pool.map(worker, todo):
             if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation

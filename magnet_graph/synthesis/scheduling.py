@@ -10,11 +10,13 @@ past the first unfinished one are started, which bounds what a crash loses (redo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..paths import SignaturePath
+from ..teachers import Teacher
 
 T = TypeVar("T")
 
@@ -60,18 +62,41 @@ class LongestFirst(Generic[T]):
         return self._head == len(self.paths)
 
 
-class ThreadPaths:
-    """Paths on ``concurrency`` threads of this process, longest first, handed back in path order."""
+PATHS_PER_SLOT = 3  # paths at work per teacher request allowed in flight
 
-    def __init__(self, concurrency: int):
-        self.concurrency = max(1, concurrency)
-        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="synth")
+
+class TeacherSlots:
+    """``teacher`` sending at most ``slots`` requests at once; a ``chat`` that finds none free waits.
+
+    A path spends part of its time away from the teacher: trial calls in its environment, planning,
+    distillation. With one path per slot that time leaves the slot idle (at concurrency 32 on 2 cores,
+    half of it). With ``PATHS_PER_SLOT`` paths per slot one path's tool work overlaps another's wait,
+    so the teacher, not the pipeline, sets the pace, and the endpoint never sees more than ``slots``
+    requests (its rate limit). Everything but ``chat`` is the teacher's own."""
+
+    def __init__(self, teacher: Teacher, slots: int):
+        self.teacher, self._slots = teacher, threading.BoundedSemaphore(max(1, slots))
+
+    def chat(self, messages: list[dict[str, Any]], **options: Any) -> str:
+        with self._slots:
+            return self.teacher.chat(messages, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.teacher, name)
+
+
+class ThreadPaths:
+    """Paths on ``threads`` threads of this process, longest first, handed back in path order."""
+
+    def __init__(self, threads: int):
+        self.threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="synth")
 
     def map(self, worker: Callable[[SignaturePath], T], paths: Iterable[SignaturePath]) -> Iterator[T]:
-        order: LongestFirst[T] = LongestFirst(list(paths), 4 * self.concurrency)
+        order: LongestFirst[T] = LongestFirst(list(paths), 2 * self.threads)
         running: dict[Future, int] = {}
         while not order.finished:
-            while len(running) < self.concurrency and (index := order.next()) is not None:
+            while len(running) < self.threads and (index := order.next()) is not None:
                 running[self._pool.submit(worker, order.paths[index])] = index
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
