@@ -16,7 +16,7 @@ class ScriptedChatServer:
     """``reply(request_json) -> (status, body_dict_or_text[, headers])``; every request is kept in ``requests``.
 
     Also logged: each request's HTTP ``headers`` (lower-cased names) and arrival time (``arrivals``, monotonic), and
-    ``max_in_flight``, the most requests it was answering at once. ``reply`` runs on the request's
+    ``max_in_flight``, the most requests it was answering at once (until each answer was ready). ``reply`` runs on the request's
     own thread, so it may sleep (to be slow, or to outlast a client's timeout).
     """
 
@@ -42,6 +42,10 @@ class ScriptedChatServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     status, payload, *extra = reply(body)
+                finally:  # before the answer goes out: a client that has it may send its next request at once
+                    with lock:
+                        server.in_flight -= 1
+                try:
                     data = payload if isinstance(payload, str) else json.dumps(payload)
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -52,9 +56,6 @@ class ScriptedChatServer:
                     self.wfile.write(data.encode())
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timed out) before the reply
-                finally:
-                    with lock:
-                        server.in_flight -= 1
 
             def log_message(self, *args):
                 pass
