@@ -10,9 +10,10 @@ past the first unfinished one are started, which bounds what a crash loses (redo
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from ..paths import SignaturePath
@@ -94,13 +95,16 @@ class ThreadPaths:
 
     def map(self, worker: Callable[[SignaturePath], T], paths: Iterable[SignaturePath]) -> Iterator[T]:
         order: LongestFirst[T] = LongestFirst(list(paths), 2 * self.threads)
-        running: dict[Future, int] = {}
+        ended: queue.SimpleQueue[tuple[int, Future]] = queue.SimpleQueue()  # not wait(): it walks every future
+        running = 0
         while not order.finished:
-            while len(running) < self.threads and (index := order.next()) is not None:
-                running[self._pool.submit(worker, order.paths[index])] = index
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield from order.finish(running.pop(future), future.result())
+            while running < self.threads and (index := order.next()) is not None:
+                future = self._pool.submit(worker, order.paths[index])
+                future.add_done_callback(lambda done, index=index: ended.put((index, done)))
+                running += 1
+            index, future = ended.get()
+            running -= 1
+            yield from order.finish(index, future.result())
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
