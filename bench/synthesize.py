@@ -2,13 +2,17 @@
 
 A local OpenAI-compatible server answers every request after ``--latency`` seconds (with the offline
 templates' text, so the pipeline does its real work). It runs in a process of its own, as a hosted
-teacher would: its request handling does not compete with the pipeline for the interpreter. For concurrency c the ideal is
-c / (latency x teacher calls per path): what the run would reach if nothing but the teacher took
-time and every worker always had a request in flight. Printed per concurrency, measured in one run
-(n grows to 2 x concurrency walks so every worker has paths to do): paths attempted (kept = trajectories written), paths/s over the translation and
-distillation stage (exports and the BFCL checker excluded), the ideal and their ratio.
+teacher would: its request handling does not compete with the pipeline for the interpreter.
+For concurrency c (at most c teacher requests in flight, ``PATHS_PER_SLOT`` x c paths at work) the
+ideal is c / (latency x teacher calls per path): what the run would reach if nothing but the teacher
+took time and c requests were always in flight. Printed per concurrency, measured in one run (n grows
+with c so every path thread has paths to do): paths attempted (kept = trajectories written), paths/s
+over the translation and distillation stage (exports and the checker excluded), the ideal and their
+ratio; the CPU the pipeline spent a path (this process and its tool workers, the teacher's process
+apart), and the cores that CPU would take at the ideal rate: above the machine's, the ideal is out
+of reach.
 
-    python bench/synthesize.py [--latency 0.2] [--n 8] [--concurrency 1 8 32]
+    python bench/synthesize.py [--latency 0.2] [--n 8] [--concurrency 1 8 32] [--catalog SPEC ...]
 """
 
 from __future__ import annotations
@@ -70,6 +74,12 @@ def main() -> None:
         help="walks per teacher slot at each concurrency (ramp and drain weigh less with more)",
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument(
+        "--catalog",
+        nargs="+",
+        default=["bfcl"],
+        help="catalogs to load, as load takes them (python:tests.fixtures.tau2_telecom.tools:TelecomTools: tau2's telecom tools)",
+    )
     args = parser.parse_args()
 
     spawn = multiprocessing.get_context("spawn")
@@ -81,9 +91,9 @@ def main() -> None:
     root = work / "store"
     try:
         with mg.open_store(f"embedded://{root}", "bench") as store:
-            mg.load(store, mg.load_catalogs(["bfcl"]))
+            mg.load(store, mg.load_catalogs(args.catalog))
             print(
-                f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, BFCL graph on embedded ArcadeDB, "
+                f"teacher latency {args.latency * 1000:.0f} ms, n={args.n}, {' + '.join(args.catalog)} on embedded ArcadeDB, "
                 f"{os.cpu_count()} cores"
             )
             print(

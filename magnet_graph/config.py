@@ -156,8 +156,9 @@ class SynthesisConfig(PathConfig):
     concurrency: int = option(
         4,
         minimum=1,
-        help="Teacher requests in flight at once (an endpoint's limit); three times as many paths run, each in its "
-        "own environment, so one path's tool calls overlap another's wait. With --ray, paths submitted at once.",
+        help="Teacher requests in flight at once (an endpoint's limit). Three times as many paths run, each in its "
+        "own environment, so one path's tool calls overlap another's wait (as many as this with the offline teacher, "
+        "which makes nothing wait). With --ray, paths submitted at once.",
     )
     ray: str | None = option(
         None,

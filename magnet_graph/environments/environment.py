@@ -21,11 +21,13 @@ from .toolkit import ClassToolkit, SimulatedToolkit
 from .worker import Worker, WorkerLost, WorkerTimeout
 
 RESET_TIMEOUT = 60.0  # a fresh worker (fork, imports, a big state loaded) on a busy machine
+STATE_TIMEOUT = 60.0  # reading, copying or hashing the whole state: a 3.4 MB one took over 5 s with 12 paths on 2 cores
 
 
 class Environment:
     """A set of tools and their state, run in a worker process. ``timeout`` bounds one tool call
-    (a hung tool); a reset, which may start the worker and load a big state, gets RESET_TIMEOUT."""
+    (a hung tool); a reset, which may start the worker and load a big state, gets RESET_TIMEOUT, and
+    the requests that read or copy the whole state (snapshot, checkpoint, hash, grounding) STATE_TIMEOUT."""
 
     def __init__(
         self,
@@ -94,7 +96,7 @@ class Environment:
         if self._stopped:
             raise MagnetGraphError(f"environment stopped ({self._stopped}); reset required")
         try:
-            ok, value = self._request(op, None)
+            ok, value = self._request(op, None, max(self.timeout, STATE_TIMEOUT))
         except (WorkerTimeout, WorkerLost) as exc:
             raise MagnetGraphError(f"environment {what} failed: {exc}") from None
         if not ok:
@@ -113,7 +115,7 @@ class Environment:
         if self._stopped:
             return [], []
         try:
-            ok, value = self._request("grounding", list(params))
+            ok, value = self._request("grounding", list(params), max(self.timeout, STATE_TIMEOUT))
         except (WorkerTimeout, WorkerLost) as exc:  # the worker was killed: its state is gone, as after a call
             self._stopped = f"grounding: {exc}"
             return [], []

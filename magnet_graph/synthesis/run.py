@@ -135,7 +135,8 @@ def synthesize(
     usage = _UsageLedger(out, teacher, student)
     writer = JsonlAppender()
     options = PlanOptions(prerequisite_map(store.edges(), signatures), config.fan_out)
-    if config.ray is None:  # at most --concurrency requests in flight to each, from more paths at work
+    overlap = config.ray is None and getattr(teacher, "remote", True)  # a teacher that makes paths wait
+    if overlap:  # at most --concurrency requests in flight to each, from more paths at work
         teacher, student = (
             TeacherSlots(teacher, config.concurrency),
             student and TeacherSlots(student, config.concurrency),
@@ -155,7 +156,7 @@ def synthesize(
 
         pool = RayPaths(config.ray or None, config.concurrency)
     else:
-        pool = ThreadPaths(PATHS_PER_SLOT * config.concurrency)
+        pool = ThreadPaths(PATHS_PER_SLOT * config.concurrency if overlap else config.concurrency)
     try:
         for outcome in pool.map(worker, todo):
             if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation

@@ -96,6 +96,7 @@ class BaseTeacher:
     """Cache, accounting and ``chat_many`` around a subclass's ``_complete``."""
 
     name: str = "teacher"
+    remote: bool = True  # answers after a wait that other paths' work can fill (synthesis runs more paths than slots)
 
     def __init__(self, cache_dir: Path | None = DEFAULT_CACHE):
         self.calls = self.cached = self.retries = self.failures = 0

@@ -21,6 +21,7 @@ class OfflineTeacher(BaseTeacher):
     """Answers known prompt versions from their templates; no network, no cache, same text every time."""
 
     name = "offline-template"
+    remote = False  # answers at once, on this process's CPU: nothing to overlap
 
     def __init__(self, templates: Mapping[str, Template]):
         super().__init__(cache_dir=None)
