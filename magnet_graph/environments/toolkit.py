@@ -22,6 +22,8 @@ from .backends import backend_for
 class ClassToolkit:
     """Tools backed by class instances; state per class key (the backend's ``state_key``)."""
 
+    state_attributes = ("instances",)  # what a worker's checkpoint saves
+
     def __init__(self, signatures: list[FunctionSignature], backends: dict[str, ClassBackend] | None = None):
         self.signatures = {s.name: s for s in signatures}
         kinds = {s.execution.get("kind") for s in signatures}
@@ -53,6 +55,8 @@ class ClassToolkit:
 
 class SimulatedToolkit:
     """Outputs made up to each tool's output schema; the same call always gives the same output."""
+
+    state_attributes = ("log",)
 
     def __init__(self, signatures: list[FunctionSignature], seed: int = 0):
         self.signatures = {s.name: s for s in signatures}
