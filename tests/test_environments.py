@@ -14,8 +14,7 @@ import pytest
 os.environ.setdefault("BFCL_PROJECT_ROOT", os.path.join(os.path.dirname(__file__), ".bfcl-root"))
 
 from magnet_graph.catalogs import load_catalog  # noqa: E402
-from magnet_graph.environments import WorkerPool, environment, initial_state, open_environment  # noqa: E402
-from magnet_graph.errors import MagnetGraphError  # noqa: E402
+from magnet_graph.environments import environment, initial_state, open_environment  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 from magnet_graph.signature import FunctionSignature  # noqa: E402
 
@@ -193,39 +192,6 @@ def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, 
         importing.join()
 
 
-def test_a_pooled_worker_forked_while_another_environment_imported_its_tools_takes_them(tmp_path, monkeypatch):
-    """A worker forked for some tools while another thread's environment was importing other tools'
-    module, then handed those tools from the pool: had the fork caught the import half-way, the
-    child's own import would wait forever (most runs failed so, once workers were pooled)."""
-    (tmp_path / "slow_pool_tools.py").write_text(
-        "import time\ntime.sleep(1.5)\n\n\nclass Slow:\n    def ping(self) -> dict:\n        return {'pong': True}\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(environment, "STATE_TIMEOUT", 8.0)
-    sig = FunctionSignature(
-        name="ping", original_name="ping", description="Ping.", parameters={"type": "object", "properties": {}},
-        required=(), output=None, output_description="", toolkit="slow", category="test", source="test",
-        execution={"kind": "python", "target": "slow_pool_tools:Slow", "method": "ping"},
-    )  # fmt: skip
-    pool = WorkerPool(2)
-    hazards = open_environment(load_catalog(HAZARDS), pool=pool)
-    importing = threading.Thread(target=open_environment, args=([sig],))  # imports the slow module
-    importing.start()
-    while "slow_pool_tools" not in sys.modules:  # the other thread is inside the module's body now
-        time.sleep(0.01)
-    hazards.reset()  # its worker is forked now
-    hazards.close()
-    importing.join()
-    slow = open_environment([sig], timeout=1.0, pool=pool)
-    try:
-        assert len(pool) == 0
-        slow.reset()
-        assert slow.call("ping", {}) == (True, {"pong": True})
-    finally:
-        slow.close()
-        pool.close()
-
-
 def test_a_worker_holds_no_pipe_of_its_parent(hazards):
     """A pipe the parent had open when the worker forked (here: one made just before, as a
     subprocess's exec-status pipe is while another thread starts it) reaches EOF once the parent
@@ -241,53 +207,3 @@ def test_a_worker_holds_no_pipe_of_its_parent(hazards):
         assert ex.execute("echo(text='alive')").output["text"] == "alive"
     finally:
         os.close(read_end)
-
-
-def test_a_pooled_worker_serves_the_next_environment_as_fresh_as_a_forked_one():
-    """Paths hand their tool worker on instead of forking one each (a fork and exit of a big process
-    cost more CPU than a typical path's tool calls); the next environment, of other tools or the
-    same, finds nothing of the last: no toolkit state, no open checkpoint."""
-    pool = WorkerPool(1)
-    first = open_environment(load_catalog(HAZARDS), pool=pool)
-    first.reset()
-    ex = Executor(first)
-    pid = ex.execute("process()").output["pid"]
-    assert ex.execute("echo(text='a')").output["calls"] == 1
-    first.checkpoint()  # left open
-    first.close()
-    assert len(pool) == 1
-
-    bank = open_environment(load_catalog("python:tests.fixtures.sample_tools:Bank"), pool=pool)
-    assert len(pool) == 0  # other tools, the same worker
-    bank.reset()
-    assert Executor(bank).execute("get_balance(account='alice')").ok
-    bank.close()
-
-    again = open_environment(load_catalog(HAZARDS), pool=pool)
-    again.reset()
-    ex = Executor(again)
-    assert ex.execute("process()").output["pid"] == pid
-    assert ex.execute("echo(text='b')").output["calls"] == 1  # a fresh instance
-    with pytest.raises(MagnetGraphError, match="rollback"):
-        again.rollback()  # the first environment's checkpoint went with it
-    again.close()
-    assert pool.take(lambda: None, (100_000, 64 << 20), 5.0) is None  # a factory that cannot be sent
-    assert len(pool) == 1  # ... leaves the worker idle
-
-    taken, forked = (
-        open_environment(load_catalog(HAZARDS), pool=pool),
-        open_environment(load_catalog(HAZARDS), pool=pool),
-    )
-    pids = []
-    for env in (taken, forked):
-        env.reset()
-        pids.append(Executor(env).execute("process()").output["pid"])
-    assert pids[0] == pid != pids[1]  # the pool had one worker: the second environment forked its own
-    taken.close()
-    forked.close()  # over the limit of 1: the longest idle is stopped
-    assert len(pool) == 1
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
-    pool.close()
-    with pytest.raises(ProcessLookupError):
-        os.kill(pids[1], 0)

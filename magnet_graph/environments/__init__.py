@@ -8,6 +8,6 @@ process: see ``environment`` and ``worker``); ``initial_state`` draws a trajecto
 from .backends import tool_literals
 from .environment import Environment, initial_state, open_environment
 from .episode import Episode
-from .worker import WorkerPool, stop_workers
+from .worker import stop_workers
 
-__all__ = ["Environment", "Episode", "WorkerPool", "initial_state", "open_environment", "stop_workers", "tool_literals"]
+__all__ = ["Environment", "Episode", "initial_state", "open_environment", "stop_workers", "tool_literals"]

@@ -18,7 +18,7 @@ from ..integrations import toolkit_backend
 from ..signature import FunctionSignature
 from .backends import backend_for
 from .toolkit import ClassToolkit, SimulatedToolkit
-from .worker import FORK_LOCK, Worker, WorkerLost, WorkerPool, WorkerTimeout
+from .worker import Worker, WorkerLost, WorkerTimeout
 
 # A request on the whole state: a reset (a fresh worker forked, imports, a big state loaded), or
 # reading, copying or hashing it (a 3.4 MB state took over 5 s with 12 paths on 2 cores).
@@ -28,8 +28,7 @@ STATE_TIMEOUT = 60.0
 class Environment:
     """A set of tools and their state, run in a worker process. ``timeout`` bounds one tool call
     (a hung tool); requests on the whole state (reset, which may start the worker and load a big
-    state; snapshot, checkpoint, hash, grounding) get at least STATE_TIMEOUT. With a ``pool``, the
-    worker comes from it when one for the same tools is idle, and goes back to it on ``close``."""
+    state; snapshot, checkpoint, hash, grounding) get at least STATE_TIMEOUT."""
 
     def __init__(
         self,
@@ -40,13 +39,10 @@ class Environment:
         timeout: float = 5.0,
         output_cap: int = 100_000,
         state_cap: int = 64 << 20,
-        pool: WorkerPool | None = None,
     ):
         self.kind, self.timeout = kind, timeout
         self._signatures = {s.name: s for s in signatures}
-        self._pool, self._caps = pool, (output_cap, state_cap)
-        pooled = pool.take(factory, self._caps, self._state_timeout) if pool is not None else None
-        self._worker = pooled or Worker(factory, output_cap, state_cap)
+        self._worker = Worker(factory, output_cap, state_cap)
         self._stopped = ""  # why the toolkit state is gone (a hang or crash killed the worker)
 
     def tools(self) -> list[FunctionSignature]:
@@ -126,15 +122,13 @@ class Environment:
             return [], []
         if not ok:
             return [], []
-        return [(frozenset(tokens), v) for tokens, v in value["values"]], value["combos"]
+        names = [frozenset(tokens) for tokens in value["names"]]
+        return [(names[i], v) for i, v in value["values"]], value["combos"]
 
     def close(self) -> None:
-        """Stop the worker, or give it back to the pool; a toolkit with processes or files of its
-        own is asked to clean up first either way."""
-        if self._stopped or not self._worker.alive:
+        """Stop the worker; a toolkit with processes or files of its own is asked to clean up first."""
+        if self._stopped:
             self._worker.kill()
-        elif self._pool is not None:
-            self._pool.give(self._caps, self._worker, self.timeout)
         else:
             self._worker.close(self.timeout)
 
@@ -154,12 +148,11 @@ def open_environment(
     output_cap: int = 100_000,
     state_cap: int = 64 << 20,
     log_path: str | None = None,
-    pool: WorkerPool | None = None,
 ) -> Environment:
     """Class-backed if every tool's kind has a class backend, a toolkit backend's own toolkit if
     they are all of its kind, else simulated. The environment's ``kind`` is that execution kind
     (kinds joined by '+' for a mix), or ``simulated``. ``log_path``: where live tools' diagnostics
-    (an MCP server's stderr) go; ``pool``: where its worker may come from and goes back to."""
+    (an MCP server's stderr) go."""
     kinds = sorted({s.execution.get("kind") or "" for s in signatures})
     toolkits = {kind: toolkit_backend(kind) for kind in kinds if kind}
     if any(toolkits.values()):
@@ -168,15 +161,7 @@ def open_environment(
         backend = toolkits[kinds[0]]
         factory = functools.partial(backend.toolkit, signatures, log_path=log_path)
         timeout = max(timeout, backend.request_timeout)  # it keeps its own per-call limits
-        return Environment(
-            signatures,
-            kinds[0],
-            factory,
-            timeout=timeout,
-            output_cap=output_cap,
-            state_cap=state_cap,
-            pool=pool,
-        )
+        return Environment(signatures, kinds[0], factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
     backends = {kind: backend_for(kind) for kind in kinds}
     if kinds and all(backends.values()):
         kind = "+".join(kinds)
@@ -184,21 +169,19 @@ def open_environment(
         factory = functools.partial(ClassToolkit, signatures, backends)
     else:
         kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
-    return Environment(
-        signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap, pool=pool
-    )
+    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
 
 
 def _import_classes(signatures: list[FunctionSignature], backends: dict) -> None:
-    """Import the tools' classes here, before a worker is forked or handed them, holding FORK_LOCK
-    (see there): no worker is forked while one is half-imported (seen as 'environment reset failed:
-    no answer within 60s', in 2 of 13 runs of 146 paths on a loaded 2-core machine, and in most
-    runs once workers were pooled). A module another thread imports without the lock is waited
-    for here. A class that cannot be imported is left for the worker to report on reset."""
-    with FORK_LOCK:
-        for sig in signatures:
-            with contextlib.suppress(Exception):
-                backends[sig.execution.get("kind")].tool_class(sig.execution)
+    """Import the tools' classes here, in the thread that will fork their worker, before it forks.
+    A module another thread is importing at the moment of a fork is copied half-initialised, with
+    its import lock held by a thread the child does not have: the worker's own import of it then
+    waits forever (seen as 'environment reset failed: no answer within 60s' in 2 of 13 runs of
+    146 paths on a loaded 2-core machine). Importing it here waits for that thread to finish.
+    A class that cannot be imported is left for the worker to report on reset."""
+    for sig in signatures:
+        with contextlib.suppress(Exception):
+            backends[sig.execution.get("kind")].tool_class(sig.execution)
 
 
 def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:

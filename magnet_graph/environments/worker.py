@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -31,18 +32,12 @@ from ..records import strict
 _CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported catalog modules
 
 
-# Held while a worker is forked, and while tool code is imported in this process (see
-# ``environment._import_classes``). A module another thread is importing at the moment of a fork is
-# copied half-initialised, its import lock held by a thread the child does not have: the child's own
-# import of it then waits forever. A pooled worker may be handed tools long after its fork, so no
-# fork may catch a tool module half-way.
-FORK_LOCK = threading.Lock()
-
 PARENT_POLL = 0.2  # seconds between a worker's checks that the process that started it is alive
 
 
 def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, parent: int) -> None:
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
+    gc.freeze()  # what the fork copied is never scanned here: the scan would copy its pages
     _let_go_of_parent_files(conn)
     held: dict[str, Any] = {}  # the toolkit, once made, for the watchdog
     threading.Thread(target=_die_with_parent, args=(parent, held), daemon=True).start()
@@ -61,14 +56,8 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, pa
                 value = toolkit.reset(state, **options)
             elif op == "call":
                 value = toolkit.invoke(*args)
-            elif op == "close":  # the toolkit's own processes and files; the worker may be pooled now
+            elif op == "close":  # the toolkit's own processes and files
                 getattr(toolkit, "close", lambda: None)()
-                toolkit = held["toolkit"] = None
-                saved.clear()
-                value = None
-            elif op == "remake":  # a pooled worker taken for other tools: as freshly started with them
-                factory = args
-                toolkit = held["toolkit"] = factory()
                 value = None
             elif op == "snapshot":
                 value = toolkit.snapshot()
@@ -77,8 +66,11 @@ def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, pa
                 value = hashlib.sha256(text.encode()).hexdigest()
             elif op == "grounding":  # what the planner draws values from, bounded, not the whole state
                 snapshot = toolkit.snapshot()
+                names: dict[frozenset[str], int] = {}  # each name once: thousands of values share a few
+                values = [[names.setdefault(tokens, len(names)), v] for tokens, v in qualified_values(snapshot)]
                 value = {
-                    "values": [[sorted(tokens), v] for tokens, v in qualified_values(snapshot)],
+                    "names": [sorted(tokens) for tokens in names],
+                    "values": values,
                     "combos": record_combos(snapshot, list(args)),
                 }
             elif op == "checkpoint":  # the tools' state and where their random draws stand
@@ -258,8 +250,10 @@ class Worker:
         return self._proc is not None and self._proc.is_alive()
 
     def request(self, op: str, args: Any, timeout: float) -> tuple[bool, Any]:
-        """(ok, value). Raises WorkerTimeout or WorkerLost after killing the worker."""
-        if not self.alive:
+        """(ok, value). Raises WorkerTimeout or WorkerLost after killing the worker; starts one
+        that is not running (a worker that died unseen is found out by its pipe, not a waitpid
+        on every request)."""
+        if self._proc is None:
             self._start()
         self._nonce += 1
         try:
@@ -282,17 +276,8 @@ class Worker:
         self._conn, child = _CONTEXT.Pipe()
         args = (child, self._factory, self._output_cap, self._state_cap, os.getpid())
         self._proc = _CONTEXT.Process(target=_serve, args=args, daemon=True)
-        with FORK_LOCK:
-            self._proc.start()
+        self._proc.start()
         child.close()
-
-    def remake(self, factory: Callable[[], Any], timeout: float) -> bool:
-        """Whether the worker now runs ``factory()``'s toolkit instead of its own (and will, if restarted).
-        Raises pickle's errors, having sent nothing, for a factory that cannot be sent."""
-        ok, _ = self.request("remake", factory, timeout)
-        if ok:
-            self._factory = factory
-        return ok
 
     def close(self, timeout: float) -> None:
         """Ask the toolkit to clean up (its processes and files), then stop the worker."""
@@ -317,70 +302,3 @@ class Worker:
 
     def __del__(self):
         self.kill()
-
-
-class WorkerPool:
-    """Idle workers handed from one environment to the next, so a path does not fork one of its own.
-
-    Forking a worker from a big process and ending it costs ~40 ms of CPU (page tables copied, then
-    torn down), more than all the tool calls of a typical path. A worker given back has its toolkit
-    closed (its servers and files cleaned up, as on ``close``); one taken is sent the new toolkit's
-    factory and makes it, with no checkpoint open: to the environment it is as fresh as a forked
-    one, and is reset before use as every environment is. Only process-wide state outside the
-    toolkit (a tool module's globals) carries over, as it does between resets within a path. At
-    most ``limit`` workers are kept idle; the longest idle is stopped to make room."""
-
-    def __init__(self, limit: int):
-        self.limit = max(0, limit)
-        self._idle: list[tuple[Any, Worker]] = []  # (caps, worker), longest idle first
-        self._lock = threading.Lock()
-
-    def take(self, factory: Callable[[], Any], caps: tuple[int, int], timeout: float) -> Worker | None:
-        """An idle worker with these (output, state) caps running ``factory()``'s toolkit, or None
-        (none idle, or a factory that cannot be sent: a lambda in a user's backend)."""
-        while True:
-            with self._lock:
-                found = next((i for i, (k, w) in enumerate(self._idle) if k == caps and w.alive), None)
-                if found is None:
-                    return None
-                worker = self._idle.pop(found)[1]
-            try:
-                ok = worker.remake(factory, timeout)
-            except (pickle.PicklingError, AttributeError, TypeError):  # not picklable: nothing was sent
-                self._keep(caps, worker, timeout)
-                return None
-            except (WorkerTimeout, WorkerLost):
-                continue
-            if ok:
-                return worker
-            worker.close(timeout)  # the factory failed there: a fresh fork will report it
-
-    def give(self, caps: tuple[int, int], worker: Worker, timeout: float) -> None:
-        """Close ``worker``'s toolkit and keep the worker; one that does not answer is killed."""
-        try:
-            ok, _ = worker.request("close", None, timeout)
-        except (WorkerTimeout, WorkerLost):
-            ok = False
-        if ok:
-            self._keep(caps, worker, timeout)
-        else:
-            worker.kill()
-
-    def _keep(self, caps: tuple[int, int], worker: Worker, timeout: float) -> None:
-        with self._lock:
-            self._idle.append((caps, worker))
-            evicted = [w for _, w in self._idle[: len(self._idle) - self.limit]]
-            del self._idle[: len(self._idle) - self.limit]
-        for old in evicted:
-            old.kill()  # its toolkit was closed when it was given back
-
-    def __len__(self) -> int:
-        """Idle workers."""
-        return len(self._idle)
-
-    def close(self) -> None:
-        """Stop every idle worker (their toolkits were closed when they were given back)."""
-        with self._lock:
-            idle, self._idle = [w for _, w in self._idle], []
-        for worker in idle:
-            worker.kill()

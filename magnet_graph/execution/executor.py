@@ -41,8 +41,9 @@ class Executor:
 
     def __init__(self, environment, *, validate: bool = True):
         self.env, self.validate = environment, validate
-        self._validators = {s.name: jsonschema.Draft202012Validator(s.parameters) for s in environment.tools()}
-        self._order = {s.name: list(s.parameters.get("properties", {})) for s in environment.tools()}
+        self._schemas = {s.name: s.parameters for s in environment.tools()}
+        self._validators: dict[str, jsonschema.Draft202012Validator] = {}  # made on a tool's first call
+        self._order = {name: list(schema.get("properties", {})) for name, schema in self._schemas.items()}
 
     def execute(self, call: str | dict | ToolCall) -> Observation:
         """Never raises: anything that goes wrong is an observation with ``ok=False``."""
@@ -59,7 +60,7 @@ class Executor:
             parsed = self._parse(call)
         except CallRejected as exc:
             return Observation(_name_of(call), {}, False, None, str(exc), time.perf_counter() - start)
-        problem = _not_finite(parsed) or (self.check(parsed) if self.validate else "")
+        problem = _not_finite(parsed) or (self._invalid(parsed) if self.validate else "")
         if problem:
             return Observation(parsed.name, parsed.arguments, False, None, problem, time.perf_counter() - start)
         ok, value = self.env.call(parsed.name, parsed.arguments)
@@ -80,9 +81,14 @@ class Executor:
             parsed = self._parse(call)
         except CallRejected as exc:
             return str(exc)
-        if problem := _not_finite(parsed):
-            return problem
-        errors = sorted(self._validators[parsed.name].iter_errors(parsed.arguments), key=lambda e: list(e.path))
+        return _not_finite(parsed) or self._invalid(parsed)
+
+    def _invalid(self, call: ToolCall) -> str:
+        """The first schema error of a parsed call's arguments, or ''."""
+        validator = self._validators.get(call.name)
+        if validator is None:
+            validator = self._validators[call.name] = jsonschema.Draft202012Validator(self._schemas[call.name])
+        errors = sorted(validator.iter_errors(call.arguments), key=lambda e: list(e.path))
         if not errors:
             return ""
         where = ".".join(str(p) for p in errors[0].path) or "arguments"
@@ -90,10 +96,10 @@ class Executor:
 
     def _parse(self, call: str | dict | ToolCall) -> ToolCall:
         if isinstance(call, ToolCall):
-            return structured_call({"name": call.name, "arguments": call.arguments}, self._validators)
+            return structured_call({"name": call.name, "arguments": call.arguments}, self._schemas)
         if isinstance(call, str):
             return parse_call(call, self._order)
-        return structured_call(call, self._validators)
+        return structured_call(call, self._schemas)
 
 
 def _not_finite(call: ToolCall) -> str:

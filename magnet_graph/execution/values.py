@@ -20,14 +20,19 @@ _NOUNS = ["notes", "report", "draft", "summary", "budget", "archive", "plan", "r
 
 def fits(value: Any, json_type: str) -> bool:
     """Whether ``value`` has JSON type ``json_type`` (booleans are not numbers)."""
-    return {
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "array": isinstance(value, (list, tuple)),
-        "object": isinstance(value, dict),
-    }.get(json_type, False)
+    if json_type == "string":  # an if-chain: the planner asks this of every state value per parameter
+        return isinstance(value, str)
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if json_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if json_type == "boolean":
+        return isinstance(value, bool)
+    if json_type == "array":
+        return isinstance(value, (list, tuple))
+    if json_type == "object":
+        return isinstance(value, dict)
+    return False
 
 
 def state_values(state: Any, limit: int = 5000, max_depth: int = 5) -> list[tuple[str, Any]]:
@@ -234,7 +239,7 @@ def ranked_tiers(param: str, json_type: str, pairs: Iterable[tuple[frozenset[str
     wanted, every = wanted_tokens(param), set(name_tokens(param))
     tiers: dict[int, list[Any]] = {}
     for tokens, v in pairs:
-        if fits(v, json_type) and wanted & tokens:
+        if wanted & tokens and fits(v, json_type):
             tiers.setdefault(len(every & tokens), []).append(v)
     seen: set[str] = set()
     ranked = []

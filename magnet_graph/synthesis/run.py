@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SynthesisConfig
-from ..environments import Episode, WorkerPool, initial_state, open_environment, stop_workers
+from ..environments import Episode, initial_state, open_environment, stop_workers
 from ..errors import MagnetGraphError, redact
 from ..integrations import RunCheck
 from ..paths import PATHS_FILE, SINGLE_TURN_SHAPES, SignaturePath, plan_paths, read_paths, write_paths
@@ -157,7 +157,6 @@ def synthesize(
         pool = RayPaths(config.ray or None, config.concurrency)
     else:
         pool = ThreadPaths(PATHS_PER_SLOT * config.concurrency if overlap else config.concurrency)
-        worker.pool = WorkerPool(2 * pool.threads)  # a path may hold two environments (STATE_TRIES)
     try:
         for outcome in pool.map(worker, todo):
             if isinstance(outcome, Record):  # two paths cut to the same first turn give one conversation
@@ -184,8 +183,6 @@ def synthesize(
         stop_workers()
         raise
     pool.shutdown(wait=not stopped, cancel_futures=True)
-    if worker.pool is not None:
-        worker.pool.close()
     timing = {"seconds_this_session": round(time.time() - started, 2), "resumed": resume}
     if config.ray is not None:
         timing["ray"] = pool.describe()
@@ -360,12 +357,11 @@ class _PathWorker:
         self.output_cap, self.state_cap = caps  # a tool answer's characters, the state's
         self.stats: Counter = Counter()
         self.log_path: str | None = None  # where live tools' diagnostics go (an MCP server's stderr)
-        self.pool: WorkerPool | None = None  # tool workers that paths hand on instead of forking their own
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        """A copy for a Ray task: the settings, with its own empty stats, no lock and no pool."""
-        return {**{k: v for k, v in self.__dict__.items() if k != "_lock"}, "stats": Counter(), "pool": None}
+        """A copy for a Ray task: the settings, with its own empty stats and no lock."""
+        return {**{k: v for k, v in self.__dict__.items() if k != "_lock"}, "stats": Counter()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -444,12 +440,7 @@ class _PathWorker:
                 break  # the toolkits start from one fixed state: another try changes nothing
             tried.append(state)
             environment = open_environment(
-                sigs,
-                seed=seed,
-                output_cap=self.output_cap,
-                state_cap=self.state_cap,
-                log_path=self.log_path,
-                pool=self.pool,
+                sigs, seed=seed, output_cap=self.output_cap, state_cap=self.state_cap, log_path=self.log_path
             )
             episode = Episode(sigs, state, seed=seed, environment=environment)
             try:
