@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import magnet_graph as mg  # noqa: E402
+from magnet_graph.environments import forkserver  # noqa: E402
 from magnet_graph.store import embedded  # noqa: E402
 from magnet_graph.synthesis import offline_templates, prompts  # noqa: E402
 from magnet_graph.teachers import OpenAICompatibleTeacher  # noqa: E402
@@ -58,9 +59,12 @@ def serve_teacher(latency: float, ready) -> None:
 
 
 def _pipeline_cpu() -> float:
-    """CPU seconds of this process and of its tool workers that ended (the teacher's process lives on)."""
+    """CPU seconds of this process and of its tool workers that ended, those the fork server made
+    included (the teacher's process lives on)."""
     times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
+    server = forkserver.running()
+    served = server.cpu_seconds() if server is not None else 0.0
+    return times.user + times.system + times.children_user + times.children_system + served
 
 
 def main() -> None:

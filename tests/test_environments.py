@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import select
+import subprocess
 import sys
 import threading
 import time
@@ -14,13 +15,23 @@ import pytest
 os.environ.setdefault("BFCL_PROJECT_ROOT", os.path.join(os.path.dirname(__file__), ".bfcl-root"))
 
 from magnet_graph.catalogs import load_catalog  # noqa: E402
-from magnet_graph.environments import environment, initial_state, open_environment  # noqa: E402
+from magnet_graph.environments import environment, forkserver, initial_state, open_environment  # noqa: E402
+from magnet_graph.environments.worker import Worker  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 from magnet_graph.signature import FunctionSignature  # noqa: E402
 
 from .test_embedded_store import _running  # noqa: E402
 
 HAZARDS = "python:tests.fixtures.sample_tools:MoreHazards"  # every hazard: hang, flood, crash, fork...
+
+
+@pytest.fixture(params=["fork server", "forked here"])
+def where_forked(request, monkeypatch):
+    """Workers made by the fork server, or (as where it cannot: no pidfd, a factory that does not
+    pickle) forked from this process."""
+    if request.param == "forked here":
+        monkeypatch.setattr(forkserver, "_GAVE_UP", os.getpid())
+    return request.param
 
 
 @pytest.fixture
@@ -165,7 +176,7 @@ def test_processes_a_tool_forks_die_with_the_environment(hazards):
         time.sleep(0.1)
 
 
-def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, monkeypatch):
+def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, monkeypatch, where_forked):
     """A worker forked while another thread is half-way through importing the tools' module: the
     child's copy of that import's lock is held by a thread it does not have, and without care its
     own import waits forever (a 'no answer within 60s' reset, seen in CI)."""
@@ -192,12 +203,12 @@ def test_a_class_another_thread_is_importing_at_the_fork_still_resets(tmp_path, 
         importing.join()
 
 
-def test_a_worker_holds_no_pipe_of_its_parent(hazards):
+def test_a_worker_holds_no_pipe_of_its_parent(where_forked):
     """A pipe the parent had open when the worker forked (here: one made just before, as a
     subprocess's exec-status pipe is while another thread starts it) reaches EOF once the parent
     closes its write end, though the worker lives on: a Popen in another thread never waits for it."""
-    env, ex = hazards
-    env.close()
+    env = open_environment(load_catalog(HAZARDS), timeout=1.0, output_cap=10_000)
+    ex = Executor(env)
     read_end, write_end = os.pipe()
     env.reset()  # a fresh worker, forked while the pipe is open
     try:
@@ -207,3 +218,97 @@ def test_a_worker_holds_no_pipe_of_its_parent(hazards):
         assert ex.execute("echo(text='alive')").output["text"] == "alive"
     finally:
         os.close(read_end)
+
+
+COUNTER_TOOLS = """\
+import os
+
+CALLS = []  # module state, as BFCL's post_tweet keeps its mutable default list
+
+
+class Counter:
+    def bump(self) -> dict:
+        CALLS.append(1)
+        return {"calls": len(CALLS), "ppid": os.getppid(), "cwd": os.getcwd(), "env": os.environ.get("MG_SEEN")}
+"""
+
+
+def counter_signature() -> FunctionSignature:
+    """``bump`` of ``counter_tools.Counter`` (COUNTER_TOOLS, written where sys.path finds it)."""
+    return FunctionSignature(
+        name="bump", original_name="bump", description="Count.", parameters={"type": "object", "properties": {}},
+        required=(), output=None, output_description="", toolkit="counter", category="test", source="test",
+        execution={"kind": "python", "target": "counter_tools:Counter", "method": "bump"},
+    )  # fmt: skip
+
+
+def _counter(tmp_path, monkeypatch) -> FunctionSignature:
+    (tmp_path / "counter_tools.py").write_text(COUNTER_TOOLS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return counter_signature()
+
+
+def test_each_environment_gets_a_fresh_process_from_the_fork_server(tmp_path, monkeypatch):
+    """Workers come from the fork server, not from this big process, and a tool module's state
+    never carries from one environment to the next (each still gets a process of its own). What
+    this process set after the server started (a folder, a variable) reaches the worker."""
+    sig = _counter(tmp_path, monkeypatch)
+    seen = []
+    for _ in range(3):
+        env = open_environment([sig])
+        try:
+            env.reset()
+            env.call("bump", {})
+            seen.append(env.call("bump", {})[1])
+        finally:
+            env.close()
+        monkeypatch.chdir(tmp_path)  # changed after the server started
+        monkeypatch.setenv("MG_SEEN", "yes")
+    server = forkserver.running()
+    assert server is not None and {s["ppid"] for s in seen} == {server.pid} != {os.getpid()}
+    assert [s["calls"] for s in seen] == [2, 2, 2]  # never 4 or 6: the module starts anew each time
+    assert [s["env"] for s in seen[1:]] == ["yes", "yes"] and seen[2]["cwd"] == str(tmp_path)
+
+
+def test_a_factory_the_fork_server_cannot_take_is_forked_here(tmp_path, monkeypatch):
+    """A toolkit made by a closure does not pickle: its worker is forked from this process, and
+    serves as well."""
+    sig = _counter(tmp_path, monkeypatch)
+    from magnet_graph.environments.toolkit import ClassToolkit
+
+    worker = Worker(lambda: ClassToolkit([sig]), output_cap=10_000)
+    try:
+        assert worker.request("reset", [None, {}], 30) == (True, None)
+        ok, value = worker.request("call", ["bump", {}], 30)
+        assert ok and value["calls"] == 1 and value["ppid"] == os.getpid()
+    finally:
+        worker.kill()
+    assert not worker.alive
+
+
+def test_a_killed_owner_takes_its_fork_server_and_workers_with_it(tmp_path):
+    """SIGKILL to the process that asked for the workers (nothing of it runs any more): its fork
+    server sees the socket close and ends, and each worker sees its parent gone and ends."""
+    (tmp_path / "counter_tools.py").write_text(COUNTER_TOOLS)
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path[:0] = [{str(tmp_path)!r}, {os.getcwd()!r}]\n"
+        "from magnet_graph.environments import open_environment\n"
+        "from tests.test_environments import counter_signature\n"
+        "env = open_environment([counter_signature()])\n"
+        "env.reset()\n"
+        "print(env.call('bump', {})[1]['ppid'], env._worker._proc.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        server, worker = map(int, owner.stdout.readline().split())
+        assert _running(server) and _running(worker)
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.monotonic() + 10
+    while _running(server) or _running(worker):
+        assert time.monotonic() < deadline, "the fork server or its worker outlived their owner"
+        time.sleep(0.1)

@@ -116,9 +116,10 @@ def test_bad_mcp_sources_name_what_is_wrong(tmp_path):
 
 
 def test_a_hung_crashed_or_killed_server_costs_one_call_and_its_state_is_replayed(tmp_path, monkeypatch):
-    import magnet_graph.mcp
+    from magnet_graph.integrations import toolkit_backend
+    from magnet_graph.mcp.toolkit import KIND
 
-    monkeypatch.setattr(magnet_graph.mcp, "CALL_TIMEOUT", 3.0)  # the worker is forked: it sees this
+    monkeypatch.setattr(toolkit_backend(KIND), "call_timeout", 3.0)  # the toolkit's factory takes it to the worker
     marker = f"--marker={tmp_path.name}"
     sigs = load_catalog(f"mcp:stdio:{sys.executable} {FLAKY} {marker}")
     env = open_environment(sigs, output_cap=2000, log_path=str(tmp_path / "stderr.log"))

@@ -39,10 +39,11 @@ class Environment:
         timeout: float = 5.0,
         output_cap: int = 100_000,
         state_cap: int = 64 << 20,
+        preload: tuple[str, ...] = (),
     ):
         self.kind, self.timeout = kind, timeout
         self._signatures = {s.name: s for s in signatures}
-        self._worker = Worker(factory, output_cap, state_cap)
+        self._worker = Worker(factory, output_cap, state_cap, preload)
         self._stopped = ""  # why the toolkit state is gone (a hang or crash killed the worker)
 
     def tools(self) -> list[FunctionSignature]:
@@ -165,23 +166,28 @@ def open_environment(
     backends = {kind: backend_for(kind) for kind in kinds}
     if kinds and all(backends.values()):
         kind = "+".join(kinds)
-        _import_classes(signatures, backends)
+        preload = _import_classes(signatures, backends)
         factory = functools.partial(ClassToolkit, signatures, backends)
     else:
-        kind, factory = "simulated", functools.partial(SimulatedToolkit, signatures, seed)
-    return Environment(signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap)
+        kind, factory, preload = "simulated", functools.partial(SimulatedToolkit, signatures, seed), ()
+    return Environment(
+        signatures, kind, factory, timeout=timeout, output_cap=output_cap, state_cap=state_cap, preload=preload
+    )
 
 
-def _import_classes(signatures: list[FunctionSignature], backends: dict) -> None:
-    """Import the tools' classes here, in the thread that will fork their worker, before it forks.
-    A module another thread is importing at the moment of a fork is copied half-initialised, with
-    its import lock held by a thread the child does not have: the worker's own import of it then
-    waits forever (seen as 'environment reset failed: no answer within 60s' in 2 of 13 runs of
-    146 paths on a loaded 2-core machine). Importing it here waits for that thread to finish.
+def _import_classes(signatures: list[FunctionSignature], backends: dict) -> tuple[str, ...]:
+    """Import the tools' classes here, in the thread that starts their worker, and name their
+    modules (for the fork server to import once). Where the worker is forked from this process,
+    a module another thread is importing at the moment of the fork is copied half-initialised,
+    with its import lock held by a thread the child does not have: the worker's own import of it
+    then waits forever (seen as 'environment reset failed: no answer within 60s' in 2 of 13 runs
+    of 146 paths on a loaded 2-core machine). Importing it here waits for that thread to finish.
     A class that cannot be imported is left for the worker to report on reset."""
+    modules = set()
     for sig in signatures:
         with contextlib.suppress(Exception):
-            backends[sig.execution.get("kind")].tool_class(sig.execution)
+            modules.add(backends[sig.execution.get("kind")].tool_class(sig.execution).__module__)
+    return tuple(sorted(modules))
 
 
 def initial_state(signatures: list[FunctionSignature], seed: int) -> dict[str, Any]:

@@ -28,14 +28,17 @@ from typing import Any
 
 from ..execution.values import qualified_values, record_combos
 from ..records import strict
+from . import forkserver
 
-_CONTEXT = multiprocessing.get_context("fork")  # the child inherits imported catalog modules
+_CONTEXT = multiprocessing.get_context("fork")  # where the fork server cannot make a worker
 
 
 PARENT_POLL = 0.2  # seconds between a worker's checks that the process that started it is alive
 
 
-def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, parent: int) -> None:
+def _serve(conn, factory: Callable[[], Any], output_cap: int, state_cap: int, parent: int | None = None) -> None:
+    """A worker's loop; ``parent`` is the process whose death ends it (default: the one that forked it)."""
+    parent = parent or os.getppid()  # the fork server, whose owner's death ends it in turn
     os.setsid()  # its own process group: kill() takes anything a tool forked with it
     gc.freeze()  # what the fork copied is never scanned here: the scan would copy its pages
     _let_go_of_parent_files(conn)
@@ -238,8 +241,11 @@ class WorkerLost(Exception):
 class Worker:
     """A child process running ``factory()``; ``request`` returns (ok, value) or raises WorkerTimeout."""
 
-    def __init__(self, factory: Callable[[], Any], output_cap: int, state_cap: int = 64 << 20):
-        self._factory, self._output_cap, self._state_cap = factory, output_cap, state_cap
+    def __init__(
+        self, factory: Callable[[], Any], output_cap: int, state_cap: int = 64 << 20, preload: tuple[str, ...] = ()
+    ):
+        """``preload``: modules the toolkit imports (its tool classes), imported once by the fork server."""
+        self._factory, self._output_cap, self._state_cap, self._preload = factory, output_cap, state_cap, preload
         self._proc = self._conn = None
         self._nonce = 0
         self._groups: list[int] = []  # the toolkit's processes that left the worker's group
@@ -274,9 +280,11 @@ class Worker:
         if _STOPPING.is_set():
             raise WorkerLost("the program is stopping")
         self._conn, child = _CONTEXT.Pipe()
-        args = (child, self._factory, self._output_cap, self._state_cap, os.getpid())
-        self._proc = _CONTEXT.Process(target=_serve, args=args, daemon=True)
-        self._proc.start()
+        args = (self._factory, self._output_cap, self._state_cap)
+        self._proc = forkserver.fork_worker(child.fileno(), f"{__name__}:_serve", args, self._preload)
+        if self._proc is None:  # forked from here, with all this process holds
+            self._proc = _CONTEXT.Process(target=_serve, args=(child, *args, os.getpid()), daemon=True)
+            self._proc.start()
         child.close()
 
     def close(self, timeout: float) -> None:

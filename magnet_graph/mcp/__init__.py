@@ -27,8 +27,11 @@ class McpBackend:
 
     request_timeout = 120.0  # a worker request may start several servers (``npx`` may fetch one)
 
+    def __init__(self, call_timeout: float = CALL_TIMEOUT):
+        self.call_timeout = call_timeout  # travels with the toolkit's factory to the worker
+
     def toolkit(self, signatures: list[FunctionSignature], *, log_path: str | None = None) -> McpToolkit:
-        return McpToolkit(signatures, call_timeout=CALL_TIMEOUT, log_path=log_path)
+        return McpToolkit(signatures, call_timeout=self.call_timeout, log_path=log_path)
 
     def initial_state(self, signatures: list[FunctionSignature], rng: random.Random) -> dict[str, Any]:
         specs = {s.execution["server"]["name"]: ServerSpec.from_dict(s.execution["server"]) for s in signatures}
