@@ -233,6 +233,19 @@ def test_offline_round_trip_needs_the_values_in_the_query():
     assert "docs" not in query and got == [{"name": "mv", "arguments": {"source": "a.txt"}}]
 
 
+def test_a_prompt_with_an_encoded_value_is_the_prompt_written_whole():
+    """A value written once (``encode``) goes into the TASK block as the same text: teachers and
+    their caches see the prompt they saw when it was written at every step."""
+    tools = [
+        {"type": "function", "function": {"name": "é", "description": "ß 'x' \"y\"", "parameters": {"b": 1, "a": []}}}
+    ]
+    task = {"zeta": {"y": 1, "x": [None, 1.5, "ü"]}, "tools": tools, "conversation": [], "a": "\u2028\n"}
+    whole = prompts.prompt(prompts.ASSIST_INSTRUCTIONS, task)
+    assert whole[1]["content"] == f"{prompts.TASK_MARKER}\n{json.dumps(task, ensure_ascii=False, sort_keys=True)}"
+    assert prompts.prompt(prompts.ASSIST_INSTRUCTIONS, {**task, "tools": prompts.encode(tools)}) == whole
+    assert prompts.prompt(prompts.ASSIST_INSTRUCTIONS, {})[1]["content"].endswith("\n{}")
+
+
 # --- distillation --------------------------------------------------------------------------------
 
 

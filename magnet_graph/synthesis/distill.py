@@ -61,12 +61,13 @@ class Positive:
 def assistant_move(
     teacher: Teacher,
     conversation: list[Message],
-    tools: list[ToolSpec],
+    tools: prompts.Encoded,
     hint: dict[str, Any] | None,
     version: str = prompts.ASSIST_VERSION,
 ) -> Move:
-    """One assistant step from ``teacher`` given the conversation so far (and a hidden hint)."""
-    task: dict[str, Any] = {"conversation": [m.to_dict() for m in conversation], "tools": [t.to_dict() for t in tools]}
+    """One assistant step from ``teacher`` given the conversation so far, the tools it is offered
+    (``visible_tools``) and a hidden hint."""
+    task: dict[str, Any] = {"conversation": [m.to_dict() for m in conversation], "tools": tools}
     if hint is not None:
         task["hint"] = hint
     reply = prompts.parse_reply(
@@ -96,11 +97,13 @@ def tool_messages(assistant: Message, outputs: list[Any]) -> list[Message]:
     ]
 
 
-def offered_tools(
+def visible_tools(
     tools: list[ToolSpec], turns: list[Turn], upto: int, signatures: dict[str, FunctionSignature]
-) -> list[ToolSpec]:
-    """The record's tools plus those added back in turns up to ``upto``."""
-    return tools + [ToolSpec.of(signatures[n]) for t in turns[: upto + 1] for n in t.added]
+) -> prompts.Encoded:
+    """The record's tools plus those added back in turns up to ``upto``, as prompts show them:
+    written once for every step of the turn."""
+    shown = tools + [ToolSpec.of(signatures[n]) for t in turns[: upto + 1] for n in t.added]
+    return prompts.encode([t.to_dict() for t in shown])
 
 
 def positive(
@@ -116,7 +119,7 @@ def positive(
     messages = result.messages
     for k, turn in enumerate(turns):
         messages.append(user(turn.user))
-        visible = offered_tools(tools, turns, k, signatures)
+        visible = visible_tools(tools, turns, k, signatures)
         for s, (step, outputs) in enumerate(zip(turn.calls, turn.outputs)):
             move = assistant_move(teacher, messages, visible, {"tool_calls": [c.to_dict() for c in step]})
             if move.calls is None or not same_calls(move.calls, step):

@@ -31,7 +31,7 @@ from ..records import Negative, ToolCall, ToolSpec, Turn, canonical
 from ..signature import FunctionSignature
 from ..teachers import Teacher
 from . import prompts
-from .distill import Move, Positive, assistant_move, message, offered_tools, tool_messages
+from .distill import Move, Positive, assistant_move, message, tool_messages, visible_tools
 from .offline_templates import result_sentence
 
 
@@ -121,7 +121,7 @@ class NegativeMaker:
         """The student's first wrong step, labelled by the judge and rewritten by the teacher; None if it never errs."""
         positive = self.positive
         for (k, s), at in sorted(positive.positions.items(), key=lambda kv: kv[1]):
-            visible = offered_tools(tools, self.turns, k, self.signatures)
+            visible = visible_tools(tools, self.turns, k, self.signatures)
             try:
                 got = assistant_move(student, positive.messages[:at], visible, None, prompts.STUDENT_VERSION)
             except MagnetGraphError:

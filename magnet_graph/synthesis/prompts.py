@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MagnetGraphError
@@ -69,12 +70,32 @@ The TASK block gives the expected move and the assistant's move. Choose one erro
 "types". Reply with JSON: {"error_type": "..."}"""
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A TASK value already written as JSON (``encode``), spliced into the block as it is: what
+    every step of a path shows (its tool list) is written once, not at each step."""
+
+    text: str
+
+
+def encode(value: Any) -> Encoded:
+    return Encoded(_task_json(value))
+
+
 def prompt(instructions: str, task: dict[str, Any]) -> list[dict[str, str]]:
-    """System instructions plus the TASK block as the user message."""
+    """System instructions plus the TASK block as the user message: ``task`` as JSON with sorted
+    keys (its top level written here, so that ``Encoded`` values go in as they are)."""
+    block = ", ".join(
+        f"{_task_json(k)}: {v.text if isinstance(v, Encoded) else _task_json(v)}" for k, v in sorted(task.items())
+    )
     return [
         {"role": "system", "content": instructions},
-        {"role": "user", "content": f"{TASK_MARKER}\n{json.dumps(task, ensure_ascii=False, sort_keys=True)}"},
+        {"role": "user", "content": f"{TASK_MARKER}\n{{{block}}}"},
     ]
+
+
+def _task_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def task_of(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -171,9 +171,11 @@ class BaseTeacher:
         params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         if tools:
             params["tools"] = tools
+        key = hit = None
         try:
-            key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
-            hit = self._cache.get(key) if self._cache else None
+            if self._cache:  # the key writes every message out once more: only where a cache is read
+                key = ResponseCache.key(self.cache_identity, messages, params, prompt_version)
+                hit = self._cache.get(key)
         except (
             TypeError,
             ValueError,
