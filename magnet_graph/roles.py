@@ -12,6 +12,7 @@ text, numbers and quantities may flow between any tools (``crosses_toolkits``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -145,6 +146,13 @@ class Role:
 
     def __str__(self) -> str:
         return f"{self.kind}({'/'.join(sorted(self.entity))})" if self.entity else self.kind
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def role_of(name: str, description: str = "", json_type: str = "string", function: str = "") -> Role:
+    """``classify`` of a field or parameter known by its name, description and type alone,
+    remembered: the planner asks it of the same few names for every value it weighs."""
+    return classify(name, description, json_type, function=function)
 
 
 def classify(

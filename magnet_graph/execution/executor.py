@@ -43,6 +43,7 @@ class Executor:
         self.env, self.validate = environment, validate
         self._schemas = {s.name: s.parameters for s in environment.tools()}
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}  # made on a tool's first call
+        self._verdicts: dict[tuple[str, str], str] = {}  # replays check the same calls again
         self._order = {name: list(schema.get("properties", {})) for name, schema in self._schemas.items()}
 
     def execute(self, call: str | dict | ToolCall) -> Observation:
@@ -85,6 +86,12 @@ class Executor:
 
     def _invalid(self, call: ToolCall) -> str:
         """The first schema error of a parsed call's arguments, or ''."""
+        key = (call.name, repr(call.arguments))  # repr tells a tuple from a list, True from 1
+        if key not in self._verdicts:
+            self._verdicts[key] = self._schema_error(call)
+        return self._verdicts[key]
+
+    def _schema_error(self, call: ToolCall) -> str:
         validator = self._validators.get(call.name)
         if validator is None:
             validator = self._validators[call.name] = jsonschema.Draft202012Validator(self._schemas[call.name])

@@ -35,7 +35,7 @@ from ..execution.values import (
     value_range,
     values_at,
 )
-from ..roles import classify, feeds
+from ..roles import feeds, role_of
 
 MAX_CANDIDATES = 8
 MAX_DEPTH = 2  # nested records built field by field
@@ -72,7 +72,7 @@ class Grounding:
         """Candidate values of ``param``, best first (at most MAX_CANDIDATES). ``dependency`` is the
         path's edge into it: (source function, source field)."""
         json_type = schema_type(schema)
-        role = classify(param, schema.get("description", ""), json_type)
+        role = role_of(param, schema.get("description", ""), json_type)
         found: list[tuple[Any, dict | None]] = []
         if dependency is not None:
             found += self._draw(self._from_source(*dependency, json_type))
@@ -217,12 +217,12 @@ def named_fields(param: str, schema: dict[str, Any], output: dict[str, Any], fun
     """Top-level fields of an output whose name matches the parameter, hold a value of its type,
     and whose role may feed the parameter's (a ``user_id`` never fills a ``user_first_name``)."""
     json_type = schema_type(schema)
-    target = classify(param, schema.get("description", ""), json_type)
+    target = role_of(param, schema.get("description", ""), json_type)
     return [
         k
         for k in output
         if named_matches(param, json_type, [(k, v) for v in pieces(output[k], json_type)])
-        and feeds(classify(str(k), "", _type_of(output[k]), function=function), target)
+        and feeds(role_of(str(k), "", _type_of(output[k]), function), target)
     ]
 
 
