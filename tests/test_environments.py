@@ -16,7 +16,7 @@ os.environ.setdefault("BFCL_PROJECT_ROOT", os.path.join(os.path.dirname(__file__
 
 from magnet_graph.catalogs import load_catalog  # noqa: E402
 from magnet_graph.environments import environment, forkserver, initial_state, open_environment  # noqa: E402
-from magnet_graph.environments.worker import Worker  # noqa: E402
+from magnet_graph.environments.worker import Worker, WorkerLost, stop_workers  # noqa: E402
 from magnet_graph.execution import Executor  # noqa: E402
 from magnet_graph.signature import FunctionSignature  # noqa: E402
 
@@ -312,3 +312,29 @@ def test_a_killed_owner_takes_its_fork_server_and_workers_with_it(tmp_path):
     while _running(server) or _running(worker):
         assert time.monotonic() < deadline, "the fork server or its worker outlived their owner"
         time.sleep(0.1)
+
+
+def test_a_worker_killed_from_another_thread_mid_request_is_lost_not_broken():
+    """What a stopping run does (``stop_workers`` from the main thread) while a path waits on its
+    tool: that path's request fails as WorkerLost, and a second kill finds nothing to do."""
+    env = open_environment(load_catalog(HAZARDS), timeout=60.0, output_cap=10_000)
+    env.reset()
+    raised: list[BaseException] = []
+
+    def wait_on_a_hung_tool():
+        try:
+            env._worker.request("call", ["hang", {"seconds": 60}], 60)
+        except BaseException as exc:  # noqa: BLE001 - what it raised is what the test looks at
+            raised.append(exc)
+
+    thread = threading.Thread(target=wait_on_a_hung_tool)
+    thread.start()
+    time.sleep(0.5)
+    try:
+        stop_workers()
+        thread.join(15)
+        assert not thread.is_alive() and len(raised) == 1 and isinstance(raised[0], WorkerLost), raised
+        env._worker.kill()
+    finally:
+        stop_workers(False)
+        env.close()

@@ -261,17 +261,18 @@ class Worker:
         on every request)."""
         if self._proc is None:
             self._start()
+        proc, conn = self._proc, self._conn  # a kill from another thread (stop_workers) closes conn
         self._nonce += 1
         try:
-            self._conn.send((self._nonce, op, args))
-            if not self._conn.poll(timeout):
+            conn.send((self._nonce, op, args))
+            if not conn.poll(timeout):
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g}s")
-            nonce, pid, status, payload, self._groups = self._conn.recv()
+            nonce, pid, status, payload, self._groups = conn.recv()
         except (EOFError, OSError, ValueError):  # the child died: a hard crash inside the tool
             self.kill()
             raise WorkerLost("the tool crashed its process") from None
-        if nonce != self._nonce or pid != self._proc.pid:  # e.g. a tool forked a second server
+        if nonce != self._nonce or pid != proc.pid:  # e.g. a tool forked a second server
             self.kill()
             raise WorkerLost("the worker answered out of turn (did a tool fork?)")
         return (True, json.loads(payload)) if status == "ok" else (False, payload)
@@ -295,18 +296,20 @@ class Worker:
         self.kill()
 
     def kill(self) -> None:
-        if self._proc is not None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGKILL)  # the worker and anything it forked
-            except (ProcessLookupError, PermissionError):
-                self._proc.kill()
-            self._proc.join(5)
-            self._conn.close()
-        for group in self._groups:  # a live server the toolkit started in a session of its own
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(group, signal.SIGKILL)
+        # taken first: a second kill (stop_workers at exit, or __del__) finds nothing left to do
+        proc, conn, groups = self._proc, self._conn, self._groups
         self._proc = self._conn = None
         self._groups = []
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the worker and anything it forked
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+            proc.join(5)
+            conn.close()
+        for group in groups:  # a live server the toolkit started in a session of its own
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
 
     def __del__(self):
         self.kill()
