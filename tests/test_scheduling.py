@@ -6,7 +6,8 @@ import threading
 import time
 
 from magnet_graph.paths.model import PathTurn, SignaturePath
-from magnet_graph.synthesis.scheduling import LongestFirst, TeacherSlots, ThreadPaths, teacher_calls
+from magnet_graph.synthesis import scheduling
+from magnet_graph.synthesis.scheduling import LongestFirst, RankedSlots, TeacherSlots, ThreadPaths, teacher_calls
 from magnet_graph.teachers import OpenAICompatibleTeacher
 
 from .openai_stub_server import ScriptedChatServer, chat_completion
@@ -60,3 +61,36 @@ def test_teacher_slots_keep_at_most_that_many_requests_in_flight_from_more_threa
         assert slots.calls == 12 == teacher.calls and slots.name == "openai:stub-model"  # the rest is the teacher's
     finally:
         server.close()
+
+
+def test_a_freed_slot_goes_to_the_waiting_thread_of_lowest_rank():
+    slots, served = RankedSlots(1), []
+    slots.acquire(0.0)
+
+    def wait(rank):
+        slots.acquire(rank)
+        served.append(rank)
+        slots.release()
+
+    threads = []
+    for rank in (5.0, 1.0, 3.0, 1.0):  # the tie of 1.0 goes to the one that came first
+        threads.append(threading.Thread(target=wait, args=(rank,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while len(slots._waiting) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    assert len(slots._waiting) == 4
+    slots.release()
+    for thread in threads:
+        thread.join(10)
+    assert served == [1.0, 1.0, 3.0, 5.0]
+    slots.acquire(0.0)  # the slot came back free: nobody holds it now
+    slots.release()
+
+
+def test_a_path_s_teacher_requests_are_ranked_by_when_it_started():
+    paths = [_path(i, c) for i, c in enumerate([1, 6, 1, 6])]
+    pool = ThreadPaths(2)
+    assert list(pool.map(lambda path: scheduling._path_rank.value, paths)) == [2, 0, 3, 1]  # longest first
+    pool.shutdown()
+    assert not hasattr(scheduling._path_rank, "value")  # this thread ran no path

@@ -6,10 +6,14 @@ in path order, the last long paths run alone while the other workers idle: at co
 next ``lookahead`` paths not yet started, so the tail holds short paths, and hands outcomes back in
 path order, so the files are the same for any order of completion. At most ``lookahead`` paths
 past the first unfinished one are started, which bounds what a crash loses (redone on --resume).
+With more paths at work than teacher slots, a free slot goes to the path that started first.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +69,35 @@ class LongestFirst(Generic[T]):
 
 PATHS_PER_SLOT = 3  # paths at work per teacher request allowed in flight
 
+_path_rank = threading.local()  # .value: when this thread's path started (ThreadPaths sets it)
+
+
+class RankedSlots:
+    """At most ``slots`` holders at once; a slot that frees goes to the waiting thread of lowest rank
+    (ties and unranked threads in the order they came)."""
+
+    def __init__(self, slots: int):
+        self._free, self._lock = max(1, slots), threading.Lock()
+        self._waiting: list[tuple[float, int, threading.Lock]] = []
+        self._arrival = itertools.count()
+
+    def acquire(self, rank: float) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            heapq.heappush(self._waiting, (rank, next(self._arrival), handed))
+        handed.acquire()  # released by ``release``, which hands this thread the slot
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                heapq.heappop(self._waiting)[2].release()
+            else:
+                self._free += 1
+
 
 class TeacherSlots:
     """``teacher`` sending at most ``slots`` requests at once; a ``chat`` that finds none free waits.
@@ -73,21 +106,38 @@ class TeacherSlots:
     distillation. With one path per slot that time leaves the slot idle (at concurrency 32 on 2 cores,
     half of it). With ``PATHS_PER_SLOT`` paths per slot one path's tool work overlaps another's wait,
     so the teacher, not the pipeline, sets the pace, and the endpoint never sees more than ``slots``
-    requests (its rate limit). Everything but ``chat`` is the teacher's own."""
+    requests (its rate limit). A free slot goes to the path that started first: the oldest paths run
+    at the teacher's pace, as one path a slot would, and newer ones use the time those spend on their
+    tools. Served in turn instead, every path went at a third of the pace, so the long paths started
+    first were still going when the run's last paths started, and the run ended on them with most
+    slots idle. Everything but ``chat`` is the teacher's own."""
 
     def __init__(self, teacher: Teacher, slots: int):
-        self.teacher, self._slots = teacher, threading.BoundedSemaphore(max(1, slots))
+        self.teacher, self._slots = teacher, RankedSlots(slots)
 
     def chat(self, messages: list[dict[str, Any]], **options: Any) -> str:
-        with self._slots:
+        self._slots.acquire(getattr(_path_rank, "value", math.inf))
+        try:
             return self.teacher.chat(messages, **options)
+        finally:
+            self._slots.release()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.teacher, name)
 
 
+def _ranked(worker: Callable[[SignaturePath], T], path: SignaturePath, rank: int) -> T:
+    """``worker(path)``, its teacher requests ranked as those of the ``rank``-th path started."""
+    _path_rank.value = rank
+    try:
+        return worker(path)
+    finally:
+        del _path_rank.value
+
+
 class ThreadPaths:
-    """Paths on ``threads`` threads of this process, longest first, handed back in path order."""
+    """Paths on ``threads`` threads of this process, longest first, handed back in path order; their
+    teacher requests are ranked by when each path started (``TeacherSlots``)."""
 
     def __init__(self, threads: int):
         self.threads = max(1, threads)
@@ -96,10 +146,10 @@ class ThreadPaths:
     def map(self, worker: Callable[[SignaturePath], T], paths: Iterable[SignaturePath]) -> Iterator[T]:
         order: LongestFirst[T] = LongestFirst(list(paths), 2 * self.threads)
         ended: queue.SimpleQueue[tuple[int, Future]] = queue.SimpleQueue()  # not wait(): it walks every future
-        running = 0
+        running, starts = 0, itertools.count()
         while not order.finished:
             while running < self.threads and (index := order.next()) is not None:
-                future = self._pool.submit(worker, order.paths[index])
+                future = self._pool.submit(_ranked, worker, order.paths[index], next(starts))
                 future.add_done_callback(lambda done, index=index: ended.put((index, done)))
                 running += 1
             index, future = ended.get()
