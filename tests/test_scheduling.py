@@ -88,9 +88,10 @@ def test_a_freed_slot_goes_to_the_waiting_thread_of_lowest_rank():
     slots.release()
 
 
-def test_a_path_s_teacher_requests_are_ranked_by_when_it_started():
+def test_a_path_s_teacher_requests_rank_by_when_it_started_or_its_place_if_earlier():
     paths = [_path(i, c) for i, c in enumerate([1, 6, 1, 6])]
     pool = ThreadPaths(2)
-    assert list(pool.map(lambda path: scheduling._path_rank.value, paths)) == [2, 0, 3, 1]  # longest first
+    # started 3rd, 1st, 4th, 2nd (longest first): the short ones rank by their place in the run
+    assert list(pool.map(lambda path: scheduling._path_rank.value, paths)) == [0, 0, 2, 1]
     pool.shutdown()
     assert not hasattr(scheduling._path_rank, "value")  # this thread ran no path
